@@ -1,0 +1,1 @@
+"""Plain values of the domain: no I/O."""

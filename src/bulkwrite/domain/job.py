@@ -1,0 +1,102 @@
+"""Jobs, their states and the transitions allowed between them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class JobStatus(StrEnum):
+    """A job's state; values are the wire strings."""
+
+    ADDED = "ADDED"
+    INPROGRESS = "INPROGRESS"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+
+
+TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
+    JobStatus.ADDED: frozenset({JobStatus.INPROGRESS, JobStatus.FAILED}),
+    JobStatus.INPROGRESS: frozenset({JobStatus.COMPLETED, JobStatus.FAILED}),
+    JobStatus.COMPLETED: frozenset(),
+    JobStatus.FAILED: frozenset(),
+}
+
+FINAL_STATES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED})
+
+
+def can_move(source: JobStatus, target: JobStatus) -> bool:
+    return target in TRANSITIONS[source]
+
+
+class Operation(StrEnum):
+    INSERT = "insert"
+    UPDATE = "update"
+    UPSERT = "upsert"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldMapping:
+    """One entry of a resource's ``field_mappings``, as requested (echoed in job details)."""
+
+    api_name: str
+    index: int | None = None
+    format: str | None = None
+    find_by: str | None = None
+    module: str | None = None
+    default_value: dict[str, Any] | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"api_name": self.api_name, "index": self.index, "format": self.format,
+                "find_by": self.find_by, "module": self.module,
+                "default_value": self.default_value}
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    """What a create request asked for, validated."""
+
+    operation: Operation
+    module: str
+    file_id: str
+    find_by: str | None
+    mappings: tuple[FieldMapping, ...]
+    auto_mapped: bool
+    ignore_empty: bool
+    character_encoding: str
+    delimiter: str
+    callback_url: str | None
+    callback_method: str | None
+
+
+@dataclass(slots=True)
+class Counts:
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.added + self.updated + self.skipped
+
+
+@dataclass(slots=True)
+class Job:
+    """A job as stored."""
+
+    id: str
+    org_id: str
+    user_id: str
+    spec: JobSpec
+    status: JobStatus
+    created_time: datetime
+    file_name: str
+    rows_done: int = 0
+    chunks_done: int = 0
+    counts: Counts = field(default_factory=Counts)
+    error_code: str | None = None
+    error_message: str | None = None
+    result_ready: bool = False
+    finished_time: datetime | None = None

@@ -1,0 +1,48 @@
+"""All settings in one place, read from ``BULKWRITE_*`` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """The service's settings. Nothing reads the environment except this class."""
+
+    model_config = SettingsConfigDict(env_prefix="BULKWRITE_", extra="ignore")
+
+    data_dir: Path = Field(default=Path(".bulkwrite"), description="database and files live here")
+    database_url: str = Field(default="", description="empty: a SQLite file in data_dir")
+    public_url: str = Field(default="", description="base of download URLs; empty: from host/port")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    worker: bool = Field(default=True, description="run the job worker inside the API process")
+    worker_threads: int = Field(default=1, ge=1, le=64)
+    chunk_size: int = Field(default=5000, ge=1, le=1_000_000)
+    max_upload_bytes: int = Field(default=4 * 1024**3, ge=1)
+    max_rows: int = Field(default=50_000_000, ge=1)
+    max_columns: int = Field(default=200, ge=1)
+    max_jobs_in_flight: int = Field(default=20, ge=1)
+    result_ttl_days: float = Field(default=7.0, gt=0)
+    callback_timeout: float = Field(default=10.0, gt=0)
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def sqlite_path(self) -> Path:
+        if self.database_url.startswith("sqlite:///"):
+            return Path(self.database_url.removeprefix("sqlite:///"))
+        return self.data_dir / "bulkwrite.sqlite3"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"
