@@ -37,11 +37,17 @@ class RowOutcome:
     errors: list[RowError] = field(default_factory=list)
 
 
+_CODE_ORDER = {code: rank for rank, code in enumerate(RowCode)}
+
+
 def render_errors(errors: list[RowError]) -> str:
-    """``CODE-col1,col2:CODE2-col3``: columns of one code comma-joined, codes colon-joined."""
-    grouped: dict[RowCode, list[str]] = {}
+    """``CODE-col1,col2:CODE2-col3``: columns of one code comma-joined, codes colon-joined.
+
+    Codes come in a fixed order (that of ``RowCode``) and columns alphabetically, so one row's
+    problems always read the same way.
+    """
+    grouped: dict[RowCode, set[str]] = {}
     for error in errors:
-        columns = grouped.setdefault(error.code, [])
-        if error.column not in columns:
-            columns.append(error.column)
-    return ":".join(f"{code}-{','.join(columns)}" for code, columns in grouped.items())
+        grouped.setdefault(error.code, set()).add(error.column)
+    ordered = sorted(grouped.items(), key=lambda item: _CODE_ORDER[item[0]])
+    return ":".join(f"{code}-{','.join(sorted(columns))}" for code, columns in ordered)

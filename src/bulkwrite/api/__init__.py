@@ -1,0 +1,1 @@
+"""HTTP: FastAPI routers, the auth dependency and the error envelope."""

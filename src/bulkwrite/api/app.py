@@ -1,0 +1,40 @@
+"""Build the FastAPI application; nothing is built at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from bulkwrite.api import bulk, meta
+from bulkwrite.api.envelope import install_error_handlers
+from bulkwrite.services.context import Services
+from bulkwrite.settings import Settings
+from bulkwrite.worker import EmbeddedWorker, build_services
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
+    services = services or build_services(settings)
+    worker = EmbeddedWorker(services) if settings.worker else None
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if worker is not None:
+            worker.start()
+        yield
+        if worker is not None:
+            worker.stop()
+        services.store.close()
+
+    app = FastAPI(title="bulkwrite", lifespan=lifespan, redirect_slashes=False,
+                  docs_url="/docs", openapi_url="/openapi.json")
+    app.state.services = services
+    app.state.worker = worker
+    install_error_handlers(app)
+    app.include_router(meta.router)
+    app.include_router(bulk.router)
+    return app

@@ -1,0 +1,101 @@
+"""The four steps of a Bulk Write: upload, create, details, download."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep
+from bulkwrite.api.envelope import ZohoJSON
+from bulkwrite.errors import (
+    DataInvalid,
+    FileFormatInvalid,
+    FileTooLarge,
+    LimitExceeded,
+    MandatoryNotFound,
+)
+from bulkwrite.services.create_job import create_job
+from bulkwrite.services.details import job_details
+from bulkwrite.services.results import open_result
+from bulkwrite.services.uploads import check_upload_headers, upload_file
+
+router = APIRouter()
+MAX_JSON_BYTES = 1024 * 1024
+MULTIPART_SLACK = 1024 * 1024
+
+
+@router.post("/crm/{version}/upload")
+async def upload(version: VersionDep, request: Request, services: ServicesDep,
+                 principal: PrincipalDep) -> ZohoJSON:
+    check_upload_headers(principal, request.headers.get("feature"),
+                         request.headers.get("x-crm-org"))
+    declared = request.headers.get("content-length")
+    limit = services.settings.max_upload_bytes
+    if declared and declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
+        raise FileTooLarge()
+    part = await _file_part(request)
+    try:
+        stored = await run_in_threadpool(upload_file, services, principal, part.file,
+                                         part.filename)
+    finally:
+        await part.close()
+    return ZohoJSON({"status": "success", "code": "FILE_UPLOAD_SUCCESS",
+                     "message": "file uploaded.",
+                     "details": {"file_id": stored.id,
+                                 "created_time": stored.created_time.isoformat()}})
+
+
+async def _file_part(request: Request) -> UploadFile:
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise FileFormatInvalid("The upload must be multipart/form-data with a part named file.")
+    try:
+        form = await request.form(max_files=1, max_fields=20)
+    except Exception as exc:
+        raise FileFormatInvalid(f"The multipart body cannot be read: {exc}") from None
+    part = form.get("file")
+    if not isinstance(part, UploadFile):
+        raise MandatoryNotFound.at("file", "file", "The multipart part named file is missing.")
+    return part
+
+
+@router.post("/crm/bulk/{version}/write", status_code=201)
+async def create(version: VersionDep, request: Request, services: ServicesDep,
+                 principal: PrincipalDep) -> ZohoJSON:
+    body = await _json_body(request)
+    job = await run_in_threadpool(create_job, services, principal, body)
+    return ZohoJSON({"status": "success", "code": "SUCCESS", "message": "success",
+                     "details": {"id": job.id, "created_by": {
+                         "id": principal.user.id, "name": principal.user.full_name}}},
+                    status_code=201)
+
+
+async def _json_body(request: Request) -> Any:
+    raw = bytearray()
+    async for block in request.stream():
+        raw += block
+        if len(raw) > MAX_JSON_BYTES:
+            raise LimitExceeded(f"The request body is larger than {MAX_JSON_BYTES} bytes.")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise DataInvalid.at("body", "$", "The request body is not valid JSON.") from None
+
+
+@router.get("/crm/bulk/{version}/write/{job_id}")
+async def details(version: VersionDep, job_id: str, services: ServicesDep,
+                  principal: PrincipalDep) -> ZohoJSON:
+    document = await run_in_threadpool(job_details, services, principal, job_id, version)
+    return ZohoJSON(document)
+
+
+@router.get("/v2/crm/{zgid}/bulk-write/{job_id}/{file_name}")
+async def download(zgid: str, job_id: str, file_name: str, services: ServicesDep,
+                   principal: PrincipalDep) -> FileResponse:
+    path = await run_in_threadpool(open_result, services, principal, zgid, job_id, file_name)
+    return FileResponse(path, media_type="application/zip", filename=f"{job_id}.zip",
+                        content_disposition_type="attachment")

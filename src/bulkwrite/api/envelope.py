@@ -1,0 +1,74 @@
+"""The contract's error envelope, and the one place domain errors become HTTP responses."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from bulkwrite.errors import BulkWriteError, DataInvalid, RequestMethodInvalid, UrlPatternInvalid
+
+log = logging.getLogger(__name__)
+JSON_TYPE = "application/json;charset=UTF-8"
+
+
+class ZohoJSON(JSONResponse):
+    media_type = JSON_TYPE
+
+
+def envelope(error: BulkWriteError) -> ZohoJSON:
+    body: dict[str, Any] = {"code": error.code, "details": error.details,
+                            "message": error.message, "status": "error"}
+    return ZohoJSON(body, status_code=error.http_status)
+
+
+async def _domain(request: Request, exc: Exception) -> ZohoJSON:
+    assert isinstance(exc, BulkWriteError)
+    if exc.http_status >= 500:
+        log.error("request %s failed: %s", _request_id(request), exc.message)
+    return envelope(exc)
+
+
+async def _http(request: Request, exc: Exception) -> ZohoJSON:
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 405:
+        return envelope(RequestMethodInvalid())
+    if exc.status_code == 404:
+        return envelope(UrlPatternInvalid())
+    return envelope(DataInvalid(str(exc.detail)))
+
+
+async def _validation(request: Request, exc: Exception) -> ZohoJSON:
+    assert isinstance(exc, RequestValidationError)
+    first = exc.errors()[0] if exc.errors() else {}
+    where = ".".join(str(p) for p in first.get("loc", ()))
+    return envelope(DataInvalid(f"Invalid request: {where}",
+                                {"api_name": where, "json_path": f"$.{where}"}))
+
+
+async def _unexpected(request: Request, exc: Exception) -> ZohoJSON:
+    log.exception("request %s failed", _request_id(request))
+    return envelope(BulkWriteError())
+
+
+def _request_id(request: Request) -> str:
+    return str(getattr(request.state, "request_id", "-"))
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(BulkWriteError, _domain)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(Exception, _unexpected)
+
+    @app.middleware("http")
+    async def request_id(request: Request, call_next: Any) -> Any:
+        request.state.request_id = uuid.uuid4().hex[:16]
+        response = await call_next(request)
+        response.headers["X-Request-Id"] = request.state.request_id
+        return response

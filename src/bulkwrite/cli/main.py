@@ -1,0 +1,52 @@
+"""``bulkwrite``: serve, and manage tokens, orgs, users and profiles."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from bulkwrite.cli import admin
+from bulkwrite.settings import Settings
+
+app = typer.Typer(help="A self-hosted Bulk Write service speaking Zoho CRM's Bulk Write API.",
+                  no_args_is_help=True, add_completion=False)
+app.add_typer(admin.token_app, name="token")
+app.add_typer(admin.org_app, name="org")
+app.add_typer(admin.user_app, name="user")
+app.add_typer(admin.profile_app, name="profile")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="interface to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+    worker: Annotated[bool, typer.Option(help="run the job worker in this process")] = True,
+) -> None:
+    """Start the service (and its worker); the first start creates a demo org and token."""
+    import uvicorn
+
+    from bulkwrite.api.app import create_app
+    from bulkwrite.services.accounts import ensure_demo_org
+    from bulkwrite.worker import build_services
+
+    overrides: dict[str, object] = {"worker": worker}
+    if host is not None:
+        overrides["host"] = host
+    if port is not None:
+        overrides["port"] = port
+    settings = Settings(**overrides)  # type: ignore[arg-type]
+    services = build_services(settings)
+    demo = ensure_demo_org(services)
+    if demo is not None:
+        admin.print_welcome(settings, demo)
+    else:
+        typer.echo(f"bulkwrite: data in {settings.data_dir.resolve()}; new token: "
+                   "bulkwrite token create --scopes ZohoCRM.bulk.ALL,ZohoCRM.modules.ALL,"
+                   "ZohoFiles.files.ALL", err=True)
+    uvicorn.run(create_app(settings, services), host=settings.host, port=settings.port,
+                log_level="info")
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,198 @@
+"""A job's field mappings compiled against the module and the CSV header."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bulkwrite.domain.job import FieldMapping, Operation
+from bulkwrite.domain.schema import REFERENCE_TYPES, SERVER_SET_FIELDS, Field, FieldType, Module
+from bulkwrite.errors import (
+    BulkWriteError,
+    ColumnIndexNotFound,
+    DataInvalid,
+    FieldInvalid,
+    FormatInvalid,
+    HeaderLimitExceeded,
+    MandatoryFieldsNotMapped,
+    MandatoryNotFound,
+)
+from bulkwrite.importer.convert import INVALID, Converter, make_converter
+
+#: The record id, mappable as ``api_name: "id"``; not a field of any module.
+ID_FIELD = Field("id", FieldType.BIGINT, system=True)
+OWNER_FIND_BY = frozenset({"id", "email"})
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One mapped field: where its value comes from and how it is converted."""
+
+    field: Field
+    index: int | None
+    label: str  # CSV header text, or the field's API name when no column feeds it
+    convert: Converter
+    default: object | None  # converted default value, None if none
+    find_by: str | None  # for lookups: the target field matched against
+
+
+@dataclass(frozen=True, slots=True)
+class MappingPlan:
+    module: Module
+    operation: Operation
+    columns: tuple[Column, ...]
+    key: Column | None  # the column holding the resource's find_by value
+    echo: tuple[int, ...]  # source column indexes echoed in the result file
+    width: int  # number of header cells
+
+
+@dataclass(frozen=True, slots=True)
+class PlanRequest:
+    operation: Operation
+    module: Module
+    header: list[str]
+    mappings: tuple[FieldMapping, ...]
+    find_by: str | None
+    modules: dict[str, Module]  # the org's modules, for lookup targets
+    max_columns: int
+    path: str = "$.resource[0]"
+
+
+def compile_plan(req: PlanRequest) -> MappingPlan:
+    """Validate the mappings; raises the contract's request errors."""
+    if len(req.header) > req.max_columns:
+        raise HeaderLimitExceeded(f"The file has {len(req.header)} columns; the limit is "
+                                  f"{req.max_columns}.")
+    mappings = req.mappings
+    if len(mappings) > req.max_columns:
+        raise HeaderLimitExceeded.at("field_mappings", f"{req.path}.field_mappings",
+                                     f"More than {req.max_columns} fields are mapped.")
+    columns = [_column(req, m, i) for i, m in enumerate(mappings)]
+    _check_repeats(req, columns)
+    key = _key_column(req, columns)
+    if req.operation is Operation.INSERT:
+        _check_mandatory_mapped(req, columns)
+    indexes = sorted({c.index for c in columns if c.index is not None})
+    return MappingPlan(req.module, req.operation, tuple(columns), key, tuple(indexes[:3]),
+                       len(req.header))
+
+
+def auto_mappings(module: Module, header: list[str]) -> tuple[FieldMapping, ...]:
+    """Columns whose header is a field's API name (or ``Lookup.id`` / ``Lookup.Field``)."""
+    by_lower = {f.api_name.lower(): f for f in module.fields if not f.system or
+                f.api_name == "Owner"}
+    by_lower["id"] = ID_FIELD
+    found: list[FieldMapping] = []
+    taken: set[str] = set()
+    for index, name in enumerate(header):
+        base, _, sub = name.strip().partition(".")
+        field = by_lower.get(base.lower())
+        if field is None or field.api_name in taken:
+            continue
+        if sub and field.type not in REFERENCE_TYPES:
+            continue
+        taken.add(field.api_name)
+        find_by = (sub or None) if field.type in REFERENCE_TYPES else None
+        found.append(FieldMapping(field.api_name, index=index, find_by=find_by))
+    return tuple(found)
+
+
+def _column(req: PlanRequest, mapping: FieldMapping, position: int) -> Column:
+    path = f"{req.path}.field_mappings[{position}]"
+    field = ID_FIELD if mapping.api_name == "id" else req.module.field(mapping.api_name)
+    if field is None:
+        raise FieldInvalid.at(mapping.api_name, f"{path}.api_name",
+                              f"The field {mapping.api_name} does not exist in "
+                              f"{req.module.api_name}.")
+    if field.api_name in SERVER_SET_FIELDS:
+        raise DataInvalid.at(field.api_name, f"{path}.api_name",
+                             f"{field.api_name} is set by the server and cannot be mapped.")
+    if mapping.index is None and mapping.default_value is None:
+        raise MandatoryNotFound.at("index", f"{path}.index",
+                                   f"The mapping of {field.api_name} needs an index or a "
+                                   "default_value.")
+    if mapping.index is not None and not 0 <= mapping.index < len(req.header):
+        raise ColumnIndexNotFound.at("index", f"{path}.index",
+                                     f"Column index {mapping.index} is not in the file, which "
+                                     f"has {len(req.header)} columns.")
+    try:
+        convert = make_converter(field, mapping.format)
+    except FormatInvalid as exc:
+        raise FormatInvalid(exc.message, {"api_name": "format", "json_path": f"{path}.format"})
+    find_by = _lookup_find_by(req, field, mapping, path)
+    default = _default(field, convert, mapping, path)
+    label = req.header[mapping.index] if mapping.index is not None else field.api_name
+    return Column(field, mapping.index, label, convert, default, find_by)
+
+
+def _default(field: Field, convert: Converter, mapping: FieldMapping, path: str) -> object:
+    if mapping.default_value is None:
+        return None
+    raw: Any = mapping.default_value.get("value")
+    if isinstance(raw, bool):
+        raw = "true" if raw else "false"
+    text = "" if raw is None else str(raw)
+    value = convert(text) if text.strip() else INVALID
+    if value is INVALID:
+        raise DataInvalid.at("default_value", f"{path}.default_value",
+                             f"The default value of {field.api_name} is not valid.")
+    return value
+
+
+def _lookup_find_by(req: PlanRequest, field: Field, mapping: FieldMapping,
+                    path: str) -> str | None:
+    if field.type not in REFERENCE_TYPES:
+        return None
+    find_by = mapping.find_by or "id"
+    if field.type is not FieldType.LOOKUP:
+        if find_by.lower() not in OWNER_FIND_BY:
+            raise DataInvalid.at("find_by", f"{path}.find_by",
+                                 "A user lookup is found by 'id' or 'email'.")
+        return find_by.lower()
+    target = req.modules.get(field.lookup_module or "")
+    if find_by == "id" or target is None:
+        return "id"
+    target_field = target.field(find_by)
+    if target_field is None or not (target_field.unique or find_by == target.name_field):
+        raise DataInvalid.at("find_by", f"{path}.find_by",
+                             f"{find_by} is not a unique or name field of {target.api_name}.")
+    return find_by
+
+
+def _check_repeats(req: PlanRequest, columns: list[Column]) -> None:
+    seen: set[str] = set()
+    for position, column in enumerate(columns):
+        if column.field.api_name in seen:
+            raise DataInvalid.at(column.field.api_name,
+                                 f"{req.path}.field_mappings[{position}].api_name",
+                                 f"{column.field.api_name} is mapped more than once.")
+        seen.add(column.field.api_name)
+
+
+def _key_column(req: PlanRequest, columns: list[Column]) -> Column | None:
+    path = f"{req.path}.find_by"
+    if req.find_by is None:
+        if req.operation is not Operation.INSERT:
+            raise MandatoryNotFound.at("find_by", path, "find_by is required for "
+                                       f"{req.operation.value}.")
+        return None
+    if req.find_by != "id":
+        field = req.module.field(req.find_by)
+        if field is None or not field.unique:
+            raise DataInvalid.at("find_by", path, "find_by must be 'id' or a unique field of "
+                                 f"{req.module.api_name}.")
+    for column in columns:
+        if column.field.api_name == req.find_by:
+            return column
+    raise DataInvalid.at("find_by", path, f"The find_by field {req.find_by} is not mapped.")
+
+
+def _check_mandatory_mapped(req: PlanRequest, columns: list[Column]) -> None:
+    mapped = {c.field.api_name for c in columns}
+    missing = [f.api_name for f in req.module.mandatory_fields if f.api_name not in mapped]
+    if missing:
+        error: BulkWriteError = MandatoryFieldsNotMapped(
+            f"Mandatory fields are not mapped: {', '.join(missing)}.",
+            {"api_name": missing[0], "json_path": f"{req.path}.field_mappings",
+             "fields": missing})
+        raise error

@@ -1,0 +1,1 @@
+"""Use cases: each one transaction-shaped, none aware of HTTP."""

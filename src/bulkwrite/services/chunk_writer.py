@@ -1,0 +1,155 @@
+"""One chunk of a job: decide each row's fate, write records, render its result rows.
+
+Everything here runs inside the chunk's single transaction (DESIGN.md rule 4).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bulkwrite.domain.job import Counts, Operation
+from bulkwrite.domain.outcome import RowCode, RowError, RowStatus, render_errors
+from bulkwrite.files.results import result_csv_rows
+from bulkwrite.importer.rows import PreparedRow, mandatory_errors, prepare_rows
+from bulkwrite.services.references import resolve_references
+from bulkwrite.services.run_context import JobRun
+from bulkwrite.store.serialize import iso, now, to_db_value
+from bulkwrite.store.sqlite.connection import SqliteTx
+
+AUDIT_COLUMNS = ("Owner", "Created_Time", "Modified_Time", "Created_By", "Modified_By")
+
+
+@dataclass(slots=True)
+class Decision:
+    """A row bound for the store: created (target None) or updating ``target``."""
+
+    row: PreparedRow
+    target: int | None = None
+    record_id: int = 0
+    status: RowStatus = RowStatus.SKIPPED
+    claims: list[tuple[str, object]] = field(default_factory=list)
+
+
+def write_chunk(tx: SqliteTx, run: JobRun, chunk_no: int, first_row: int,
+                cells: list[list[str]]) -> Counts:
+    """Process, write and record one chunk; returns its counts."""
+    rows = prepare_rows(cells, run.plan, run.job.spec.ignore_empty)
+    for offset, row in enumerate(rows):
+        if first_row + offset >= run.max_rows:
+            row.errors.append(RowError(RowCode.LIMIT_EXCEEDED, run.plan.module.api_name))
+    resolve_references(tx, run, rows)
+    decisions = _match_keys(tx, run, rows)
+    _check_unique(tx, run, decisions)
+    _write(tx, run, [d for d in decisions if d.row.ok])
+    counts, rendered = _outcomes(run, rows, decisions)
+    tx.save_chunk(run.job.id, chunk_no, first_row, counts, len(rows), rendered)
+    return counts
+
+
+def _match_keys(tx: SqliteTx, run: JobRun, rows: list[PreparedRow]) -> list[Decision]:
+    plan, key = run.plan, run.plan.key
+    found: dict[object, list[tuple[int, int | None]]] = {}
+    if key is not None:
+        keys = list({r.key for r in rows if r.ok and r.key is not None})
+        found = tx.match_records(run.table, key.field.api_name, keys) if keys else {}
+    seen: set[object] = set()
+    decisions = []
+    for row in rows:
+        decision = Decision(row)
+        if row.ok and key is not None:
+            _decide_keyed(run, decision, found.get(row.key, []), seen, key.label)
+        if row.ok:
+            row.errors.extend(mandatory_errors(row, plan, creating=decision.target is None))
+        if row.ok:
+            decisions.append(decision)
+            if key is not None and row.key is not None:
+                seen.add(row.key)
+    return decisions
+
+
+def _decide_keyed(run: JobRun, decision: Decision, matches: list[tuple[int, int | None]],
+                  seen: set[object], label: str) -> None:
+    row, operation = decision.row, run.plan.operation
+    if row.key is None:
+        if operation is Operation.UPDATE:
+            row.errors.append(RowError(RowCode.MANDATORY_NOT_FOUND, label))
+        return
+    if row.key in seen or len(matches) > 1 or any(job == run.job_id for _, job in matches):
+        row.errors.append(RowError(RowCode.DUPLICATE_DATA, label))
+    elif matches and operation is Operation.INSERT:
+        row.errors.append(RowError(RowCode.DUPLICATE_DATA, label))
+    elif matches:
+        decision.target = matches[0][0]
+    elif operation is Operation.UPDATE:
+        row.errors.append(RowError(RowCode.RESOURCE_NOT_FOUND, label))
+
+
+def _check_unique(tx: SqliteTx, run: JobRun, decisions: list[Decision]) -> None:
+    labels = {c.field.api_name: c.label for c in run.plan.columns}
+    for unique in run.plan.module.unique_fields:
+        name = unique.api_name
+        candidates = [d for d in decisions
+                      if d.row.ok and d.row.values.get(name) is not None]
+        if not candidates:
+            continue
+        values = list({to_db_value(d.row.values[name]) for d in candidates})
+        taken = tx.match_records(run.table, name, values)
+        claimed: set[object] = set()
+        for decision in candidates:
+            value = to_db_value(decision.row.values[name])
+            owners = [rid for rid, _ in taken.get(value, []) if rid != decision.target]
+            if value in claimed or owners:
+                decision.row.errors.append(RowError(RowCode.DUPLICATE_DATA,
+                                                    labels.get(name, name)))
+            else:
+                claimed.add(value)
+
+
+def _write(tx: SqliteTx, run: JobRun, decisions: list[Decision]) -> None:
+    stamp = iso(now())
+    creates = [d for d in decisions if d.target is None]
+    fields = [c.field.api_name for c in run.plan.columns
+              if c.field.api_name != "id" and c.field.api_name not in AUDIT_COLUMNS]
+    if creates:
+        first = tx.allocate_ids(len(creates))
+        columns = ["id", "_job", *AUDIT_COLUMNS, *fields]
+        records = []
+        for offset, decision in enumerate(creates):
+            decision.record_id, decision.status = first + offset, RowStatus.ADDED
+            values = decision.row.values
+            owner = values.get("Owner") or run.user_id
+            records.append((decision.record_id, run.job_id, owner, stamp, stamp, run.user_id,
+                            run.user_id, *(to_db_value(values.get(f)) for f in fields)))
+        tx.insert_records(run.table, columns, records)
+    groups: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
+    for decision in decisions:
+        if decision.target is None:
+            continue
+        decision.record_id, decision.status = decision.target, RowStatus.UPDATED
+        names = tuple(n for n in decision.row.values if n not in ("Created_Time", "Created_By"))
+        values = tuple(to_db_value(decision.row.values[n]) for n in names)
+        groups.setdefault(names, []).append(
+            (*values, stamp, run.user_id, run.job_id, decision.target))
+    for names, params in groups.items():
+        tx.update_records(run.table, [*names, "Modified_Time", "Modified_By", "_job"], params)
+
+
+def _outcomes(run: JobRun, rows: list[PreparedRow],
+              decisions: list[Decision]) -> tuple[Counts, bytes]:
+    by_row = {id(d.row): d for d in decisions if d.row.ok}
+    counts = Counts()
+    lines = []
+    echo = run.plan.echo
+    for row in rows:
+        decision = by_row.get(id(row))
+        status = decision.status if decision else RowStatus.SKIPPED
+        record_id = str(decision.record_id) if decision else ""
+        if status is RowStatus.ADDED:
+            counts.added += 1
+        elif status is RowStatus.UPDATED:
+            counts.updated += 1
+        else:
+            counts.skipped += 1
+        cells = [row.cells[i] if i < len(row.cells) else "" for i in echo]
+        lines.append([*cells, status.value, record_id, render_errors(row.errors)])
+    return counts, result_csv_rows(lines)

@@ -1,0 +1,105 @@
+"""The job-details document of contract section 6."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bulkwrite.domain.accounts import Org, Principal, User
+from bulkwrite.domain.job import Job, JobStatus
+from bulkwrite.domain.schema import Module
+from bulkwrite.domain.scopes import may_read_jobs
+from bulkwrite.errors import ResourceNotFound, ScopeMismatch
+from bulkwrite.services.context import Services
+from bulkwrite.services.permissions import check_may_read
+
+_ENCODING_NAMES = {
+    "utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf_8": "UTF-8", "utf-16": "UTF-16",
+    "utf_16": "UTF-16", "cp1252": "windows-1252", "latin-1": "ISO-8859-1",
+    "iso8859-1": "ISO-8859-1", "latin_1": "ISO-8859-1",
+}
+
+
+def encoding_label(codec: str) -> str:
+    return _ENCODING_NAMES.get(codec.lower(), codec.upper())
+
+
+def download_url(base_url: str, org: Org, job_id: str) -> str:
+    return f"{base_url}/v2/crm/{org.zgid}/bulk-write/{job_id}/{job_id}.zip"
+
+
+def load_job(services: Services, principal: Principal,
+             job_id: str) -> tuple[Job, Module, User | None]:
+    """A job of the caller's org, after the read checks; another org's is not found."""
+    if not may_read_jobs(principal.scopes):
+        raise ScopeMismatch()
+    if not job_id.isdigit() or len(job_id) > 19:
+        raise ResourceNotFound()
+    with services.store.transaction(write=False) as tx:
+        job = tx.get_job(job_id, principal.org.id)
+        if job is None:
+            raise ResourceNotFound()
+        module = tx.get_module(job.org_id, job.spec.module)
+        creator = tx.get_user(job.org_id, job.user_id)
+    if module is None:
+        raise ResourceNotFound()
+    check_may_read(principal, module.api_name)
+    return job, module, creator
+
+
+def job_details(services: Services, principal: Principal, job_id: str,
+                version: str) -> dict[str, Any]:
+    job, module, creator = load_job(services, principal, job_id)
+    return render_details(job, module, creator, principal.org, services.settings.base_url,
+                          version)
+
+
+def render_details(job: Job, module: Module, creator: User | None, org: Org, base_url: str,
+                   version: str) -> dict[str, Any]:
+    spec = job.spec
+    document: dict[str, Any] = {
+        "status": job.status.value,
+        "character_encoding": encoding_label(spec.character_encoding),
+        "id": job.id,
+        "operation": spec.operation.value,
+        "ignore_empty": spec.ignore_empty,
+    }
+    if spec.callback_url:
+        document["callback"] = {"url": spec.callback_url, "method": spec.callback_method}
+    document["created_by"] = {"id": job.user_id, "name": creator.full_name if creator else ""}
+    document["created_time"] = job.created_time.isoformat()
+    document["resource"] = [_resource(job, module, version)]
+    if job.result_ready:
+        document["result"] = {"download_url": download_url(base_url, org, job.id)}
+    return document
+
+
+def _resource(job: Job, module: Module, version: str) -> dict[str, Any]:
+    spec = job.spec
+    module_value: Any = module.api_name if version == "v2" else {
+        "api_name": module.api_name, "id": module.id}
+    resource: dict[str, Any] = {
+        "status": JobStatus.INPROGRESS.value if job.status is JobStatus.ADDED
+        else job.status.value,
+        "code": job.status.value,
+        "type": "data",
+        "module": module_value,
+    }
+    if spec.find_by:
+        resource["find_by"] = spec.find_by
+    resource["field_mappings"] = [m.to_wire() for m in spec.mappings]
+    resource["file"] = _file(job)
+    if job.status is JobStatus.FAILED:
+        resource["error"] = {"code": job.error_code or "INTERNAL_ERROR",
+                             "message": job.error_message or "The job failed."}
+    return resource
+
+
+def _file(job: Job) -> dict[str, Any]:
+    if job.status is JobStatus.ADDED:
+        return {"status": JobStatus.INPROGRESS.value, "name": job.file_name}
+    counts = job.counts
+    return {
+        "status": job.status.value, "name": job.file_name,
+        "added_count": counts.added, "skipped_count": counts.skipped,
+        "updated_count": counts.updated, "total_count": counts.total,
+    }

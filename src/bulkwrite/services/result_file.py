@@ -1,0 +1,62 @@
+"""The result zip: the chunks' rendered rows in input order, behind one header."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+from bulkwrite.domain.job import Job
+from bulkwrite.domain.outcome import RowStatus
+from bulkwrite.errors import BulkWriteError
+from bulkwrite.files.csvsource import CsvSource
+from bulkwrite.files.results import result_csv_header, result_csv_rows, write_result_zip
+from bulkwrite.services.context import Services
+from bulkwrite.services.run_loader import dialect_of, load_run, source_path
+
+log = logging.getLogger(__name__)
+
+
+def result_path(services: Services, job_id: str) -> Path:
+    return services.settings.files_dir / "results" / f"{job_id}.zip"
+
+
+def result_csv_name(job: Job) -> str:
+    return f"{job.spec.module}-{job.file_name}"
+
+
+def assemble_result(services: Services, job: Job, failed: bool) -> bool:
+    """Write the result zip; False when not even the header can be known."""
+    try:
+        run = load_run(services, job)
+    except Exception:
+        log.exception("job %s: no result file can be made", job.id)
+        return False
+    tail: Iterator[bytes] = iter(())
+    if failed:
+        tail = _unprocessed(source_path(services, job), job, run.plan.echo)
+    dest = result_path(services, job.id)
+    tmp = services.settings.files_dir / "tmp"
+    tmp.mkdir(parents=True, exist_ok=True)
+    with services.store.transaction(write=False) as tx:
+        parts = _parts(result_csv_header(run.echo_header), tx.chunk_results(job.id), tail)
+        write_result_zip(dest, result_csv_name(job), parts, tmp)
+    return True
+
+
+def _parts(header: bytes, chunks: Iterator[bytes], tail: Iterator[bytes]) -> Iterator[bytes]:
+    yield header
+    yield from chunks
+    yield from tail
+
+
+def _unprocessed(path: Path, job: Job, echo: tuple[int, ...]) -> Iterator[bytes]:
+    """Rows never reached, marked UNPROCESSED, as far as the file can still be read."""
+    try:
+        with CsvSource(path, dialect_of(job)) as source:
+            for chunk in source.chunks(5000, skip=job.rows_done):
+                yield result_csv_rows([
+                    [*(cells[i] if i < len(cells) else "" for i in echo),
+                     RowStatus.UNPROCESSED.value, "", ""] for cells in chunk])
+    except (BulkWriteError, OSError):
+        log.warning("job %s: the rest of the file cannot be read", job.id)

@@ -1,0 +1,41 @@
+"""Loading what a job run needs from the store and its file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bulkwrite.domain.job import Job
+from bulkwrite.errors import BulkWriteError
+from bulkwrite.files.csvsource import CsvDialect, CsvSource
+from bulkwrite.services.context import Services
+from bulkwrite.services.create_job import plan_for
+from bulkwrite.services.run_context import JobRun
+
+
+def load_run(services: Services, job: Job) -> JobRun:
+    spec = job.spec
+    with services.store.transaction(write=False) as tx:
+        modules = {m.api_name: m for m in tx.list_modules(job.org_id)}
+        tables = {name: tx.record_table(job.org_id, name) for name in modules}
+        stored = tx.get_file(job.org_id, spec.file_id)
+        users = tx.list_users(job.org_id)
+    if stored is None:
+        raise BulkWriteError("The uploaded file is gone.")
+    with CsvSource(Path(stored.path), dialect_of(job)) as source:
+        header = source.header
+    module = modules[spec.module]
+    plan = plan_for(services, spec, module, modules, header)
+    return JobRun(job, plan, tables[spec.module], header, modules, tables, users,
+                  services.settings.max_rows)
+
+
+def dialect_of(job: Job) -> CsvDialect:
+    return CsvDialect(job.spec.character_encoding, job.spec.delimiter)
+
+
+def source_path(services: Services, job: Job) -> Path:
+    with services.store.transaction(write=False) as tx:
+        stored = tx.get_file(job.org_id, job.spec.file_id)
+    if stored is None:
+        raise BulkWriteError("The uploaded file is gone.")
+    return Path(stored.path)

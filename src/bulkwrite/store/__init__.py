@@ -1,0 +1,1 @@
+"""Persistence. Only this package imports database drivers."""

@@ -1,0 +1,5 @@
+"""The embedded SQLite store."""
+
+from bulkwrite.store.sqlite.connection import SqliteStore
+
+__all__ = ["SqliteStore"]
