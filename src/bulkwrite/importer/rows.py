@@ -64,9 +64,12 @@ def _prepare(cells: list[str], plan: MappingPlan, ignore_empty: bool) -> Prepare
 def mandatory_errors(row: PreparedRow, plan: MappingPlan, creating: bool) -> list[RowError]:
     """Mandatory fields a new record lacks, or an update would clear."""
     labels = {c.field.api_name: c.label for c in plan.columns}
+    flagged = {e.column for e in row.errors}
     errors = []
     for mandatory in plan.module.mandatory_fields:
         name = mandatory.api_name
+        if labels.get(name, name) in flagged:
+            continue
         present = name in row.refs or row.values.get(name) is not None
         cleared = name in row.values and row.values[name] is None
         if (creating and not present) or (not creating and cleared):

@@ -47,23 +47,25 @@ def write_chunk(tx: SqliteTx, run: JobRun, chunk_no: int, first_row: int,
 
 
 def _match_keys(tx: SqliteTx, run: JobRun, rows: list[PreparedRow]) -> list[Decision]:
+    """Bind each row to the record it updates (or none: it creates); collect every problem."""
     plan, key = run.plan, run.plan.key
     found: dict[object, list[tuple[int, int | None]]] = {}
     if key is not None:
-        keys = list({r.key for r in rows if r.ok and r.key is not None})
+        keys = list({r.key for r in rows if r.key is not None})
         found = tx.match_records(run.table, key.field.api_name, keys) if keys else {}
     seen: set[object] = set()
     decisions = []
     for row in rows:
         decision = Decision(row)
-        if row.ok and key is not None:
+        clean = row.ok
+        if key is not None:
             _decide_keyed(run, decision, found.get(row.key, []), seen, key.label)
-        if row.ok:
-            row.errors.extend(mandatory_errors(row, plan, creating=decision.target is None))
+        creating = decision.target is None and plan.operation is not Operation.UPDATE
+        row.errors.extend(mandatory_errors(row, plan, creating))
         if row.ok:
             decisions.append(decision)
-            if key is not None and row.key is not None:
-                seen.add(row.key)
+        if clean and key is not None and row.key is not None:
+            seen.add(row.key)
     return decisions
 
 

@@ -1,0 +1,5 @@
+"""``python -m bulkwrite`` is the ``bulkwrite`` command."""
+
+from bulkwrite.cli.main import main
+
+main()
