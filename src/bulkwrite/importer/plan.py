@@ -118,7 +118,8 @@ def _column(req: PlanRequest, mapping: FieldMapping, position: int) -> Column:
     try:
         convert = make_converter(field, mapping.format)
     except FormatInvalid as exc:
-        raise FormatInvalid(exc.message, {"api_name": "format", "json_path": f"{path}.format"})
+        raise FormatInvalid(exc.message,
+                            {"api_name": "format", "json_path": f"{path}.format"}) from None
     find_by = _lookup_find_by(req, field, mapping, path)
     default = _default(field, convert, mapping, path)
     label = req.header[mapping.index] if mapping.index is not None else field.api_name

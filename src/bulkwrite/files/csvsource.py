@@ -1,0 +1,193 @@
+"""Reading a stored CSV: its dialect, its header, and its data rows in bounded chunks.
+
+Lines are decoded by ``textlines`` rather than by ``io.TextIOWrapper`` so that
+a bad byte is reported at its own row with its exact byte offset.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from bulkwrite.errors import DataInvalid, FileFormatInvalid
+from bulkwrite.files.textlines import LineTooLong, TextDecodeFailure, iter_line_blocks, iter_lines
+
+DELIMITERS = (",", ";", ":", "|", "\t")
+# The csv module holds a field as 4-byte code points: this bound is ~64 MiB of memory per field.
+FIELD_LIMIT = 16 * 1024 * 1024
+LINE_LIMIT = 2 * FIELD_LIMIT
+# How much of the file detect_dialect reads looking for the end of the header record.
+HEADER_SCAN_LIMIT = 1024 * 1024
+_BOMS = {
+    "utf-8": ((codecs.BOM_UTF8,), "utf-8-sig"),
+    "utf-16-le": ((codecs.BOM_UTF16_LE,), "utf-16"),
+    "utf-16-be": ((codecs.BOM_UTF16_BE,), "utf-16"),
+    "utf-32-le": ((codecs.BOM_UTF32_LE,), "utf-32"),
+    "utf-32-be": ((codecs.BOM_UTF32_BE,), "utf-32"),
+}
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """How to read a CSV: a Python codec name and a one-character delimiter."""
+
+    encoding: str
+    delimiter: str
+
+
+def normalise_encoding(name: str) -> str:
+    """Python's name for a text encoding (``"UTF-8"`` → ``"utf-8"``); else ``LookupError``."""
+    info = codecs.lookup(name)
+    if not getattr(info, "_is_text_encoding", True):
+        raise LookupError(f"{name!r} is not a text encoding")
+    return info.name
+
+
+def detect_dialect(path: Path, encoding: str | None, encoding_hint: str) -> CsvDialect:
+    """The dialect of the CSV at ``path``.
+
+    ``encoding`` is the job's ``character_encoding`` when given (``LookupError`` if unknown),
+    else ``encoding_hint`` (from ``StoredUpload``) is used. A BOM matching the encoding switches
+    to the BOM-aware codec, so it never leaks into the first header. The delimiter is the one of
+    ``DELIMITERS`` found most often outside quotes in the header record (ties: the earlier one;
+    none: a comma).
+    """
+    with path.open("rb") as raw:
+        codec = _with_bom(normalise_encoding(encoding or encoding_hint), raw.read(4))
+        raw.seek(0)
+        record = _header_text(raw, codec)
+    return CsvDialect(codec, pick_delimiter(record))
+
+
+def pick_delimiter(record: str) -> str:
+    """The delimiter occurring most often outside double quotes in ``record``."""
+    outside = "".join(record.split('"')[0::2])
+    counts = [outside.count(candidate) for candidate in DELIMITERS]
+    best = max(counts)
+    return DELIMITERS[counts.index(best)] if best else ","
+
+
+def _with_bom(codec: str, head: bytes) -> str:
+    boms, aware = _BOMS.get(codec, ((), codec))
+    return aware if head.startswith(boms) else codec
+
+
+def _header_text(raw: IO[bytes], codec: str) -> str:
+    """The first non-blank record's text: lines joined until its quotes balance."""
+    parts: list[str] = []
+    size = quotes = 0
+    for line in iter_lines(raw, codec, max_line=HEADER_SCAN_LIMIT, errors="replace"):
+        if not parts and not line.strip():
+            continue
+        parts.append(line)
+        size += len(line)
+        quotes += line.count('"')
+        if quotes % 2 == 0 or size > HEADER_SCAN_LIMIT:
+            break
+    return "".join(parts)
+
+
+class CsvSource:
+    """The rows of one CSV file, read once, in order; a context manager.
+
+    ``header`` is read on open (``FileFormatInvalid`` if there is none; ``DataInvalid`` if it
+    is not valid text). ``rows()`` then yields each data row as its raw cells, skipping blank
+    lines, and raises ``DataInvalid`` at the first row that is not valid text or has a field
+    over ``FIELD_LIMIT`` characters. Memory is bounded by the largest row, not the file.
+    """
+
+    def __init__(self, path: Path, dialect: CsvDialect) -> None:
+        csv.field_size_limit(FIELD_LIMIT)
+        self.dialect = dialect
+        self._rows_read = 0
+        self._started = False
+        self._raw = path.open("rb")
+        self._blocks = iter_line_blocks(self._raw, dialect.encoding, LINE_LIMIT)
+        try:
+            lines = itertools.chain.from_iterable(self._blocks)
+            self._reader = csv.reader(lines, delimiter=dialect.delimiter, strict=False)
+            self.header = self._read_header()
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def rows_read(self) -> int:
+        """How many data rows (skipped ones included) have been read so far."""
+        return self._rows_read
+
+    def rows(self, skip: int = 0) -> Iterator[list[str]]:
+        """The data rows after the first ``skip`` ones; callable once per source."""
+        if self._started:
+            raise RuntimeError("CsvSource.rows() can be called only once")
+        if skip < 0:
+            raise ValueError("skip must not be negative")
+        self._started = True
+        return self._iter_rows(skip)
+
+    def chunks(self, size: int, skip: int = 0) -> Iterator[list[list[str]]]:
+        """``rows(skip)`` in lists of ``size`` (the last one may be shorter)."""
+        if size < 1:
+            raise ValueError("size must be at least 1")
+        rows = self.rows(skip)
+        return iter(lambda: list(itertools.islice(rows, size)), [])
+
+    def close(self) -> None:
+        self._blocks.close()
+        self._raw.close()
+
+    def __enter__(self) -> CsvSource:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def _read_header(self) -> list[str]:
+        try:
+            for record in self._reader:
+                if not _is_blank(record):
+                    cells = [cell.strip() for cell in record]
+                    cells[0] = cells[0].lstrip("\ufeff").strip()
+                    return cells
+        except (TextDecodeFailure, csv.Error, LineTooLong) as exc:
+            raise self._bad_data(exc, "the header row") from exc
+        raise FileFormatInvalid("The file has no header row.")
+
+    def _iter_rows(self, skip: int) -> Iterator[list[str]]:
+        try:
+            for row in self._reader:
+                if _is_blank(row):
+                    continue
+                self._rows_read += 1
+                if self._rows_read > skip:
+                    yield row
+        except (TextDecodeFailure, csv.Error, LineTooLong) as exc:
+            raise self._bad_data(exc, f"data row {self._rows_read + 1}") from exc
+
+    def _bad_data(self, exc: Exception, where: str) -> DataInvalid:
+        if isinstance(exc, TextDecodeFailure):
+            return DataInvalid(
+                f"The file is not valid {self.dialect.encoding} text "
+                f"(byte offset {exc.offset}, {where})."
+            )
+        return DataInvalid(f"The file cannot be read as CSV at {where}: {exc}.")
+
+
+def _is_blank(row: list[str]) -> bool:
+    """No cells, or only empty/whitespace ones (checked cheaply for the common case)."""
+    if not row:
+        return True
+    if row[0].strip():
+        return False
+    return not "".join(row).strip()

@@ -1,0 +1,82 @@
+"""Writing a job's result file: a zip holding one UTF-8 CSV, built from streamed parts.
+
+The CSV is always UTF-8 without a BOM, comma-delimited, minimally quoted, with ``\\r\\n`` line
+ends, whatever the uploaded file's encoding and delimiter were (contract §7).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import IO
+
+RESULT_COLUMNS_TAIL = ("STATUS", "RECORD_ID", "ERRORS")
+# Measured on a typical result CSV: level 6 is ~17% smaller than level 1 at ~57 MB/s against
+# ~210 MB/s; results are written once and downloaded, and rows are imported far slower than that.
+DEFAULT_COMPRESSLEVEL = 6
+
+
+def result_csv_header(source_headers: Sequence[str]) -> bytes:
+    """The header line: ``source_headers`` then ``STATUS,RECORD_ID,ERRORS``."""
+    return result_csv_rows([[*source_headers, *RESULT_COLUMNS_TAIL]])
+
+
+def result_csv_rows(rows: Iterable[Sequence[str]]) -> bytes:
+    """Many CSV lines at once, encoded as the result file wants them."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerows(rows)
+    return buffer.getvalue().encode("utf-8")
+
+
+def write_result_zip(
+    dest: Path,
+    csv_name: str,
+    parts: Iterable[bytes],
+    tmp_dir: Path,
+    *,
+    compresslevel: int = DEFAULT_COMPRESSLEVEL,
+) -> None:
+    """Stream ``parts`` (the header first, then row blobs) into a zip at ``dest``.
+
+    The zip holds one deflated entry named ``csv_name``. It is written to a temp file in
+    ``tmp_dir`` (which must be on the same file system as ``dest``), fsynced, then renamed into
+    place, so ``dest`` is either absent, the previous file, or complete.
+    """
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix=".result-", suffix=".part")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "w+b") as out:
+            _write_zip(out, _entry_info(csv_name, compresslevel), parts)
+            out.flush()
+            os.fsync(out.fileno())
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _entry_info(csv_name: str, compresslevel: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(csv_name, date_time=time.localtime()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    # ZipInfo has no public level before Python 3.13; this is the name ZipFile.open() itself sets.
+    setattr(info, "_compresslevel", compresslevel)  # noqa: B010
+    return info
+
+
+def _write_zip(out: IO[bytes], info: zipfile.ZipInfo, parts: Iterable[bytes]) -> None:
+    with (
+        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        archive.open(info, "w", force_zip64=True) as entry,
+    ):
+        for part in parts:
+            entry.write(part)

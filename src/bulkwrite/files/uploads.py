@@ -1,0 +1,210 @@
+"""Storing an uploaded file: a zip holding one CSV, or a bare CSV, as one CSV on disk.
+
+The kind of file is decided by its content, never by its name. The CSV is streamed in blocks
+into a temp file beside the destination, its text encoding is guessed in the same pass, and the
+temp file is fsynced and renamed into place, so ``dest`` is either absent or complete.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from bulkwrite.errors import FileFormatInvalid, FileTooLarge
+from bulkwrite.files.zipsafe import BLOCK_SIZE, looks_like_zip, open_zipped_csv
+
+HEAD_SIZE = 64 * 1024
+DEFAULT_NAME = "upload.csv"
+# Well-known binary formats that might not show a NUL byte early on.
+_BINARY_MAGICS = (
+    b"%PDF-",
+    b"\x1f\x8b",
+    b"\x89PNG",
+    b"GIF87a",
+    b"GIF89a",
+    b"\xff\xd8\xff",
+    b"7z\xbc\xaf\x27\x1c",
+    b"\xfd7zXZ\x00",
+    b"Rar!\x1a\x07",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+    b"\x28\xb5\x2f\xfd",
+    b"\x7fELF",
+)
+_BLANK = b" \t\r\n\x0b\x0c\x00"
+_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    """A CSV that now lives at ``path``, ready for a job to read."""
+
+    name: str
+    path: Path
+    size: int
+    encoding_hint: str
+    zipped: bool
+
+
+def store_upload(
+    source: IO[bytes], filename: str | None, dest: Path, tmp_dir: Path, max_bytes: int
+) -> StoredUpload:
+    """Store the upload in ``source`` as one CSV at ``dest``; see the module docstring.
+
+    ``tmp_dir`` must be on the same file system as ``dest`` (the file is renamed into place).
+    Raises ``FileFormatInvalid`` or ``FileTooLarge``; on any error nothing is left behind.
+    """
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix=".upload-", suffix=".part")
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            stored = _fill(source, filename, out, dest, max_bytes)
+            out.flush()
+            os.fsync(out.fileno())
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, dest)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_dir(dest.parent)
+    return stored
+
+
+def csv_name_for(filename: str | None) -> str:
+    """The CSV name for a bare CSV upload: the base name, its suffix made ``.csv``.
+
+    ``Leads.zip`` becomes ``Leads.csv``, ``data`` becomes ``data.csv``; a missing or unusable
+    name becomes ``upload.csv``.
+    """
+    name = clean_name(filename or "")
+    if not name or name.startswith("."):
+        return DEFAULT_NAME
+    if name.lower().endswith(".csv"):
+        return name
+    stem, dot, _suffix = name.rpartition(".")
+    return f"{stem if dot else name}.csv"
+
+
+def clean_name(name: str) -> str:
+    """The last path part of ``name`` without control characters or surrounding spaces."""
+    last = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in last if ch.isprintable()).strip()
+
+
+def _fill(
+    source: IO[bytes], filename: str | None, out: IO[bytes], dest: Path, max_bytes: int
+) -> StoredUpload:
+    source.seek(0)
+    head = source.read(4)
+    source.seek(0)
+    if looks_like_zip(head):
+        with open_zipped_csv(source, max_bytes) as (entry_name, blocks):
+            size, hint = _copy(blocks, out, max_bytes)
+        name = clean_name(entry_name) or DEFAULT_NAME
+        return StoredUpload(name, dest, size, hint, zipped=True)
+    size, hint = _copy(_read_blocks(source), out, max_bytes)
+    return StoredUpload(csv_name_for(filename), dest, size, hint, zipped=False)
+
+
+def _read_blocks(source: IO[bytes]) -> Iterator[bytes]:
+    while block := source.read(BLOCK_SIZE):
+        yield block
+
+
+def _copy(blocks: Iterable[bytes], out: IO[bytes], max_bytes: int) -> tuple[int, str]:
+    """Write ``blocks`` to ``out`` under the size limit; return the size and encoding hint."""
+    sniffer = TextSniffer()
+    size = 0
+    for block in blocks:
+        size += len(block)
+        if size > max_bytes:
+            raise FileTooLarge(f"The CSV file is larger than the limit of {max_bytes} bytes.")
+        sniffer.feed(block)
+        out.write(block)
+    return size, sniffer.finish()
+
+
+class TextSniffer:
+    """Fed a file's blocks in order: rejects binary or empty content, guesses the encoding.
+
+    Memory use is bounded by ``HEAD_SIZE``: the head is kept for the binary checks, the rest
+    only runs through an incremental UTF-8 decoder.
+    """
+
+    def __init__(self) -> None:
+        self._head = bytearray()
+        self._head_done = False
+        self._has_text = False
+        self._utf8 = codecs.getincrementaldecoder("utf-8")()
+        self._utf8_ok = True
+
+    def feed(self, block: bytes) -> None:
+        rest = block
+        if not self._head_done:
+            need = HEAD_SIZE - len(self._head)
+            self._head += block[:need]
+            rest = block[need:]
+            if len(self._head) >= HEAD_SIZE:
+                self._check_head()
+        if self._head_done and rest and not self._has_text:
+            self._has_text = bool(rest.translate(None, _BLANK))
+        self._decode(block, final=False)
+
+    def finish(self) -> str:
+        """Raise ``FileFormatInvalid`` for blank content; else return the encoding hint."""
+        if not self._head_done:
+            self._check_head()
+        self._decode(b"", final=True)
+        if not self._has_text:
+            raise FileFormatInvalid("The file is empty.")
+        head = bytes(self._head[:4])
+        if head.startswith(codecs.BOM_UTF8):
+            return "utf-8-sig"
+        if head.startswith(_UTF16_BOMS):
+            return "utf-16"
+        return "utf-8" if self._utf8_ok else "cp1252"
+
+    def _check_head(self) -> None:
+        self._head_done = True
+        head = bytes(self._head)
+        if head.startswith(_BINARY_MAGICS):
+            raise FileFormatInvalid("The file is neither a zip nor a CSV file (binary content).")
+        bom = _bom_length(head)
+        if b"\x00" in head and not head.startswith(_UTF16_BOMS):
+            raise FileFormatInvalid("The file is neither a zip nor a CSV file (binary content).")
+        self._has_text = bool(head[bom:].translate(None, _BLANK))
+
+    def _decode(self, block: bytes, *, final: bool) -> None:
+        if not self._utf8_ok:
+            return
+        try:
+            self._utf8.decode(block, final)
+        except UnicodeDecodeError:
+            self._utf8_ok = False
+
+
+def _bom_length(head: bytes) -> int:
+    if head.startswith(codecs.BOM_UTF8):
+        return len(codecs.BOM_UTF8)
+    if head.startswith(_UTF16_BOMS):
+        return 2
+    return 0
+
+
+def _fsync_dir(directory: Path) -> None:
+    """Make a rename durable; a no-op where directories cannot be opened (Windows)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

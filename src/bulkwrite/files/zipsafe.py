@@ -1,0 +1,145 @@
+"""Reading an uploaded zip safely: one CSV entry, streamed out, never inflated into memory.
+
+``zipfile`` is used only to read the central directory and to open the chosen entry as a
+stream. Every entry name is checked (no absolute paths, drive letters or ``..`` parts), the one
+CSV entry is picked, and its declared size is checked against the limit before a byte is
+inflated. While streaming, the inflated byte count is checked again against the entry's
+compressed size, so a zip bomb is stopped early whatever its headers claim.
+"""
+
+from __future__ import annotations
+
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO
+
+from bulkwrite.errors import FileFormatInvalid, FileTooLarge
+
+BLOCK_SIZE = 1024 * 1024
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+# A zip bomb guard on top of the size limit: past BOMB_FLOOR inflated bytes, an entry may not
+# inflate more than MAX_RATIO times its compressed size (deflate itself tops out near 1032:1).
+MAX_RATIO = 1000
+BOMB_FLOOR = 100 * 1024 * 1024
+
+_ENCRYPTED_FLAG = 0x1
+_CORRUPT = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError)
+
+
+def looks_like_zip(head: bytes) -> bool:
+    """Whether the first bytes of a file are a zip's local header or an empty zip's end record."""
+    return head.startswith(ZIP_MAGICS)
+
+
+@contextmanager
+def open_zipped_csv(source: IO[bytes], max_bytes: int) -> Iterator[tuple[str, Iterator[bytes]]]:
+    """Open the one CSV inside the zip ``source``; yield its base name and its inflated blocks.
+
+    Raises ``FileFormatInvalid`` for a corrupt zip, an unsafe entry name, an encrypted CSV, no
+    CSV or more than one; ``FileTooLarge`` when the CSV declares (or turns out) to be larger
+    than ``max_bytes`` or inflates like a zip bomb. Errors can come from the block iterator
+    too, so the caller must consume it inside the ``with`` block.
+    """
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise FileFormatInvalid(f"The zip file is corrupt: {exc}") from exc
+    with archive:
+        info = pick_csv_entry(archive.infolist())
+        check_declared_size(info, max_bytes)
+        try:
+            stream = archive.open(info)
+        except _CORRUPT as exc:
+            raise FileFormatInvalid(
+                f"The zip entry {info.filename!r} is unreadable: {exc}"
+            ) from exc
+        with stream:
+            yield base_name(info.filename), entry_blocks(stream, info, max_bytes)
+
+
+def pick_csv_entry(entries: list[zipfile.ZipInfo]) -> zipfile.ZipInfo:
+    """The one ``.csv`` entry among ``entries``, after checking every entry's name is safe."""
+    csvs: list[zipfile.ZipInfo] = []
+    for info in entries:
+        check_entry_name(info.filename)
+        if _is_ignored(info) or not info.filename.lower().endswith(".csv"):
+            continue
+        csvs.append(info)
+    if not csvs:
+        raise FileFormatInvalid("The zip file holds no CSV file.")
+    if len(csvs) > 1:
+        names = ", ".join(info.filename for info in csvs[:5])
+        raise FileFormatInvalid(f"The zip file holds more than one CSV file: {names}.")
+    info = csvs[0]
+    if info.flag_bits & _ENCRYPTED_FLAG:
+        raise FileFormatInvalid(f"The zip entry {info.filename!r} is encrypted.")
+    return info
+
+
+def check_entry_name(name: str) -> None:
+    """Reject a name that is absolute, carries a drive letter, or climbs with ``..``."""
+    if not name:
+        raise FileFormatInvalid("The zip file has an entry with an empty name.")
+    if name.startswith(("/", "\\")):
+        raise FileFormatInvalid(f"The zip entry {name!r} has an absolute path.")
+    if len(name) >= 2 and name[1] == ":" and name[0].isalpha():
+        raise FileFormatInvalid(f"The zip entry {name!r} has a drive letter.")
+    if ".." in _parts(name):
+        raise FileFormatInvalid(f"The zip entry {name!r} has a '..' path part.")
+
+
+def check_declared_size(info: zipfile.ZipInfo, max_bytes: int) -> None:
+    """Refuse an entry whose central directory already says it is too large or a bomb."""
+    if info.file_size > max_bytes:
+        raise FileTooLarge(
+            f"The CSV file in the zip inflates to {info.file_size} bytes; "
+            f"the limit is {max_bytes} bytes."
+        )
+    _check_ratio(info.file_size, info.compress_size)
+
+
+def base_name(name: str) -> str:
+    """The last path part of a zip entry name (either slash counts as a separator)."""
+    return _parts(name)[-1]
+
+
+def entry_blocks(stream: IO[bytes], info: zipfile.ZipInfo, max_bytes: int) -> Iterator[bytes]:
+    """The inflated blocks of ``info``'s ``stream``, stopped past ``max_bytes`` or a bomb ratio.
+
+    ``zipfile`` itself stops at the declared size (then fails the CRC), so this guard is
+    defence in depth should a reader ever trust the data over the header.
+    """
+    inflated = 0
+    while True:
+        try:
+            block = stream.read(BLOCK_SIZE)
+        except _CORRUPT as exc:
+            raise FileFormatInvalid(f"The zip entry {info.filename!r} is corrupt: {exc}") from exc
+        if not block:
+            return
+        inflated += len(block)
+        if inflated > max_bytes:
+            raise FileTooLarge(
+                f"The CSV file in the zip inflates past the limit of {max_bytes} bytes."
+            )
+        _check_ratio(inflated, info.compress_size)
+        yield block
+
+
+def _check_ratio(inflated: int, compressed: int) -> None:
+    if inflated > BOMB_FLOOR and inflated > MAX_RATIO * max(compressed, 1):
+        raise FileTooLarge(
+            f"The CSV file in the zip inflates more than {MAX_RATIO}:1 past "
+            f"{BOMB_FLOOR} bytes; refusing it as a zip bomb."
+        )
+
+
+def _is_ignored(info: zipfile.ZipInfo) -> bool:
+    parts = _parts(info.filename)
+    return info.is_dir() or "__MACOSX" in parts or parts[-1].startswith(".") or not parts[-1]
+
+
+def _parts(name: str) -> list[str]:
+    return name.replace("\\", "/").split("/")

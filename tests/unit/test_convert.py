@@ -1,0 +1,413 @@
+"""Table-driven tests of the cell converters, one table per family of field types."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+
+from bulkwrite.domain.schema import Field, FieldType
+from bulkwrite.errors import FormatInvalid
+from bulkwrite.importer.convert import INVALID, make_converter
+
+T = FieldType
+IST = timezone(timedelta(hours=5, minutes=30))
+
+
+def convert(
+    field_type: FieldType, cell: str, pattern: str | None = None, **field_args: Any
+) -> object:
+    field = Field("F", field_type, **field_args)
+    return make_converter(field, pattern)(cell)
+
+
+def same(actual: object, expected: object) -> bool:
+    """Equal, and of exactly the same type (so 1 is not 1.0 and True is not 1)."""
+    return type(actual) is type(expected) and actual == expected
+
+
+# -- text family -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field_type", "cell", "length", "expected"),
+    [
+        (T.TEXT, "a" * 255, None, "a" * 255),
+        (T.TEXT, "a" * 256, None, INVALID),
+        (T.TEXT, "é" * 255, None, "é" * 255),  # counted in characters, not bytes
+        (T.TEXT, "  kept as is  ", None, "  kept as is  "),
+        (T.TEXT, "abcdefghij", 10, "abcdefghij"),
+        (T.TEXT, "abcdefghijk", 10, INVALID),
+        (T.TEXTAREA, "x" * 32000, None, "x" * 32000),
+        (T.TEXTAREA, "x" * 32001, None, INVALID),
+        (T.TEXTAREA, "line one\nline two", None, "line one\nline two"),
+        (T.PHONE, "+1 (555) 010-0199 x12", None, "+1 (555) 010-0199 x12"),
+        (T.PHONE, "1" * 30, None, "1" * 30),
+        (T.PHONE, "1" * 31, None, INVALID),
+        (T.PHONE, "call me maybe", None, "call me maybe"),
+        (T.WEBSITE, "https://example.com/a?b=c", None, "https://example.com/a?b=c"),
+        (T.WEBSITE, "w" * 256, None, INVALID),
+    ],
+)
+def test_text_types(field_type: FieldType, cell: str, length: int | None, expected: object) -> None:
+    assert convert(field_type, cell, length=length) == expected
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("a@b.co", "a@b.co"),
+        ("  john.doe+tag@mail.example.com ", "john.doe+tag@mail.example.com"),
+        ("O'Neil@Example.ORG", "O'Neil@Example.ORG"),
+        ("x" * 94 + "@b.com", "x" * 94 + "@b.com"),  # exactly 100 characters
+        ("x" * 95 + "@b.com", INVALID),
+        ("a@b", INVALID),
+        ("@b.co", INVALID),
+        ("a@", INVALID),
+        ("a@@b.co", INVALID),
+        ("a@b@c.co", INVALID),
+        ("a@b..co", INVALID),
+        ("a@.b.co", INVALID),
+        ("a@b.co.", INVALID),
+        ("a b@c.co", INVALID),
+        ("a@b .co", INVALID),
+        ("ab.co", INVALID),
+    ],
+)
+def test_email(cell: str, expected: object) -> None:
+    assert convert(T.EMAIL, cell) == expected
+
+
+# -- numbers ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field_type", "cell", "expected"),
+    [
+        (T.INTEGER, "0", 0),
+        (T.INTEGER, "42", 42),
+        (T.INTEGER, " 42 ", 42),
+        (T.INTEGER, "+7", 7),
+        (T.INTEGER, "-7", -7),
+        (T.INTEGER, "007", 7),
+        (T.INTEGER, "2147483647", 2147483647),
+        (T.INTEGER, "-2147483648", -2147483648),
+        (T.INTEGER, "2147483648", INVALID),
+        (T.INTEGER, "-2147483649", INVALID),
+        (T.INTEGER, "1.5", INVALID),
+        (T.INTEGER, "1.0", INVALID),
+        (T.INTEGER, "1e3", INVALID),
+        (T.INTEGER, "1,000", INVALID),
+        (T.INTEGER, "1 000", INVALID),
+        (T.INTEGER, "1_000", INVALID),
+        (T.INTEGER, "--1", INVALID),
+        (T.INTEGER, "+", INVALID),
+        (T.INTEGER, "abc", INVALID),
+        (T.INTEGER, "\u0661\u0662", INVALID),  # Arabic-Indic digits
+        (T.INTEGER, "9" * 5000, INVALID),
+        (T.BIGINT, "9223372036854775807", 9223372036854775807),
+        (T.BIGINT, "-9223372036854775808", -9223372036854775808),
+        (T.BIGINT, "9223372036854775808", INVALID),
+        (T.BIGINT, "-9223372036854775809", INVALID),
+        (T.BIGINT, "00000000000000000000000000012", 12),
+        (T.BIGINT, "2147483648", 2147483648),
+    ],
+)
+def test_integer_types(field_type: FieldType, cell: str, expected: object) -> None:
+    assert same(convert(field_type, cell), expected)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"), [("-10", -10), ("-11", INVALID), ("99", 99), ("100", INVALID)]
+)
+def test_integer_narrowed_by_field_bounds(cell: str, expected: object) -> None:
+    assert same(convert(T.INTEGER, cell, min_value=-10, max_value=99), expected)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "cell", "expected"),
+    [
+        ("#,##0", "1,234,567", 1234567),
+        ("#,##0", "1234567", 1234567),
+        ("#,##0", "1,234.5", INVALID),
+        ("#,##0", "12,34", INVALID),
+        ("#.##0", "2.147.483.647", 2147483647),
+        ("#.##0", "2.147.483.648", INVALID),
+        ("# ##0", "-1\u00a0234", -1234),
+        ("#,##0.00", "1,234.00", INVALID),  # an integer has no fraction part
+    ],
+)
+def test_integer_with_pattern(pattern: str, cell: str, expected: object) -> None:
+    assert same(convert(T.INTEGER, cell, pattern), expected)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("-1234.56", -1234.56),
+        ("+1234.56", 1234.56),
+        ("1234", 1234.0),
+        (".5", 0.5),
+        ("-.5", -0.5),
+        (" 3.25 ", 3.25),
+        ("0", 0.0),
+        ("1,234.56", INVALID),  # grouping needs a pattern
+        ("1.234,56", INVALID),
+        ("1e3", INVALID),
+        ("1.", INVALID),
+        ("1.2.3", INVALID),
+        ("nan", INVALID),
+        ("inf", INVALID),
+        ("-Infinity", INVALID),
+        ("$12", INVALID),
+        ("12%", INVALID),  # only percent fields take a %
+        ("9" * 400, INVALID),  # overflows a float
+        ("\u0661.5", INVALID),
+    ],
+)
+@pytest.mark.parametrize("field_type", [T.DECIMAL, T.CURRENCY, T.DOUBLE])
+def test_decimal_types(field_type: FieldType, cell: str, expected: object) -> None:
+    assert same(convert(field_type, cell), expected)
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [("50%", 50.0), ("12.5 %", 12.5), (" 7 ", 7.0), ("%", INVALID), ("5%%", INVALID)],
+)
+def test_percent(cell: str, expected: object) -> None:
+    assert same(convert(T.PERCENT, cell), expected)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "cell", "expected"),
+    [
+        ("#,##0.00", "1,234.56", 1234.56),
+        ("#,##0.00", "1234.56", 1234.56),
+        ("#,##0.00", "-1,234,567.5", -1234567.5),
+        ("#,##0.00", "1,234", 1234.0),
+        ("#,##0.00", "1.234,56", INVALID),
+        ("#,##0.00", "1,23,4.00", INVALID),
+        ("#.##0,00", "1.234,56", 1234.56),
+        ("#.##0,00", "1234,5", 1234.5),
+        ("#.##0,00", "1,234.56", INVALID),
+        ("# ##0,00", "1 234,56", 1234.56),
+        ("# ##0,00", "1\u00a0234,56", 1234.56),
+        ("# ##0,00", "1\u202f234,56", 1234.56),
+        ("#'##0.00", "1'234.50", 1234.5),
+        ("#'##0.00", "1\u2019234.50", 1234.5),
+        ("0.###", "0.125", 0.125),
+        ("0.###", "1,234", INVALID),
+        ("#,##0", "1,234", 1234.0),
+        ("#,##0", "1,234.75", 1234.75),
+        ("#.###", "1.234", 1234.0),
+        ("#.###", "1.234,5", 1234.5),
+        ("#,##", "12,5", 12.5),
+        ("0.00", "+.25", 0.25),
+        ("#,##0.00", "9" * 301, INVALID),
+    ],
+)
+def test_decimal_with_pattern(pattern: str, cell: str, expected: object) -> None:
+    assert same(convert(T.DECIMAL, cell, pattern), expected)
+
+
+def test_percent_with_pattern() -> None:
+    assert convert(T.PERCENT, "1.234,5 %", "#.##0,0") == 1234.5
+
+
+# -- boolean ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        *[(c, True) for c in ("true", "True", "TRUE", " yes ", "Yes", "1")],
+        *[(c, False) for c in ("false", "FALSE", "no", "NO", "0", " 0 ")],
+        *[(c, INVALID) for c in ("y", "n", "t", "f", "2", "on", "off", "truee", "01", "-1")],
+    ],
+)
+def test_boolean(cell: str, expected: object) -> None:
+    assert same(convert(T.BOOLEAN, cell), expected)
+
+
+# -- dates -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("pattern", "cell", "expected"),
+    [
+        (None, "11/28/2026", date(2026, 11, 28)),
+        (None, " 1/5/2026 ", date(2026, 1, 5)),
+        (None, "2026-11-28", date(2026, 11, 28)),  # ISO is always accepted
+        (None, "02/29/2024", date(2024, 2, 29)),
+        (None, "02/29/2026", INVALID),
+        (None, "02/29/1900", INVALID),
+        (None, "02/29/2000", date(2000, 2, 29)),
+        (None, "02/30/2026", INVALID),
+        (None, "04/31/2026", INVALID),
+        (None, "13/01/2026", INVALID),
+        (None, "00/10/2026", INVALID),
+        (None, "12/00/2026", INVALID),
+        (None, "11/28/26", INVALID),
+        (None, "28.11.2026", INVALID),
+        (None, "2026-02-30", INVALID),
+        (None, "2026-11-28T10:00:00Z", INVALID),
+        (None, "11/28/2026 10:00:00", INVALID),
+        ("dd.MM.yyyy", "28.11.2026", date(2026, 11, 28)),
+        ("dd.MM.yyyy", "2026-11-28", date(2026, 11, 28)),
+        ("dd.MM.yyyy", "11/28/2026", INVALID),
+        ("d MMM yyyy", "5 sep 2026", date(2026, 9, 5)),
+        ("MMMM d, yyyy", "FEBRUARY 29, 2024", date(2024, 2, 29)),
+        ("MMMM d, yyyy", "February 29, 2025", INVALID),
+        ("dd-MMM-yy", "01-Jan-69", date(2069, 1, 1)),
+        ("dd-MMM-yy", "01-Jan-70", date(1970, 1, 1)),
+        ("dd-MMM-yy", "01-Foo-70", INVALID),
+        ("yyyyMMdd", "20240229", date(2024, 2, 29)),
+        ("yyyy/MM/dd HH:mm", "2026/11/28 23:59", date(2026, 11, 28)),  # time checked, dropped
+        ("yyyy/MM/dd HH:mm", "2026/11/28 24:00", INVALID),
+    ],
+)
+def test_date(pattern: str | None, cell: str, expected: object) -> None:
+    assert same(convert(T.DATE, cell, pattern), expected)
+
+
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0,
+        micro: int = 0) -> datetime:  # fmt: skip
+    return datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "cell", "expected"),
+    [
+        (None, "11/28/2026 12:00:00", utc(2026, 11, 28, 12)),
+        (None, "11/28/2026 23:59:59", utc(2026, 11, 28, 23, 59, 59)),
+        (None, "11/28/2026 24:00:00", INVALID),
+        (None, "11/28/2026 12:60:00", INVALID),
+        (None, "11/28/2026 12:00:60", INVALID),
+        (None, "11/28/2026", INVALID),
+        (None, "2026-11-28T12:00:00+05:30", datetime(2026, 11, 28, 12, tzinfo=IST)),
+        (None, "2026-11-28T12:00:00Z", utc(2026, 11, 28, 12)),
+        (None, "2026-11-28T12:00:00.123456Z", utc(2026, 11, 28, 12, 0, 0, 123456)),
+        (None, "2026-11-28T12:00:00.5-0800", datetime(2026, 11, 28, 12, 0, 0, 500000,
+                                                     tzinfo=timezone(timedelta(hours=-8)))),
+        (None, "2026-11-28T12:00:00", utc(2026, 11, 28, 12)),
+        (None, "2026-11-28 12:00", utc(2026, 11, 28, 12)),
+        (None, "2026-11-28", utc(2026, 11, 28)),
+        (None, "2026-11-28T12:00:00+24:00", INVALID),
+        (None, "2026-11-28T12:00:00+05:60", INVALID),
+        (None, "2026-02-29T12:00:00Z", INVALID),
+        (None, "2026-11-28T25:00:00Z", INVALID),
+        ("MM/dd/yyyy hh:mm a", "01/01/2026 12:00 AM", utc(2026, 1, 1, 0)),
+        ("MM/dd/yyyy hh:mm a", "01/01/2026 12:30 am", utc(2026, 1, 1, 0, 30)),
+        ("MM/dd/yyyy hh:mm a", "01/01/2026 12:00 PM", utc(2026, 1, 1, 12)),
+        ("MM/dd/yyyy hh:mm a", "01/01/2026 01:00 PM", utc(2026, 1, 1, 13)),
+        ("MM/dd/yyyy hh:mm a", "01/01/2026 11:59 pm", utc(2026, 1, 1, 23, 59)),
+        ("MM/dd/yyyy hh:mm a", "01/01/2026 13:00 PM", INVALID),
+        ("MM/dd/yyyy hh:mm a", "01/01/2026 13:00", INVALID),
+        ("dd/MM/yyyy", "28/11/2026", utc(2026, 11, 28)),  # date-only pattern: midnight UTC
+        ("dd.MM.yyyy HH:mm Z", "28.11.2026 12:00 +0530", datetime(2026, 11, 28, 12, tzinfo=IST)),
+        ("yyyy-MM-dd'T'HH:mm:ss.SSSXXX", "2026-11-28T12:00:00.250Z",
+         utc(2026, 11, 28, 12, 0, 0, 250000)),
+    ],
+)  # fmt: skip
+def test_datetime(pattern: str | None, cell: str, expected: object) -> None:
+    value = convert(T.DATETIME, cell, pattern)
+    assert same(value, expected)
+    if isinstance(value, datetime) and isinstance(expected, datetime):
+        assert value.utcoffset() == expected.utcoffset()
+
+
+# -- picklists and references ----------------------------------------------------------------
+
+SOURCES = ("Trade Show", "Web", "Cold Call")
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("Web", "Web"),
+        ("web", "Web"),
+        (" TRADE SHOW ", "Trade Show"),
+        ("Cold  Call", INVALID),
+        ("Email", INVALID),
+    ],
+)
+def test_picklist(cell: str, expected: object) -> None:
+    assert convert(T.PICKLIST, cell, picklist=SOURCES) == expected
+
+
+def test_picklist_without_values_takes_any_text() -> None:
+    assert convert(T.PICKLIST, " anything ") == " anything "
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("Web", ("Web",)),
+        ("web;cold call", ("Web", "Cold Call")),
+        (" cold call ; WEB ;web", ("Cold Call", "Web")),
+        ("Web;;", ("Web",)),
+        (";;", INVALID),
+        (" ; ", INVALID),
+        ("Web;Email", INVALID),
+        ("Web,Cold Call", INVALID),
+    ],
+)
+def test_multiselect(cell: str, expected: object) -> None:
+    assert convert(T.MULTISELECT, cell, picklist=SOURCES) == expected
+
+
+def test_multiselect_without_values_takes_any_text() -> None:
+    assert convert(T.MULTISELECT, " x ; y;x ") == ("x", "y")
+
+
+@pytest.mark.parametrize("field_type", [T.LOOKUP, T.OWNERLOOKUP, T.USERLOOKUP])
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [(" Acme Inc ", "Acme Inc"), ("a" * 255, "a" * 255), ("a" * 256, INVALID)],
+)
+def test_references(field_type: FieldType, cell: str, expected: object) -> None:
+    assert convert(field_type, cell) == expected
+
+
+# -- patterns and the sentinel ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field_type", "pattern"),
+    [
+        (T.DATE, "yyyy-QQ-dd"),
+        (T.DATE, ""),
+        (T.DATETIME, "MM/dd/yyyy hh:mm"),
+        (T.DATETIME, "#,##0.00"),
+        (T.INTEGER, "##.##.##"),
+        (T.DECIMAL, "yyyy"),
+        (T.CURRENCY, ""),
+        (T.PERCENT, "0.0%"),
+    ],
+)
+def test_bad_pattern_names_itself(field_type: FieldType, pattern: str) -> None:
+    with pytest.raises(FormatInvalid, match=f"'{pattern}'"):
+        make_converter(Field("F", field_type), pattern)
+
+
+@pytest.mark.parametrize(
+    ("field_type", "expected"),
+    [(T.TEXT, "1"), (T.EMAIL, INVALID), (T.BOOLEAN, True), (T.PICKLIST, "1"), (T.LOOKUP, "1")],
+)
+def test_pattern_is_ignored_by_other_types(field_type: FieldType, expected: object) -> None:
+    assert make_converter(Field("F", field_type), "yyyy-QQ-dd")("1") == expected
+
+
+def test_every_field_type_has_a_converter() -> None:
+    for field_type in FieldType:
+        assert callable(make_converter(Field("F", field_type)))
+
+
+def test_invalid_is_a_singleton() -> None:
+    assert repr(INVALID) == "INVALID"
+    assert pickle.loads(pickle.dumps(INVALID)) is INVALID
+    assert copy.deepcopy(INVALID) is INVALID
+    assert copy.copy(INVALID) is INVALID
