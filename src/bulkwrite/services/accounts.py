@@ -58,7 +58,7 @@ def find_user(services: Services, org: Org, email: str | None) -> User:
     with services.store.transaction(write=False) as tx:
         users = tx.list_users(org.id)
     for user in users:
-        if email is None and user.profile.is_admin or user.email == email:
+        if (email is None and user.profile.is_admin) or user.email == email:
             return user
     raise ResourceNotFound(f"No user {email} in org {org.zgid}.")
 

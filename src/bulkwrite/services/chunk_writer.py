@@ -76,9 +76,8 @@ def _decide_keyed(run: JobRun, decision: Decision, matches: list[tuple[int, int 
         if operation is Operation.UPDATE:
             row.errors.append(RowError(RowCode.MANDATORY_NOT_FOUND, label))
         return
-    if row.key in seen or len(matches) > 1 or any(job == run.job_id for _, job in matches):
-        row.errors.append(RowError(RowCode.DUPLICATE_DATA, label))
-    elif matches and operation is Operation.INSERT:
+    repeated = row.key in seen or any(job == run.job_id for _, job in matches)
+    if repeated or len(matches) > 1 or (matches and operation is Operation.INSERT):
         row.errors.append(RowError(RowCode.DUPLICATE_DATA, label))
     elif matches:
         decision.target = matches[0][0]
@@ -128,10 +127,10 @@ def _write(tx: SqliteTx, run: JobRun, decisions: list[Decision]) -> None:
         if decision.target is None:
             continue
         decision.record_id, decision.status = decision.target, RowStatus.UPDATED
-        names = tuple(n for n in decision.row.values if n not in ("Created_Time", "Created_By"))
-        values = tuple(to_db_value(decision.row.values[n]) for n in names)
+        names = tuple(decision.row.values)
+        new_values = tuple(to_db_value(decision.row.values[n]) for n in names)
         groups.setdefault(names, []).append(
-            (*values, stamp, run.user_id, run.job_id, decision.target))
+            (*new_values, stamp, run.user_id, run.job_id, decision.target))
     for names, params in groups.items():
         tx.update_records(run.table, [*names, "Modified_Time", "Modified_By", "_job"], params)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+
 from bulkwrite.domain.job import FINAL_STATES, Job, JobStatus
 from bulkwrite.errors import BulkWriteError, StateConflict
 from bulkwrite.files.csvsource import CsvSource

@@ -9,7 +9,7 @@ from datetime import datetime
 from bulkwrite.domain.accounts import Org, Principal, Profile, Right, User
 from bulkwrite.domain.schema import Field, Module
 from bulkwrite.store.serialize import iso, module_from_json, module_to_json, now, parse_iso
-from bulkwrite.store.sqlite.ddl import quote, record_table_ddl, unique_index_ddl, column_type
+from bulkwrite.store.sqlite.ddl import column_type, quote, record_table_ddl, unique_index_ddl
 
 _USER_COLUMNS = """u.id, u.org_id, u.email, u.full_name, u.status,
     p.id, p.name, p.is_admin, p.can_import, p.rights"""
