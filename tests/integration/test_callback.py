@@ -25,7 +25,7 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
     got = Receiver()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_POST(self) -> None:
             length = int(self.headers.get("content-length", "0"))
             body = json.loads(self.rfile.read(length))
             got.calls.append((self.path, dict(self.headers), body))
