@@ -52,8 +52,9 @@ class LiveServer:
         return create_token(self.services, user_id or self.demo.admin.id, scopes)
 
     def new_org(self, name: str = "Other Org") -> NewOrg:
-        return create_org(self.services, name, f"admin@{name.lower().replace(' ', '')}.test",
-                          "Other Admin")
+        return create_org(
+            self.services, name, f"admin@{name.lower().replace(' ', '')}.test", "Other Admin"
+        )
 
     def headers(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Zoho-oauthtoken {token or self.token}"}
@@ -63,8 +64,11 @@ class LiveServer:
         self.log_path = self.data_dir / f"server-{time.monotonic_ns()}.log"
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bulkwrite", "serve"], env=self.env,
-            stdout=log, stderr=subprocess.STDOUT)
+            [sys.executable, "-m", "bulkwrite", "serve"],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         wait_until_healthy(self.base_url, self.process)
 
     def kill(self) -> None:
@@ -92,8 +96,11 @@ class LiveServer:
 
 
 def settings_from(env: dict[str, str]) -> Settings:
-    keys = {k.removeprefix("BULKWRITE_").lower(): v for k, v in env.items()
-            if k.startswith("BULKWRITE_")}
+    keys = {
+        k.removeprefix("BULKWRITE_").lower(): v
+        for k, v in env.items()
+        if k.startswith("BULKWRITE_")
+    }
     return Settings(**keys)  # type: ignore[arg-type]
 
 
@@ -114,8 +121,13 @@ def wait_until_healthy(base_url: str, process: subprocess.Popen[bytes]) -> None:
 def make_server(data_dir: Path, **settings: str) -> LiveServer:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BULKWRITE_")}
-    env.update({"BULKWRITE_DATA_DIR": str(data_dir), "BULKWRITE_PORT": str(port),
-                "BULKWRITE_HOST": "127.0.0.1"})
+    env.update(
+        {
+            "BULKWRITE_DATA_DIR": str(data_dir),
+            "BULKWRITE_PORT": str(port),
+            "BULKWRITE_HOST": "127.0.0.1",
+        }
+    )
     env.update({f"BULKWRITE_{k.upper()}": v for k, v in settings.items()})
     server = LiveServer(f"http://127.0.0.1:{port}", "", "", data_dir, env)
     demo = ensure_demo_org(server.services)

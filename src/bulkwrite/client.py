@@ -58,12 +58,21 @@ class JobDetails:
 class Client:
     """Upload, create, poll and download against a bulkwrite (or Zoho) server."""
 
-    def __init__(self, base_url: str, token: str, version: str = "v8",
-                 timeout: float = 60.0, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        version: str = "v8",
+        timeout: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.version = version
-        self._http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout,
-                                  transport=transport,
-                                  headers={"Authorization": f"Zoho-oauthtoken {token}"})
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            timeout=timeout,
+            transport=transport,
+            headers={"Authorization": f"Zoho-oauthtoken {token}"},
+        )
 
     def close(self) -> None:
         self._http.close()
@@ -74,16 +83,19 @@ class Client:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def upload(self, data: bytes | Path, name: str = "data.csv",
-               headers: dict[str, str] | None = None) -> str:
+    def upload(
+        self, data: bytes | Path, name: str = "data.csv", headers: dict[str, str] | None = None
+    ) -> str:
         """Upload a CSV or a zip; returns the file id."""
         if isinstance(data, Path):
             name, content = data.name, data.read_bytes()
         else:
             content = data
-        response = self._http.post(f"/crm/{self.version}/upload",
-                                   files={"file": (name, content)},
-                                   headers={"feature": "bulk-write", **(headers or {})})
+        response = self._http.post(
+            f"/crm/{self.version}/upload",
+            files={"file": (name, content)},
+            headers={"feature": "bulk-write", **(headers or {})},
+        )
         return str(self._json(response)["details"]["file_id"])
 
     def create_job(self, body: dict[str, Any]) -> str:
@@ -93,8 +105,12 @@ class Client:
     def job(self, job_id: str) -> JobDetails:
         return JobDetails(self._json(self._http.get(f"/crm/bulk/{self.version}/write/{job_id}")))
 
-    def wait(self, job_id: str, timeout: float = 600.0,
-             progress: Callable[[JobDetails], None] | None = None) -> JobDetails:
+    def wait(
+        self,
+        job_id: str,
+        timeout: float = 600.0,
+        progress: Callable[[JobDetails], None] | None = None,
+    ) -> JobDetails:
         """Poll until the job is COMPLETED or FAILED (client-side polling, as Zoho advises)."""
 
         def done(details: JobDetails) -> bool:
@@ -104,8 +120,9 @@ class Client:
 
         return self.wait_for(job_id, done, timeout)
 
-    def wait_for(self, job_id: str, condition: Callable[[JobDetails], bool],
-                 timeout: float = 600.0) -> JobDetails:
+    def wait_for(
+        self, job_id: str, condition: Callable[[JobDetails], bool], timeout: float = 600.0
+    ) -> JobDetails:
         """Poll the job's details until ``condition`` holds or the job ends."""
         deadline, pause = time.monotonic() + timeout, 0.01
         while True:
@@ -137,9 +154,14 @@ class Client:
         try:
             body: dict[str, Any] = response.json()
         except ValueError:
-            raise BulkWriteAPIError(response.status_code, "INVALID_RESPONSE",
-                                    response.text[:200], {}) from None
+            raise BulkWriteAPIError(
+                response.status_code, "INVALID_RESPONSE", response.text[:200], {}
+            ) from None
         if response.status_code >= 400 or body.get("status") == "error":
-            raise BulkWriteAPIError(response.status_code, str(body.get("code")),
-                                    str(body.get("message")), body.get("details") or {})
+            raise BulkWriteAPIError(
+                response.status_code,
+                str(body.get("code")),
+                str(body.get("message")),
+                body.get("details") or {},
+            )
         return body

@@ -12,8 +12,9 @@ from bulkwrite.store.sqlite import SqliteStore
 def build_services(settings: Settings) -> Services:
     """The store, migrated, and the services around it (no queue attached yet)."""
     if settings.database_url and not settings.database_url.startswith("sqlite:///"):
-        raise ValueError("Only SQLite (sqlite:///PATH) is supported as BULKWRITE_DATABASE_URL "
-                         "so far.")
+        raise ValueError(
+            "Only SQLite (sqlite:///PATH) is supported as BULKWRITE_DATABASE_URL so far."
+        )
     store = SqliteStore(settings.sqlite_path)
     store.migrate()
     return Services(settings, store)
@@ -24,8 +25,9 @@ class EmbeddedWorker:
 
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.queue = ThreadQueue(lambda job_id: run_job(services, job_id),
-                                 services.settings.worker_threads)
+        self.queue = ThreadQueue(
+            lambda job_id: run_job(services, job_id), services.settings.worker_threads
+        )
         services.queue = self.queue
 
     def start(self) -> None:

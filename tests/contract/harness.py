@@ -44,13 +44,19 @@ class Harness:
         self.worker.join()
         return job_details(self.services, self.principal, job.id, "v8")
 
-    def job(self, text: str, module: str, operation: str = "insert",
-            **resource: Any) -> dict[str, Any]:
+    def job(
+        self, text: str, module: str, operation: str = "insert", **resource: Any
+    ) -> dict[str, Any]:
         file_id = self.upload(text)
         extra = {k: v for k, v in resource.items() if k in ("ignore_empty", "character_encoding")}
         res = {k: v for k, v in resource.items() if k not in extra}
-        body = {"operation": operation, **extra, "resource": [
-            {"type": "data", "module": {"api_name": module}, "file_id": file_id, **res}]}
+        body = {
+            "operation": operation,
+            **extra,
+            "resource": [
+                {"type": "data", "module": {"api_name": module}, "file_id": file_id, **res}
+            ],
+        }
         return self.run(body)
 
     def result_rows(self, details: dict[str, Any]) -> list[dict[str, str]]:
@@ -69,5 +75,4 @@ class Harness:
 
 def counts(details: dict[str, Any]) -> tuple[int, int, int, int]:
     file = details["resource"][0]["file"]
-    return (file["added_count"], file["updated_count"], file["skipped_count"],
-            file["total_count"])
+    return (file["added_count"], file["updated_count"], file["skipped_count"], file["total_count"])

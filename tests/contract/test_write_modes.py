@@ -20,12 +20,15 @@ def test_insert_reports_every_row_in_input_order(harness: Harness) -> None:
     assert counts(details) == (2, 0, 3, 5)
     rows = harness.result_rows(details)
     assert [r["Last_Name"] for r in rows] == ["Smith", "", "Doe", "Roe", "Poe"]
-    assert list(rows[0]) == ["Last_Name", "First_Name", "Company", "STATUS", "RECORD_ID",
-                             "ERRORS"]
+    assert list(rows[0]) == ["Last_Name", "First_Name", "Company", "STATUS", "RECORD_ID", "ERRORS"]
     assert [r["STATUS"] for r in rows] == ["ADDED", "SKIPPED", "SKIPPED", "SKIPPED", "ADDED"]
     assert [r["ERRORS"] for r in rows] == [
-        "", "MANDATORY_NOT_FOUND-Last_Name",
-        "MANDATORY_NOT_FOUND-Company:INVALID_DATA-Email", "DUPLICATE_DATA-Email", ""]
+        "",
+        "MANDATORY_NOT_FOUND-Last_Name",
+        "MANDATORY_NOT_FOUND-Company:INVALID_DATA-Email",
+        "DUPLICATE_DATA-Email",
+        "",
+    ]
     added = {r["RECORD_ID"] for r in rows if r["STATUS"] == "ADDED"}
     stored = harness.records("Leads", "Last_Name", "Email", "_job")
     assert {str(r["id"]) for r in stored} == added
@@ -43,19 +46,25 @@ def test_insert_with_find_by_skips_existing_keys(harness: Harness) -> None:
 
 def test_update_by_unique_field(harness: Harness) -> None:
     harness.job(LEADS, "Leads")
-    update = ("Email,Company\n"
-              "john@example.com,Initech\n"
-              "nobody@example.com,Hooli\n"
-              "john@example.com,Again\n"
-              ",Blank\n"
-              "ed@example.com,Umbrella\n")
+    update = (
+        "Email,Company\n"
+        "john@example.com,Initech\n"
+        "nobody@example.com,Hooli\n"
+        "john@example.com,Again\n"
+        ",Blank\n"
+        "ed@example.com,Umbrella\n"
+    )
     details = harness.job(update, "Leads", "update", find_by="Email")
     assert counts(details) == (0, 2, 3, 5)
     rows = harness.result_rows(details)
-    assert [r["STATUS"] for r in rows] == ["UPDATED", "SKIPPED", "SKIPPED", "SKIPPED",
-                                           "UPDATED"]
+    assert [r["STATUS"] for r in rows] == ["UPDATED", "SKIPPED", "SKIPPED", "SKIPPED", "UPDATED"]
     assert [r["ERRORS"] for r in rows] == [
-        "", "RESOURCE_NOT_FOUND-Email", "DUPLICATE_DATA-Email", "MANDATORY_NOT_FOUND-Email", ""]
+        "",
+        "RESOURCE_NOT_FOUND-Email",
+        "DUPLICATE_DATA-Email",
+        "MANDATORY_NOT_FOUND-Email",
+        "",
+    ]
     companies = {r["Email"]: r["Company"] for r in harness.records("Leads", "Email", "Company")}
     assert companies == {"john@example.com": "Initech", "ed@example.com": "Umbrella"}
 
@@ -85,8 +94,10 @@ def test_ignore_empty_leaves_stored_values(harness: Harness) -> None:
 def test_upsert_by_id_updates_matches_and_creates_the_rest(harness: Harness) -> None:
     first = harness.result_rows(harness.job(LEADS, "Leads"))
     smith = first[0]["RECORD_ID"]
-    upsert = (f"id,Last_Name,Company\n{smith},Smith,Renamed\n,Newman,Fresh\n"
-              f"{smith},Smith,Twice\n,Nocompany,\n")
+    upsert = (
+        f"id,Last_Name,Company\n{smith},Smith,Renamed\n,Newman,Fresh\n"
+        f"{smith},Smith,Twice\n,Nocompany,\n"
+    )
     details = harness.job(upsert, "Leads", "upsert", find_by="id")
     assert counts(details) == (1, 1, 2, 4)
     rows = harness.result_rows(details)
@@ -109,8 +120,7 @@ def test_unique_value_repeated_across_chunks_is_a_duplicate(harness: Harness) ->
     rows = [f"N{i},Co,user{i % 4}@example.com" for i in range(10)]
     details = harness.job("Last_Name,Company,Email\n" + "\n".join(rows) + "\n", "Leads")
     assert counts(details) == (4, 0, 6, 10)
-    assert all(r["ERRORS"] == "DUPLICATE_DATA-Email"
-               for r in harness.result_rows(details)[4:])
+    assert all(r["ERRORS"] == "DUPLICATE_DATA-Email" for r in harness.result_rows(details)[4:])
 
 
 def test_update_key_repeated_across_chunks_first_row_wins(harness: Harness) -> None:
@@ -123,55 +133,74 @@ def test_update_key_repeated_across_chunks_first_row_wins(harness: Harness) -> N
 
 def test_default_values_and_field_mappings(harness: Harness) -> None:
     text = "Name,Mail,Extra\nSmith,s@example.com,x\nJones,,y\n"
-    details = harness.job(text, "Leads", field_mappings=[
-        {"api_name": "Last_Name", "index": 0},
-        {"api_name": "Email", "index": 1},
-        {"api_name": "Company", "default_value": {"value": "Default Co"}},
-        {"api_name": "Lead_Source", "index": 2, "default_value": {"value": "Chat"}},
-    ])
+    details = harness.job(
+        text,
+        "Leads",
+        field_mappings=[
+            {"api_name": "Last_Name", "index": 0},
+            {"api_name": "Email", "index": 1},
+            {"api_name": "Company", "default_value": {"value": "Default Co"}},
+            {"api_name": "Lead_Source", "index": 2, "default_value": {"value": "Chat"}},
+        ],
+    )
     rows = harness.result_rows(details)
     assert list(rows[0])[:3] == ["Name", "Mail", "Extra"]
     assert [r["ERRORS"] for r in rows] == ["INVALID_DATA-Extra", "INVALID_DATA-Extra"]
     fixed = "Name,Mail,Source\nSmith,s@example.com,\nJones,,trade show\n"
-    details = harness.job(fixed, "Leads", field_mappings=[
-        {"api_name": "Last_Name", "index": 0},
-        {"api_name": "Email", "index": 1},
-        {"api_name": "Company", "default_value": {"value": "Default Co"}},
-        {"api_name": "Lead_Source", "index": 2, "default_value": {"value": "Chat"}},
-    ])
+    details = harness.job(
+        fixed,
+        "Leads",
+        field_mappings=[
+            {"api_name": "Last_Name", "index": 0},
+            {"api_name": "Email", "index": 1},
+            {"api_name": "Company", "default_value": {"value": "Default Co"}},
+            {"api_name": "Lead_Source", "index": 2, "default_value": {"value": "Chat"}},
+        ],
+    )
     assert counts(details) == (2, 0, 0, 2)
-    stored = {r["Last_Name"]: r for r in harness.records("Leads", "Last_Name", "Company",
-                                                         "Lead_Source")}
+    stored = {
+        r["Last_Name"]: r for r in harness.records("Leads", "Last_Name", "Company", "Lead_Source")
+    }
     assert stored["Smith"]["Company"] == "Default Co"
     assert stored["Smith"]["Lead_Source"] == "Chat"
     assert stored["Jones"]["Lead_Source"] == "Trade Show"
 
 
 def test_dates_with_format_and_typed_storage(harness: Harness) -> None:
-    text = ("Deal,Stage,Close,Amount,Prob\n"
-            "A,Qualification,28.11.2026,1000.50,50\n"
-            "B,Closed Won,31.02.2026,10,50\n"
-            "C,Nope,01.01.2026,x,101\n")
-    details = harness.job(text, "Deals", field_mappings=[
-        {"api_name": "Deal_Name", "index": 0}, {"api_name": "Stage", "index": 1},
-        {"api_name": "Closing_Date", "index": 2, "format": "dd.MM.yyyy"},
-        {"api_name": "Amount", "index": 3}, {"api_name": "Probability", "index": 4},
-    ])
+    text = (
+        "Deal,Stage,Close,Amount,Prob\n"
+        "A,Qualification,28.11.2026,1000.50,50\n"
+        "B,Closed Won,31.02.2026,10,50\n"
+        "C,Nope,01.01.2026,x,101\n"
+    )
+    details = harness.job(
+        text,
+        "Deals",
+        field_mappings=[
+            {"api_name": "Deal_Name", "index": 0},
+            {"api_name": "Stage", "index": 1},
+            {"api_name": "Closing_Date", "index": 2, "format": "dd.MM.yyyy"},
+            {"api_name": "Amount", "index": 3},
+            {"api_name": "Probability", "index": 4},
+        ],
+    )
     assert counts(details) == (1, 0, 2, 3)
     rows = harness.result_rows(details)
     assert rows[1]["ERRORS"] == "INVALID_DATA-Close"
     assert rows[2]["ERRORS"] == "INVALID_DATA-Amount,Prob,Stage"
     (deal,) = harness.records("Deals", "Closing_Date", "Amount", "Probability")
-    assert (deal["Closing_Date"], deal["Amount"], deal["Probability"]) == ("2026-11-28",
-                                                                           1000.5, 50)
+    assert (deal["Closing_Date"], deal["Amount"], deal["Probability"]) == ("2026-11-28", 1000.5, 50)
 
 
 def test_rows_wider_or_narrower_than_the_header(harness: Harness) -> None:
     text = "Last_Name,Company\nA,Co,extra\nB\nC,Co,,\n"
     details = harness.job(text, "Leads")
     rows = harness.result_rows(details)
-    assert [r["ERRORS"] for r in rows] == ["CANNOT_PROCESS-column 3",
-                                           "MANDATORY_NOT_FOUND-Company", ""]
+    assert [r["ERRORS"] for r in rows] == [
+        "CANNOT_PROCESS-column 3",
+        "MANDATORY_NOT_FOUND-Company",
+        "",
+    ]
 
 
 def test_rows_beyond_the_row_limit_are_skipped(tmp_path: object) -> None:
@@ -194,8 +223,13 @@ def test_rows_beyond_the_row_limit_are_skipped(tmp_path: object) -> None:
 def test_unreadable_rest_of_file_fails_the_job_keeping_what_was_done(harness: Harness) -> None:
     text = b"Last_Name,Company\n" + b"".join(b"N%d,Co\n" % i for i in range(7)) + b"Bad\xff,Co\n"
     file_id = harness.upload(text)
-    details = harness.run({"operation": "insert", "character_encoding": "ascii", "resource": [
-        {"type": "data", "module": {"api_name": "Leads"}, "file_id": file_id}]})
+    details = harness.run(
+        {
+            "operation": "insert",
+            "character_encoding": "ascii",
+            "resource": [{"type": "data", "module": {"api_name": "Leads"}, "file_id": file_id}],
+        }
+    )
     assert details["status"] == "FAILED"
     resource = details["resource"][0]
     assert resource["status"] == resource["code"] == "FAILED"

@@ -45,15 +45,19 @@ def receiver() -> Iterator[tuple[Receiver, str]]:
         server.shutdown()
 
 
-def test_callback_posts_the_final_job_details_once(shared_server: LiveServer,
-                                                   receiver: tuple[Receiver, str]) -> None:
+def test_callback_posts_the_final_job_details_once(
+    shared_server: LiveServer, receiver: tuple[Receiver, str]
+) -> None:
     got, url = receiver
     with Client(shared_server.base_url, shared_server.token) as client:
         file_id = client.upload(b"Last_Name,Company\nA,Co\n,Co\n", "cb.csv")
-        job_id = client.create_job({"operation": "insert",
-                                    "callback": {"url": url, "method": "post"},
-                                    "resource": [{"type": "data", "module": "Leads",
-                                                  "file_id": file_id}]})
+        job_id = client.create_job(
+            {
+                "operation": "insert",
+                "callback": {"url": url, "method": "post"},
+                "resource": [{"type": "data", "module": "Leads", "file_id": file_id}],
+            }
+        )
         assert got.arrived.wait(timeout=60), "no callback arrived"
         final = client.job(job_id)
     path, headers, body = got.calls[0]
@@ -69,8 +73,11 @@ def test_callback_posts_the_final_job_details_once(shared_server: LiveServer,
 def test_unreachable_callback_never_fails_the_job(shared_server: LiveServer) -> None:
     with Client(shared_server.base_url, shared_server.token) as client:
         file_id = client.upload(b"Last_Name,Company\nA,Co\n", "cb2.csv")
-        job_id = client.create_job({"operation": "insert",
-                                    "callback": {"url": "http://127.0.0.1:9/none"},
-                                    "resource": [{"type": "data", "module": "Leads",
-                                                  "file_id": file_id}]})
+        job_id = client.create_job(
+            {
+                "operation": "insert",
+                "callback": {"url": "http://127.0.0.1:9/none"},
+                "resource": [{"type": "data", "module": "Leads", "file_id": file_id}],
+            }
+        )
         assert client.wait(job_id, timeout=60).status == "COMPLETED"

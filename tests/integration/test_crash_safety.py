@@ -30,8 +30,14 @@ def test_sigkill_mid_job_resumes_without_double_writes(tmp_path: Path) -> None:
     try:
         with Client(server.base_url, server.token) as client:
             file_id = client.upload(leads_csv(ROWS), "leads.csv")
-            job_id = client.create_job({"operation": "insert", "resource": [
-                {"type": "data", "module": {"api_name": "Leads"}, "file_id": file_id}]})
+            job_id = client.create_job(
+                {
+                    "operation": "insert",
+                    "resource": [
+                        {"type": "data", "module": {"api_name": "Leads"}, "file_id": file_id}
+                    ],
+                }
+            )
             progress = client.wait_for(job_id, lambda d: d.count("total") > 0)
             assert progress.status == "INPROGRESS", "the job ended before it could be killed"
             server.kill()
@@ -50,10 +56,13 @@ def test_sigkill_mid_job_resumes_without_double_writes(tmp_path: Path) -> None:
     assert [r["Last_Name"] for r in rows] == [f"Name{i}" for i in range(ROWS)]
     assert sum(r["STATUS"] == "ADDED" for r in rows) == ROWS - bad
     with sqlite3.connect(server.services.settings.sqlite_path) as db:
-        table = db.execute("SELECT table_name FROM modules WHERE api_name = 'Leads' "
-                           "AND org_id = ?", (int(server.demo.org.id),)).fetchone()[0]
+        table = db.execute(
+            "SELECT table_name FROM modules WHERE api_name = 'Leads' AND org_id = ?",
+            (int(server.demo.org.id),),
+        ).fetchone()[0]
         stored, distinct = db.execute(
-            f'SELECT count(*), count(DISTINCT "Email") FROM "{table}"').fetchone()
+            f'SELECT count(*), count(DISTINCT "Email") FROM "{table}"'
+        ).fetchone()
         ids = {str(r[0]) for r in db.execute(f'SELECT id FROM "{table}"')}
     assert stored == distinct == ROWS - bad
     assert ids == {r["RECORD_ID"] for r in rows if r["STATUS"] == "ADDED"}

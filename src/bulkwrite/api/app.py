@@ -30,8 +30,13 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
             worker.stop()
         services.store.close()
 
-    app = FastAPI(title="bulkwrite", lifespan=lifespan, redirect_slashes=False,
-                  docs_url="/docs", openapi_url="/openapi.json")
+    app = FastAPI(
+        title="bulkwrite",
+        lifespan=lifespan,
+        redirect_slashes=False,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
     app.state.services = services
     app.state.worker = worker
     install_error_handlers(app)

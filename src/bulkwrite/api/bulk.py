@@ -30,24 +30,29 @@ MULTIPART_SLACK = 1024 * 1024
 
 
 @router.post("/crm/{version}/upload")
-async def upload(version: VersionDep, request: Request, services: ServicesDep,
-                 principal: PrincipalDep) -> ZohoJSON:
-    check_upload_headers(principal, request.headers.get("feature"),
-                         request.headers.get("x-crm-org"))
+async def upload(
+    version: VersionDep, request: Request, services: ServicesDep, principal: PrincipalDep
+) -> ZohoJSON:
+    check_upload_headers(
+        principal, request.headers.get("feature"), request.headers.get("x-crm-org")
+    )
     declared = request.headers.get("content-length")
     limit = services.settings.max_upload_bytes
     if declared and declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
         raise FileTooLarge()
     part = await _file_part(request)
     try:
-        stored = await run_in_threadpool(upload_file, services, principal, part.file,
-                                         part.filename)
+        stored = await run_in_threadpool(upload_file, services, principal, part.file, part.filename)
     finally:
         await part.close()
-    return ZohoJSON({"status": "success", "code": "FILE_UPLOAD_SUCCESS",
-                     "message": "file uploaded.",
-                     "details": {"file_id": stored.id,
-                                 "created_time": stored.created_time.isoformat()}})
+    return ZohoJSON(
+        {
+            "status": "success",
+            "code": "FILE_UPLOAD_SUCCESS",
+            "message": "file uploaded.",
+            "details": {"file_id": stored.id, "created_time": stored.created_time.isoformat()},
+        }
+    )
 
 
 async def _file_part(request: Request) -> UploadFile:
@@ -64,14 +69,23 @@ async def _file_part(request: Request) -> UploadFile:
 
 
 @router.post("/crm/bulk/{version}/write", status_code=201)
-async def create(version: VersionDep, request: Request, services: ServicesDep,
-                 principal: PrincipalDep) -> ZohoJSON:
+async def create(
+    version: VersionDep, request: Request, services: ServicesDep, principal: PrincipalDep
+) -> ZohoJSON:
     body = await _json_body(request)
     job = await run_in_threadpool(create_job, services, principal, body)
-    return ZohoJSON({"status": "success", "code": "SUCCESS", "message": "success",
-                     "details": {"id": job.id, "created_by": {
-                         "id": principal.user.id, "name": principal.user.full_name}}},
-                    status_code=201)
+    return ZohoJSON(
+        {
+            "status": "success",
+            "code": "SUCCESS",
+            "message": "success",
+            "details": {
+                "id": job.id,
+                "created_by": {"id": principal.user.id, "name": principal.user.full_name},
+            },
+        },
+        status_code=201,
+    )
 
 
 async def _json_body(request: Request) -> Any:
@@ -87,15 +101,21 @@ async def _json_body(request: Request) -> Any:
 
 
 @router.get("/crm/bulk/{version}/write/{job_id}")
-async def details(version: VersionDep, job_id: str, services: ServicesDep,
-                  principal: PrincipalDep) -> ZohoJSON:
+async def details(
+    version: VersionDep, job_id: str, services: ServicesDep, principal: PrincipalDep
+) -> ZohoJSON:
     document = await run_in_threadpool(job_details, services, principal, job_id, version)
     return ZohoJSON(document)
 
 
 @router.get("/v2/crm/{zgid}/bulk-write/{job_id}/{file_name}")
-async def download(zgid: str, job_id: str, file_name: str, services: ServicesDep,
-                   principal: PrincipalDep) -> FileResponse:
+async def download(
+    zgid: str, job_id: str, file_name: str, services: ServicesDep, principal: PrincipalDep
+) -> FileResponse:
     path = await run_in_threadpool(open_result, services, principal, zgid, job_id, file_name)
-    return FileResponse(path, media_type="application/zip", filename=f"{job_id}.zip",
-                        content_disposition_type="attachment")
+    return FileResponse(
+        path,
+        media_type="application/zip",
+        filename=f"{job_id}.zip",
+        content_disposition_type="attachment",
+    )

@@ -21,8 +21,9 @@ def get_services(request: Request) -> Services:
     return services
 
 
-async def get_principal(request: Request,
-                        services: Annotated[Services, Depends(get_services)]) -> Principal:
+async def get_principal(
+    request: Request, services: Annotated[Services, Depends(get_services)]
+) -> Principal:
     header = request.headers.get("authorization")
     return await run_in_threadpool(authenticate, services, header)
 

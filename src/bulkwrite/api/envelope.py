@@ -22,8 +22,12 @@ class ZohoJSON(JSONResponse):
 
 
 def envelope(error: BulkWriteError) -> ZohoJSON:
-    body: dict[str, Any] = {"code": error.code, "details": error.details,
-                            "message": error.message, "status": "error"}
+    body: dict[str, Any] = {
+        "code": error.code,
+        "details": error.details,
+        "message": error.message,
+        "status": "error",
+    }
     return ZohoJSON(body, status_code=error.http_status)
 
 
@@ -47,8 +51,9 @@ async def _validation(request: Request, exc: Exception) -> ZohoJSON:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {}
     where = ".".join(str(p) for p in first.get("loc", ()))
-    return envelope(DataInvalid(f"Invalid request: {where}",
-                                {"api_name": where, "json_path": f"$.{where}"}))
+    return envelope(
+        DataInvalid(f"Invalid request: {where}", {"api_name": where, "json_path": f"$.{where}"})
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> ZohoJSON:

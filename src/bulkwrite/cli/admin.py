@@ -69,8 +69,9 @@ def token_create(
     try:
         found = find_org(services, org)
         owner = find_user(services, found, user)
-        typer.echo(create_token(services, owner.id, [s.strip() for s in scopes.split(",")
-                                                     if s.strip()]))
+        typer.echo(
+            create_token(services, owner.id, [s.strip() for s in scopes.split(",") if s.strip()])
+        )
     except BulkWriteError as exc:
         raise _fail(exc) from None
 
@@ -85,8 +86,11 @@ def token_revoke(token: str) -> None:
 
 
 @org_app.command("create")
-def org_create(name: str, admin_email: Annotated[str, typer.Option()],
-               admin_name: Annotated[str, typer.Option()] = "Admin") -> None:
+def org_create(
+    name: str,
+    admin_email: Annotated[str, typer.Option()],
+    admin_name: Annotated[str, typer.Option()] = "Admin",
+) -> None:
     """Create an org with the standard modules; prints its zgid and the admin's token."""
     made = create_org(_services(), name, admin_email, admin_name)
     typer.echo(f"{made.org.zgid} {made.token}")
@@ -96,8 +100,9 @@ def org_create(name: str, admin_email: Annotated[str, typer.Option()],
 def profile_add(
     name: str,
     can_import: Annotated[bool, typer.Option("--import/--no-import")] = False,
-    rights: Annotated[list[str] | None, typer.Option(
-        "--rights", help="MODULE=read,create,edit (repeatable)")] = None,
+    rights: Annotated[
+        list[str] | None, typer.Option("--rights", help="MODULE=read,create,edit (repeatable)")
+    ] = None,
     org: OrgOption = None,
 ) -> None:
     """Add a profile with the import privilege and per-module rights."""
@@ -118,8 +123,12 @@ def profile_add(
 
 
 @user_app.command("add")
-def user_add(email: str, profile: Annotated[str, typer.Option()] = "Standard",
-             name: Annotated[str | None, typer.Option()] = None, org: OrgOption = None) -> None:
+def user_add(
+    email: str,
+    profile: Annotated[str, typer.Option()] = "Standard",
+    name: Annotated[str | None, typer.Option()] = None,
+    org: OrgOption = None,
+) -> None:
     """Add a user with a profile; prints the user id."""
     services = _services()
     try:

@@ -9,8 +9,11 @@ import typer
 from bulkwrite.cli import admin
 from bulkwrite.settings import Settings
 
-app = typer.Typer(help="A self-hosted Bulk Write service speaking Zoho CRM's Bulk Write API.",
-                  no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="A self-hosted Bulk Write service speaking Zoho CRM's Bulk Write API.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 app.add_typer(admin.token_app, name="token")
 app.add_typer(admin.org_app, name="org")
 app.add_typer(admin.user_app, name="user")
@@ -41,11 +44,15 @@ def serve(
     if demo is not None:
         admin.print_welcome(settings, demo)
     else:
-        typer.echo(f"bulkwrite: data in {settings.data_dir.resolve()}; new token: "
-                   "bulkwrite token create --scopes ZohoCRM.bulk.ALL,ZohoCRM.modules.ALL,"
-                   "ZohoFiles.files.ALL", err=True)
-    uvicorn.run(create_app(settings, services), host=settings.host, port=settings.port,
-                log_level="info")
+        typer.echo(
+            f"bulkwrite: data in {settings.data_dir.resolve()}; new token: "
+            "bulkwrite token create --scopes ZohoCRM.bulk.ALL,ZohoCRM.modules.ALL,"
+            "ZohoFiles.files.ALL",
+            err=True,
+        )
+    uvicorn.run(
+        create_app(settings, services), host=settings.host, port=settings.port, log_level="info"
+    )
 
 
 def main() -> None:

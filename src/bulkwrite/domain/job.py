@@ -49,9 +49,14 @@ class FieldMapping:
     default_value: dict[str, Any] | None = None
 
     def to_wire(self) -> dict[str, Any]:
-        return {"api_name": self.api_name, "index": self.index, "format": self.format,
-                "find_by": self.find_by, "module": self.module,
-                "default_value": self.default_value}
+        return {
+            "api_name": self.api_name,
+            "index": self.index,
+            "format": self.format,
+            "find_by": self.find_by,
+            "module": self.module,
+            "default_value": self.default_value,
+        }
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,8 +39,13 @@ NUMBER_TYPES = frozenset(
 )
 REFERENCE_TYPES = frozenset({FieldType.LOOKUP, FieldType.OWNERLOOKUP, FieldType.USERLOOKUP})
 
-DEFAULT_LENGTH = {FieldType.TEXT: 255, FieldType.TEXTAREA: 32000, FieldType.PHONE: 30,
-                  FieldType.WEBSITE: 255, FieldType.EMAIL: 100}
+DEFAULT_LENGTH = {
+    FieldType.TEXT: 255,
+    FieldType.TEXTAREA: 32000,
+    FieldType.PHONE: 30,
+    FieldType.WEBSITE: 255,
+    FieldType.EMAIL: 100,
+}
 
 #: Fields the server sets itself; a mapping may not name them.
 SERVER_SET_FIELDS = frozenset({"Created_Time", "Modified_Time", "Created_By", "Modified_By"})

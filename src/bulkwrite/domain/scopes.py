@@ -15,12 +15,24 @@ FULL_SCOPES: tuple[str, ...] = (
     "ZohoCRM.settings.ALL",
 )
 
-_FIXED = frozenset({
-    "ZohoFiles.files.ALL", "ZohoCRM.bulk.ALL", "ZohoCRM.bulk.CREATE", "ZohoCRM.bulk.READ",
-    "ZohoCRM.modules.ALL", "ZohoCRM.modules.READ", "ZohoCRM.modules.CREATE",
-    "ZohoCRM.users.READ", "ZohoCRM.users.ALL", "ZohoCRM.org.READ", "ZohoCRM.org.ALL",
-    "ZohoCRM.settings.ALL", "ZohoCRM.settings.modules.READ", "ZohoCRM.settings.fields.READ",
-})
+_FIXED = frozenset(
+    {
+        "ZohoFiles.files.ALL",
+        "ZohoCRM.bulk.ALL",
+        "ZohoCRM.bulk.CREATE",
+        "ZohoCRM.bulk.READ",
+        "ZohoCRM.modules.ALL",
+        "ZohoCRM.modules.READ",
+        "ZohoCRM.modules.CREATE",
+        "ZohoCRM.users.READ",
+        "ZohoCRM.users.ALL",
+        "ZohoCRM.org.READ",
+        "ZohoCRM.org.ALL",
+        "ZohoCRM.settings.ALL",
+        "ZohoCRM.settings.modules.READ",
+        "ZohoCRM.settings.fields.READ",
+    }
+)
 _MODULE_SCOPE = re.compile(r"^ZohoCRM\.modules\.[A-Za-z0-9_]+\.(ALL|CREATE|READ|UPDATE|EDIT)$")
 
 
@@ -39,8 +51,10 @@ def may_create(scopes: frozenset[str], module: str, operation: Operation) -> boo
     wanted = {"ZohoCRM.modules.ALL", f"ZohoCRM.modules.{low}.ALL"}
     if operation is Operation.INSERT:
         wanted.add(f"ZohoCRM.modules.{low}.CREATE")
-    return bool({s.lower() if s.startswith("ZohoCRM.modules.") else s for s in scopes}
-                & {w.lower() if w.startswith("ZohoCRM.modules.") else w for w in wanted})
+    return bool(
+        {s.lower() if s.startswith("ZohoCRM.modules.") else s for s in scopes}
+        & {w.lower() if w.startswith("ZohoCRM.modules.") else w for w in wanted}
+    )
 
 
 def may_read_jobs(scopes: frozenset[str]) -> bool:
@@ -58,10 +72,24 @@ def may_read_org(scopes: frozenset[str]) -> bool:
 def may_read_records(scopes: frozenset[str], module: str) -> bool:
     lowered = {s.lower() for s in scopes}
     low = module.lower()
-    return bool(lowered & {"zohocrm.modules.all", "zohocrm.modules.read",
-                           f"zohocrm.modules.{low}.read", f"zohocrm.modules.{low}.all"})
+    return bool(
+        lowered
+        & {
+            "zohocrm.modules.all",
+            "zohocrm.modules.read",
+            f"zohocrm.modules.{low}.read",
+            f"zohocrm.modules.{low}.all",
+        }
+    )
 
 
 def may_read_settings(scopes: frozenset[str]) -> bool:
-    return bool(scopes & {"ZohoCRM.settings.ALL", "ZohoCRM.settings.modules.READ",
-                          "ZohoCRM.settings.fields.READ", "ZohoCRM.modules.ALL"})
+    return bool(
+        scopes
+        & {
+            "ZohoCRM.settings.ALL",
+            "ZohoCRM.settings.modules.READ",
+            "ZohoCRM.settings.fields.READ",
+            "ZohoCRM.modules.ALL",
+        }
+    )

@@ -61,26 +61,32 @@ class PlanRequest:
 def compile_plan(req: PlanRequest) -> MappingPlan:
     """Validate the mappings; raises the contract's request errors."""
     if len(req.header) > req.max_columns:
-        raise HeaderLimitExceeded(f"The file has {len(req.header)} columns; the limit is "
-                                  f"{req.max_columns}.")
+        raise HeaderLimitExceeded(
+            f"The file has {len(req.header)} columns; the limit is {req.max_columns}."
+        )
     mappings = req.mappings
     if len(mappings) > req.max_columns:
-        raise HeaderLimitExceeded.at("field_mappings", f"{req.path}.field_mappings",
-                                     f"More than {req.max_columns} fields are mapped.")
+        raise HeaderLimitExceeded.at(
+            "field_mappings",
+            f"{req.path}.field_mappings",
+            f"More than {req.max_columns} fields are mapped.",
+        )
     columns = [_column(req, m, i) for i, m in enumerate(mappings)]
     _check_repeats(req, columns)
     key = _key_column(req, columns)
     if req.operation is Operation.INSERT:
         _check_mandatory_mapped(req, columns)
     indexes = sorted({c.index for c in columns if c.index is not None})
-    return MappingPlan(req.module, req.operation, tuple(columns), key, tuple(indexes[:3]),
-                       len(req.header))
+    return MappingPlan(
+        req.module, req.operation, tuple(columns), key, tuple(indexes[:3]), len(req.header)
+    )
 
 
 def auto_mappings(module: Module, header: list[str]) -> tuple[FieldMapping, ...]:
     """Columns whose header is a field's API name (or ``Lookup.id`` / ``Lookup.Field``)."""
-    by_lower = {f.api_name.lower(): f for f in module.fields if not f.system or
-                f.api_name == "Owner"}
+    by_lower = {
+        f.api_name.lower(): f for f in module.fields if not f.system or f.api_name == "Owner"
+    }
     by_lower["id"] = ID_FIELD
     found: list[FieldMapping] = []
     taken: set[str] = set()
@@ -101,25 +107,36 @@ def _column(req: PlanRequest, mapping: FieldMapping, position: int) -> Column:
     path = f"{req.path}.field_mappings[{position}]"
     field = ID_FIELD if mapping.api_name == "id" else req.module.field(mapping.api_name)
     if field is None:
-        raise FieldInvalid.at(mapping.api_name, f"{path}.api_name",
-                              f"The field {mapping.api_name} does not exist in "
-                              f"{req.module.api_name}.")
+        raise FieldInvalid.at(
+            mapping.api_name,
+            f"{path}.api_name",
+            f"The field {mapping.api_name} does not exist in {req.module.api_name}.",
+        )
     if field.api_name in SERVER_SET_FIELDS:
-        raise DataInvalid.at(field.api_name, f"{path}.api_name",
-                             f"{field.api_name} is set by the server and cannot be mapped.")
+        raise DataInvalid.at(
+            field.api_name,
+            f"{path}.api_name",
+            f"{field.api_name} is set by the server and cannot be mapped.",
+        )
     if mapping.index is None and mapping.default_value is None:
-        raise MandatoryNotFound.at("index", f"{path}.index",
-                                   f"The mapping of {field.api_name} needs an index or a "
-                                   "default_value.")
+        raise MandatoryNotFound.at(
+            "index",
+            f"{path}.index",
+            f"The mapping of {field.api_name} needs an index or a default_value.",
+        )
     if mapping.index is not None and not 0 <= mapping.index < len(req.header):
-        raise ColumnIndexNotFound.at("index", f"{path}.index",
-                                     f"Column index {mapping.index} is not in the file, which "
-                                     f"has {len(req.header)} columns.")
+        raise ColumnIndexNotFound.at(
+            "index",
+            f"{path}.index",
+            f"Column index {mapping.index} is not in the file, which "
+            f"has {len(req.header)} columns.",
+        )
     try:
         convert = make_converter(field, mapping.format)
     except FormatInvalid as exc:
-        raise FormatInvalid(exc.message,
-                            {"api_name": "format", "json_path": f"{path}.format"}) from None
+        raise FormatInvalid(
+            exc.message, {"api_name": "format", "json_path": f"{path}.format"}
+        ) from None
     find_by = _lookup_find_by(req, field, mapping, path)
     default = _default(field, convert, mapping, path)
     label = req.header[mapping.index] if mapping.index is not None else field.api_name
@@ -135,28 +152,34 @@ def _default(field: Field, convert: Converter, mapping: FieldMapping, path: str)
     text = "" if raw is None else str(raw)
     value = convert(text) if text.strip() else INVALID
     if value is INVALID:
-        raise DataInvalid.at("default_value", f"{path}.default_value",
-                             f"The default value of {field.api_name} is not valid.")
+        raise DataInvalid.at(
+            "default_value",
+            f"{path}.default_value",
+            f"The default value of {field.api_name} is not valid.",
+        )
     return value
 
 
-def _lookup_find_by(req: PlanRequest, field: Field, mapping: FieldMapping,
-                    path: str) -> str | None:
+def _lookup_find_by(req: PlanRequest, field: Field, mapping: FieldMapping, path: str) -> str | None:
     if field.type not in REFERENCE_TYPES:
         return None
     find_by = mapping.find_by or "id"
     if field.type is not FieldType.LOOKUP:
         if find_by.lower() not in OWNER_FIND_BY:
-            raise DataInvalid.at("find_by", f"{path}.find_by",
-                                 "A user lookup is found by 'id' or 'email'.")
+            raise DataInvalid.at(
+                "find_by", f"{path}.find_by", "A user lookup is found by 'id' or 'email'."
+            )
         return find_by.lower()
     target = req.modules.get(field.lookup_module or "")
     if find_by == "id" or target is None:
         return "id"
     target_field = target.field(find_by)
     if target_field is None or not (target_field.unique or find_by == target.name_field):
-        raise DataInvalid.at("find_by", f"{path}.find_by",
-                             f"{find_by} is not a unique or name field of {target.api_name}.")
+        raise DataInvalid.at(
+            "find_by",
+            f"{path}.find_by",
+            f"{find_by} is not a unique or name field of {target.api_name}.",
+        )
     return find_by
 
 
@@ -164,9 +187,11 @@ def _check_repeats(req: PlanRequest, columns: list[Column]) -> None:
     seen: set[str] = set()
     for position, column in enumerate(columns):
         if column.field.api_name in seen:
-            raise DataInvalid.at(column.field.api_name,
-                                 f"{req.path}.field_mappings[{position}].api_name",
-                                 f"{column.field.api_name} is mapped more than once.")
+            raise DataInvalid.at(
+                column.field.api_name,
+                f"{req.path}.field_mappings[{position}].api_name",
+                f"{column.field.api_name} is mapped more than once.",
+            )
         seen.add(column.field.api_name)
 
 
@@ -174,14 +199,16 @@ def _key_column(req: PlanRequest, columns: list[Column]) -> Column | None:
     path = f"{req.path}.find_by"
     if req.find_by is None:
         if req.operation is not Operation.INSERT:
-            raise MandatoryNotFound.at("find_by", path, "find_by is required for "
-                                       f"{req.operation.value}.")
+            raise MandatoryNotFound.at(
+                "find_by", path, f"find_by is required for {req.operation.value}."
+            )
         return None
     if req.find_by != "id":
         field = req.module.field(req.find_by)
         if field is None or not field.unique:
-            raise DataInvalid.at("find_by", path, "find_by must be 'id' or a unique field of "
-                                 f"{req.module.api_name}.")
+            raise DataInvalid.at(
+                "find_by", path, f"find_by must be 'id' or a unique field of {req.module.api_name}."
+            )
     for column in columns:
         if column.field.api_name == req.find_by:
             return column
@@ -194,6 +221,6 @@ def _check_mandatory_mapped(req: PlanRequest, columns: list[Column]) -> None:
     if missing:
         error: BulkWriteError = MandatoryFieldsNotMapped(
             f"Mandatory fields are not mapped: {', '.join(missing)}.",
-            {"api_name": missing[0], "json_path": f"{req.path}.field_mappings",
-             "fields": missing})
+            {"api_name": missing[0], "json_path": f"{req.path}.field_mappings", "fields": missing},
+        )
         raise error

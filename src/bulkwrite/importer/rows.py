@@ -25,8 +25,7 @@ class PreparedRow:
         return not self.errors
 
 
-def prepare_rows(rows: list[list[str]], plan: MappingPlan,
-                 ignore_empty: bool) -> list[PreparedRow]:
+def prepare_rows(rows: list[list[str]], plan: MappingPlan, ignore_empty: bool) -> list[PreparedRow]:
     """Convert every mapped cell; a row's problems are listed, never raised."""
     return [_prepare(cells, plan, ignore_empty) for cells in rows]
 
@@ -34,7 +33,7 @@ def prepare_rows(rows: list[list[str]], plan: MappingPlan,
 def _prepare(cells: list[str], plan: MappingPlan, ignore_empty: bool) -> PreparedRow:
     row = PreparedRow(cells)
     width = len(cells)
-    if width > plan.width and any(c.strip() for c in cells[plan.width:]):
+    if width > plan.width and any(c.strip() for c in cells[plan.width :]):
         row.errors.append(RowError(RowCode.CANNOT_PROCESS, f"column {plan.width + 1}"))
     for column in plan.columns:
         name = column.field.api_name

@@ -18,8 +18,10 @@ class ThreadQueue:
     def __init__(self, handler: Handler, threads: int = 1) -> None:
         self._handler = handler
         self._jobs: queue.Queue[str | None] = queue.Queue()
-        self._threads = [threading.Thread(target=self._work, name=f"worker-{i}", daemon=True)
-                         for i in range(threads)]
+        self._threads = [
+            threading.Thread(target=self._work, name=f"worker-{i}", daemon=True)
+            for i in range(threads)
+        ]
         self._failures: list[BaseException] = []
         self._queued: set[str] = set()
         self._lock = threading.Lock()

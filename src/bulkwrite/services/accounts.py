@@ -27,8 +27,9 @@ def create_org(services: Services, name: str, admin_email: str, admin_name: str)
     """An org with the standard modules, an Administrator profile and its first user."""
     with services.store.transaction() as tx:
         org = tx.create_org(name)
-        admin_profile = tx.create_profile(Profile("", org.id, "Administrator", is_admin=True,
-                                                  can_import=True))
+        admin_profile = tx.create_profile(
+            Profile("", org.id, "Administrator", is_admin=True, can_import=True)
+        )
         tx.create_profile(Profile("", org.id, "Standard", can_import=False))
         for module in standard_modules():
             tx.create_module(org.id, module)
@@ -63,16 +64,16 @@ def find_user(services: Services, org: Org, email: str | None) -> User:
     raise ResourceNotFound(f"No user {email} in org {org.zgid}.")
 
 
-def add_profile(services: Services, org: Org, name: str, can_import: bool,
-                rights: dict[str, frozenset[Right]]) -> Profile:
+def add_profile(
+    services: Services, org: Org, name: str, can_import: bool, rights: dict[str, frozenset[Right]]
+) -> Profile:
     with services.store.transaction() as tx:
         if tx.get_profile(org.id, name) is not None:
             raise DataInvalid(f"Profile {name} exists.")
         return tx.create_profile(Profile("", org.id, name, False, can_import, rights))
 
 
-def add_user(services: Services, org: Org, email: str, full_name: str,
-             profile_name: str) -> User:
+def add_user(services: Services, org: Org, email: str, full_name: str, profile_name: str) -> User:
     with services.store.transaction() as tx:
         profile = tx.get_profile(org.id, profile_name)
         if profile is None:

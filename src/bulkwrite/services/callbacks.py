@@ -28,8 +28,12 @@ def send_callback(services: Services, job_id: str) -> threading.Thread | None:
         return None
     body = render_details(job, module, creator, org, services.settings.base_url, "v8")
     url = job.spec.callback_url
-    thread = threading.Thread(target=_deliver, args=(url, body, services.settings.callback_timeout),
-                              name=f"callback-{job_id}", daemon=True)
+    thread = threading.Thread(
+        target=_deliver,
+        args=(url, body, services.settings.callback_timeout),
+        name=f"callback-{job_id}",
+        daemon=True,
+    )
     thread.start()
     return thread
 
@@ -40,8 +44,7 @@ def _deliver(url: str, body: dict[str, object], timeout: float) -> None:
             response = httpx.post(url, json=body, timeout=timeout)
             if response.status_code < 500:
                 return
-            log.warning("callback %s answered %s (attempt %d)", url, response.status_code,
-                        attempt)
+            log.warning("callback %s answered %s (attempt %d)", url, response.status_code, attempt)
         except httpx.HTTPError as exc:
             log.warning("callback %s failed: %s (attempt %d)", url, exc, attempt)
         threading.Event().wait(min(2.0**attempt, 10.0))

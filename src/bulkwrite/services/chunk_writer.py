@@ -30,8 +30,9 @@ class Decision:
     claims: list[tuple[str, object]] = field(default_factory=list)
 
 
-def write_chunk(tx: SqliteTx, run: JobRun, chunk_no: int, first_row: int,
-                cells: list[list[str]]) -> Counts:
+def write_chunk(
+    tx: SqliteTx, run: JobRun, chunk_no: int, first_row: int, cells: list[list[str]]
+) -> Counts:
     """Process, write and record one chunk; returns its counts."""
     rows = prepare_rows(cells, run.plan, run.job.spec.ignore_empty)
     for offset, row in enumerate(rows):
@@ -69,8 +70,13 @@ def _match_keys(tx: SqliteTx, run: JobRun, rows: list[PreparedRow]) -> list[Deci
     return decisions
 
 
-def _decide_keyed(run: JobRun, decision: Decision, matches: list[tuple[int, int | None]],
-                  seen: set[object], label: str) -> None:
+def _decide_keyed(
+    run: JobRun,
+    decision: Decision,
+    matches: list[tuple[int, int | None]],
+    seen: set[object],
+    label: str,
+) -> None:
     row, operation = decision.row, run.plan.operation
     if row.key is None:
         if operation is Operation.UPDATE:
@@ -89,8 +95,7 @@ def _check_unique(tx: SqliteTx, run: JobRun, decisions: list[Decision]) -> None:
     labels = {c.field.api_name: c.label for c in run.plan.columns}
     for unique in run.plan.module.unique_fields:
         name = unique.api_name
-        candidates = [d for d in decisions
-                      if d.row.ok and d.row.values.get(name) is not None]
+        candidates = [d for d in decisions if d.row.ok and d.row.values.get(name) is not None]
         if not candidates:
             continue
         values = list({to_db_value(d.row.values[name]) for d in candidates})
@@ -100,8 +105,7 @@ def _check_unique(tx: SqliteTx, run: JobRun, decisions: list[Decision]) -> None:
             value = to_db_value(decision.row.values[name])
             owners = [rid for rid, _ in taken.get(value, []) if rid != decision.target]
             if value in claimed or owners:
-                decision.row.errors.append(RowError(RowCode.DUPLICATE_DATA,
-                                                    labels.get(name, name)))
+                decision.row.errors.append(RowError(RowCode.DUPLICATE_DATA, labels.get(name, name)))
             else:
                 claimed.add(value)
 
@@ -109,8 +113,11 @@ def _check_unique(tx: SqliteTx, run: JobRun, decisions: list[Decision]) -> None:
 def _write(tx: SqliteTx, run: JobRun, decisions: list[Decision]) -> None:
     stamp = iso(now())
     creates = [d for d in decisions if d.target is None]
-    fields = [c.field.api_name for c in run.plan.columns
-              if c.field.api_name != "id" and c.field.api_name not in AUDIT_COLUMNS]
+    fields = [
+        c.field.api_name
+        for c in run.plan.columns
+        if c.field.api_name != "id" and c.field.api_name not in AUDIT_COLUMNS
+    ]
     if creates:
         first = tx.allocate_ids(len(creates))
         columns = ["id", "_job", *AUDIT_COLUMNS, *fields]
@@ -119,8 +126,18 @@ def _write(tx: SqliteTx, run: JobRun, decisions: list[Decision]) -> None:
             decision.record_id, decision.status = first + offset, RowStatus.ADDED
             values = decision.row.values
             owner = values.get("Owner") or run.user_id
-            records.append((decision.record_id, run.job_id, owner, stamp, stamp, run.user_id,
-                            run.user_id, *(to_db_value(values.get(f)) for f in fields)))
+            records.append(
+                (
+                    decision.record_id,
+                    run.job_id,
+                    owner,
+                    stamp,
+                    stamp,
+                    run.user_id,
+                    run.user_id,
+                    *(to_db_value(values.get(f)) for f in fields),
+                )
+            )
         tx.insert_records(run.table, columns, records)
     groups: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
     for decision in decisions:
@@ -130,13 +147,15 @@ def _write(tx: SqliteTx, run: JobRun, decisions: list[Decision]) -> None:
         names = tuple(decision.row.values)
         new_values = tuple(to_db_value(decision.row.values[n]) for n in names)
         groups.setdefault(names, []).append(
-            (*new_values, stamp, run.user_id, run.job_id, decision.target))
+            (*new_values, stamp, run.user_id, run.job_id, decision.target)
+        )
     for names, params in groups.items():
         tx.update_records(run.table, [*names, "Modified_Time", "Modified_By", "_job"], params)
 
 
-def _outcomes(run: JobRun, rows: list[PreparedRow],
-              decisions: list[Decision]) -> tuple[Counts, bytes]:
+def _outcomes(
+    run: JobRun, rows: list[PreparedRow], decisions: list[Decision]
+) -> tuple[Counts, bytes]:
     by_row = {id(d.row): d for d in decisions if d.row.ok}
     counts = Counts()
     lines = []

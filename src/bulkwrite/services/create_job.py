@@ -32,8 +32,9 @@ def create_job(services: Services, principal: Principal, body: Any) -> Job:
     request = parse_job_request(body)
     with services.store.transaction(write=False) as tx:
         modules = {m.api_name: m for m in tx.list_modules(principal.org.id)}
-        stored = tx.get_file(principal.org.id, request.file_id) if request.file_id.isdigit() \
-            else None
+        stored = (
+            tx.get_file(principal.org.id, request.file_id) if request.file_id.isdigit() else None
+        )
     module = _module(request, modules)
     if not may_create(principal.scopes, module.api_name, request.operation):
         raise ScopeMismatch()
@@ -45,56 +46,87 @@ def create_job(services: Services, principal: Principal, body: Any) -> Job:
     mappings = request.mappings
     if mappings is None:
         mappings = auto_mappings(module, header)
-    spec = JobSpec(request.operation, module.api_name, stored.id, request.find_by, mappings,
-                   request.mappings is None, request.ignore_empty, dialect.encoding,
-                   dialect.delimiter, request.callback_url, request.callback_method)
+    spec = JobSpec(
+        request.operation,
+        module.api_name,
+        stored.id,
+        request.find_by,
+        mappings,
+        request.mappings is None,
+        request.ignore_empty,
+        dialect.encoding,
+        dialect.delimiter,
+        request.callback_url,
+        request.callback_method,
+    )
     plan_for(services, spec, module, modules, header)
     with services.store.transaction() as tx:
         if tx.count_open_jobs(principal.org.id) >= services.settings.max_jobs_in_flight:
-            raise LimitExceeded(f"The org already has {services.settings.max_jobs_in_flight} "
-                                "jobs in progress.")
-        job = Job(tx.new_id(), principal.org.id, principal.user.id, spec, JobStatus.ADDED,
-                  now(), stored.name)
+            raise LimitExceeded(
+                f"The org already has {services.settings.max_jobs_in_flight} jobs in progress."
+            )
+        job = Job(
+            tx.new_id(),
+            principal.org.id,
+            principal.user.id,
+            spec,
+            JobStatus.ADDED,
+            now(),
+            stored.name,
+        )
         tx.insert_job(job, stored.id)
     services.queue.enqueue(job.id)
     return job
 
 
-def plan_for(services: Services, spec: JobSpec, module: Module, modules: dict[str, Module],
-             header: list[str]) -> MappingPlan:
-    return compile_plan(PlanRequest(
-        operation=spec.operation, module=module, header=header, mappings=spec.mappings,
-        find_by=spec.find_by, modules=modules, max_columns=services.settings.max_columns))
+def plan_for(
+    services: Services, spec: JobSpec, module: Module, modules: dict[str, Module], header: list[str]
+) -> MappingPlan:
+    return compile_plan(
+        PlanRequest(
+            operation=spec.operation,
+            module=module,
+            header=header,
+            mappings=spec.mappings,
+            find_by=spec.find_by,
+            modules=modules,
+            max_columns=services.settings.max_columns,
+        )
+    )
 
 
 def _module(request: JobRequest, modules: dict[str, Module]) -> Module:
     for module in modules.values():
         if request.module_id is not None and module.id == request.module_id:
             return module
-        if request.module_name is not None and module.api_name.lower() == \
-                request.module_name.lower():
+        if (
+            request.module_name is not None
+            and module.api_name.lower() == request.module_name.lower()
+        ):
             return module
     name = request.module_name or request.module_id
-    raise ModuleNotAvailable.at("module", f"{RES}.module",
-                                f"The module {name} is not available.")
+    raise ModuleNotAvailable.at("module", f"{RES}.module", f"The module {name} is not available.")
 
 
 def _dialect(request: JobRequest, stored: StoredFile) -> CsvDialect:
     wanted = request.character_encoding
     if wanted and wanted.lower() in _UTF8_NAMES and stored.encoding_hint == "cp1252":
-        raise DataInvalid.at("character_encoding", "$.character_encoding",
-                             "The file is not valid UTF-8 text.")
+        raise DataInvalid.at(
+            "character_encoding", "$.character_encoding", "The file is not valid UTF-8 text."
+        )
     try:
         return detect_dialect(Path(stored.path), wanted, stored.encoding_hint)
     except LookupError:
-        raise DataInvalid.at("character_encoding", "$.character_encoding",
-                             f"Unknown character encoding {wanted!r}.") from None
+        raise DataInvalid.at(
+            "character_encoding", "$.character_encoding", f"Unknown character encoding {wanted!r}."
+        ) from None
 
 
 def _header(path: Path, dialect: CsvDialect) -> list[str]:
     with CsvSource(path, dialect) as source:
         header = source.header
         if next(source.rows(), None) is None:
-            raise DataInvalid.at("file_id", f"{RES}.file_id",
-                                 "The file has a header but no data rows.")
+            raise DataInvalid.at(
+                "file_id", f"{RES}.file_id", "The file has a header but no data rows."
+            )
     return header

@@ -13,9 +13,15 @@ from bulkwrite.services.context import Services
 from bulkwrite.services.permissions import check_may_read
 
 _ENCODING_NAMES = {
-    "utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf_8": "UTF-8", "utf-16": "UTF-16",
-    "utf_16": "UTF-16", "cp1252": "windows-1252", "latin-1": "ISO-8859-1",
-    "iso8859-1": "ISO-8859-1", "latin_1": "ISO-8859-1",
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8",
+    "utf_8": "UTF-8",
+    "utf-16": "UTF-16",
+    "utf_16": "UTF-16",
+    "cp1252": "windows-1252",
+    "latin-1": "ISO-8859-1",
+    "iso8859-1": "ISO-8859-1",
+    "latin_1": "ISO-8859-1",
 }
 
 
@@ -27,8 +33,9 @@ def download_url(base_url: str, org: Org, job_id: str) -> str:
     return f"{base_url}/v2/crm/{org.zgid}/bulk-write/{job_id}/{job_id}.zip"
 
 
-def load_job(services: Services, principal: Principal,
-             job_id: str) -> tuple[Job, Module, User | None]:
+def load_job(
+    services: Services, principal: Principal, job_id: str
+) -> tuple[Job, Module, User | None]:
     """A job of the caller's org, after the read checks; another org's is not found."""
     if not may_read_jobs(principal.scopes):
         raise ScopeMismatch()
@@ -46,15 +53,16 @@ def load_job(services: Services, principal: Principal,
     return job, module, creator
 
 
-def job_details(services: Services, principal: Principal, job_id: str,
-                version: str) -> dict[str, Any]:
+def job_details(
+    services: Services, principal: Principal, job_id: str, version: str
+) -> dict[str, Any]:
     job, module, creator = load_job(services, principal, job_id)
-    return render_details(job, module, creator, principal.org, services.settings.base_url,
-                          version)
+    return render_details(job, module, creator, principal.org, services.settings.base_url, version)
 
 
-def render_details(job: Job, module: Module, creator: User | None, org: Org, base_url: str,
-                   version: str) -> dict[str, Any]:
+def render_details(
+    job: Job, module: Module, creator: User | None, org: Org, base_url: str, version: str
+) -> dict[str, Any]:
     spec = job.spec
     document: dict[str, Any] = {
         "status": job.status.value,
@@ -75,11 +83,11 @@ def render_details(job: Job, module: Module, creator: User | None, org: Org, bas
 
 def _resource(job: Job, module: Module, version: str) -> dict[str, Any]:
     spec = job.spec
-    module_value: Any = module.api_name if version == "v2" else {
-        "api_name": module.api_name, "id": module.id}
+    module_value: Any = (
+        module.api_name if version == "v2" else {"api_name": module.api_name, "id": module.id}
+    )
     resource: dict[str, Any] = {
-        "status": JobStatus.INPROGRESS.value if job.status is JobStatus.ADDED
-        else job.status.value,
+        "status": JobStatus.INPROGRESS.value if job.status is JobStatus.ADDED else job.status.value,
         "code": job.status.value,
         "type": "data",
         "module": module_value,
@@ -89,8 +97,10 @@ def _resource(job: Job, module: Module, version: str) -> dict[str, Any]:
     resource["field_mappings"] = [m.to_wire() for m in spec.mappings]
     resource["file"] = _file(job)
     if job.status is JobStatus.FAILED:
-        resource["error"] = {"code": job.error_code or "INTERNAL_ERROR",
-                             "message": job.error_message or "The job failed."}
+        resource["error"] = {
+            "code": job.error_code or "INTERNAL_ERROR",
+            "message": job.error_message or "The job failed.",
+        }
     return resource
 
 
@@ -99,7 +109,10 @@ def _file(job: Job) -> dict[str, Any]:
         return {"status": JobStatus.INPROGRESS.value, "name": job.file_name}
     counts = job.counts
     return {
-        "status": job.status.value, "name": job.file_name,
-        "added_count": counts.added, "skipped_count": counts.skipped,
-        "updated_count": counts.updated, "total_count": counts.total,
+        "status": job.status.value,
+        "name": job.file_name,
+        "added_count": counts.added,
+        "skipped_count": counts.skipped,
+        "updated_count": counts.updated,
+        "total_count": counts.total,
     }

@@ -44,12 +44,27 @@ def parse_job_request(body: Any) -> JobRequest:
     file_id = _file_id(resource)
     find_by = _optional_text(resource, "find_by", f"{RES}.find_by")
     if find_by is None and operation is not Operation.INSERT:
-        raise MandatoryNotFound.at("find_by", f"{RES}.find_by",
-                                   f"find_by is required for {operation.value}.")
-    ignore_empty = _flag(resource, "ignore_empty", f"{RES}.ignore_empty",
-                         _flag(body, "ignore_empty", "$.ignore_empty", False))
-    return JobRequest(operation, module_name, module_id, file_id, find_by, _mappings(resource),
-                      ignore_empty, encoding, callback_url, callback_method)
+        raise MandatoryNotFound.at(
+            "find_by", f"{RES}.find_by", f"find_by is required for {operation.value}."
+        )
+    ignore_empty = _flag(
+        resource,
+        "ignore_empty",
+        f"{RES}.ignore_empty",
+        _flag(body, "ignore_empty", "$.ignore_empty", False),
+    )
+    return JobRequest(
+        operation,
+        module_name,
+        module_id,
+        file_id,
+        find_by,
+        _mappings(resource),
+        ignore_empty,
+        encoding,
+        callback_url,
+        callback_method,
+    )
 
 
 def _operation(body: dict[str, Any]) -> Operation:
@@ -59,8 +74,9 @@ def _operation(body: dict[str, Any]) -> Operation:
     try:
         return Operation(value)
     except ValueError:
-        raise DataInvalid.at("operation", "$.operation",
-                             "operation must be insert, update or upsert.") from None
+        raise DataInvalid.at(
+            "operation", "$.operation", "operation must be insert, update or upsert."
+        ) from None
 
 
 def _callback(body: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -77,8 +93,9 @@ def _callback(body: dict[str, Any]) -> tuple[str | None, str | None]:
         raise DataInvalid.at("url", "$.callback.url", "callback.url must be an http(s) URL.")
     method = callback.get("method", "post")
     if not isinstance(method, str) or method.lower() != "post":
-        raise CallbackMethodInvalid("The callback method is not supported.",
-                                    {"supported_callback_methods": ["post"]})
+        raise CallbackMethodInvalid(
+            "The callback method is not supported.", {"supported_callback_methods": ["post"]}
+        )
     return url, "post"
 
 
@@ -91,8 +108,9 @@ def _encoding(body: dict[str, Any]) -> str | None:
             raise LookupError(value)
         codecs.lookup(value)
     except LookupError:
-        raise DataInvalid.at("character_encoding", "$.character_encoding",
-                             f"Unknown character encoding {value!r}.") from None
+        raise DataInvalid.at(
+            "character_encoding", "$.character_encoding", f"Unknown character encoding {value!r}."
+        ) from None
     return value
 
 
@@ -128,7 +146,8 @@ def _module(resource: dict[str, Any]) -> tuple[str | None, str | None]:
     if name is None and module_id is None:
         raise MandatoryNotFound.at("api_name", f"{path}.api_name", "module.api_name is required.")
     if (name is not None and not isinstance(name, str)) or (
-            module_id is not None and not str(module_id).isdigit()):
+        module_id is not None and not str(module_id).isdigit()
+    ):
         raise DataInvalid.at("module", path, "module.api_name or module.id is not valid.")
     return name, None if module_id is None else str(module_id)
 
@@ -163,8 +182,9 @@ def _mappings(resource: dict[str, Any]) -> tuple[FieldMapping, ...] | None:
     if raw is None:
         return None
     if not isinstance(raw, list):
-        raise DataInvalid.at("field_mappings", f"{RES}.field_mappings",
-                             "field_mappings must be an array.")
+        raise DataInvalid.at(
+            "field_mappings", f"{RES}.field_mappings", "field_mappings must be an array."
+        )
     return tuple(_mapping(item, f"{RES}.field_mappings[{i}]") for i, item in enumerate(raw))
 
 
@@ -178,19 +198,31 @@ def _mapping(item: Any, path: str) -> FieldMapping:
         raise DataInvalid.at("api_name", f"{path}.api_name", "api_name must be a string.")
     index = item.get("index")
     if index is not None:
-        if isinstance(index, bool) or not isinstance(index, int | str) or not str(
-                index).lstrip("-").isdigit():
+        if (
+            isinstance(index, bool)
+            or not isinstance(index, int | str)
+            or not str(index).lstrip("-").isdigit()
+        ):
             raise DataInvalid.at("index", f"{path}.index", "index must be an integer.")
         index = int(index)
         if index < 0:
-            raise ColumnIndexNotFound.at("index", f"{path}.index",
-                                         f"Column index {index} is negative.")
+            raise ColumnIndexNotFound.at(
+                "index", f"{path}.index", f"Column index {index} is negative."
+            )
     default = item.get("default_value")
     if default is not None and (not isinstance(default, dict) or "value" not in default):
-        raise DataInvalid.at("default_value", f"{path}.default_value",
-                             'default_value must be an object like {"value": ...}.')
+        raise DataInvalid.at(
+            "default_value",
+            f"{path}.default_value",
+            'default_value must be an object like {"value": ...}.',
+        )
     module = item.get("module")
     module_name = module.get("api_name") if isinstance(module, dict) else module
-    return FieldMapping(api_name, index, _optional_text(item, "format", f"{path}.format"),
-                        _optional_text(item, "find_by", f"{path}.find_by"),
-                        module_name if isinstance(module_name, str) else None, default)
+    return FieldMapping(
+        api_name,
+        index,
+        _optional_text(item, "format", f"{path}.format"),
+        _optional_text(item, "find_by", f"{path}.find_by"),
+        module_name if isinstance(module_name, str) else None,
+        default,
+    )

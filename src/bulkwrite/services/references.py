@@ -37,8 +37,9 @@ def _key(column: Column, raw: object) -> object:
     return text
 
 
-def _matches(tx: SqliteTx, run: JobRun, column: Column,
-             keys: list[object]) -> dict[object, list[int]]:
+def _matches(
+    tx: SqliteTx, run: JobRun, column: Column, keys: list[object]
+) -> dict[object, list[int]]:
     if column.field.type is not FieldType.LOOKUP:
         attr = "id" if column.find_by == "id" else "email"
         found: dict[object, list[int]] = {}

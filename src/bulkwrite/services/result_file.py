@@ -55,8 +55,16 @@ def _unprocessed(path: Path, job: Job, echo: tuple[int, ...]) -> Iterator[bytes]
     try:
         with CsvSource(path, dialect_of(job)) as source:
             for chunk in source.chunks(5000, skip=job.rows_done):
-                yield result_csv_rows([
-                    [*(cells[i] if i < len(cells) else "" for i in echo),
-                     RowStatus.UNPROCESSED.value, "", ""] for cells in chunk])
+                yield result_csv_rows(
+                    [
+                        [
+                            *(cells[i] if i < len(cells) else "" for i in echo),
+                            RowStatus.UNPROCESSED.value,
+                            "",
+                            "",
+                        ]
+                        for cells in chunk
+                    ]
+                )
     except (BulkWriteError, OSError):
         log.warning("job %s: the rest of the file cannot be read", job.id)

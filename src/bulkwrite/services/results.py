@@ -13,8 +13,9 @@ from bulkwrite.services.result_file import result_path
 from bulkwrite.store.serialize import now
 
 
-def open_result(services: Services, principal: Principal, zgid: str, job_id: str,
-                file_name: str) -> Path:
+def open_result(
+    services: Services, principal: Principal, zgid: str, job_id: str, file_name: str
+) -> Path:
     """The path of a job's result zip, if the caller may read it and it has not expired."""
     if zgid != principal.org.zgid or file_name != f"{job_id}.zip":
         raise ResourceNotFound()

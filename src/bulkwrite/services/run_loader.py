@@ -25,8 +25,9 @@ def load_run(services: Services, job: Job) -> JobRun:
         header = source.header
     module = modules[spec.module]
     plan = plan_for(services, spec, module, modules, header)
-    return JobRun(job, plan, tables[spec.module], header, modules, tables, users,
-                  services.settings.max_rows)
+    return JobRun(
+        job, plan, tables[spec.module], header, modules, tables, users, services.settings.max_rows
+    )
 
 
 def dialect_of(job: Job) -> CsvDialect:

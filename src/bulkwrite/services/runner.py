@@ -57,8 +57,9 @@ def _process(services: Services, run: JobRun) -> None:
             first_row += len(cells)
 
 
-def _finish(services: Services, job_id: str, target: JobStatus,
-            error: tuple[str, str] | None) -> None:
+def _finish(
+    services: Services, job_id: str, target: JobStatus, error: tuple[str, str] | None
+) -> None:
     with services.store.transaction(write=False) as tx:
         job = tx.get_job(job_id)
     if job is None:

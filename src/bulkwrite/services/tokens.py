@@ -24,12 +24,14 @@ def token_hint(token: str) -> str:
     return token[:10] + "…"
 
 
-def create_token(services: Services, user_id: str, scopes: list[str],
-                 ttl: timedelta | None = None) -> str:
+def create_token(
+    services: Services, user_id: str, scopes: list[str], ttl: timedelta | None = None
+) -> str:
     unknown = [s for s in scopes if not is_known_scope(s)]
     if unknown or not scopes:
-        raise DataInvalid(f"Unknown scopes: {', '.join(unknown)}" if unknown else
-                          "At least one scope is needed.")
+        raise DataInvalid(
+            f"Unknown scopes: {', '.join(unknown)}" if unknown else "At least one scope is needed."
+        )
     token = "1000." + secrets.token_hex(16) + "." + secrets.token_hex(16)
     expires = now() + ttl if ttl else None
     with services.store.transaction() as tx:
@@ -44,9 +46,9 @@ def revoke_token(services: Services, token: str) -> bool:
 
 def authenticate(services: Services, header: str | None, at: datetime | None = None) -> Principal:
     """The caller behind an ``Authorization: Zoho-oauthtoken …`` header."""
-    if not header or not header.startswith(PREFIX) or not header[len(PREFIX):].strip():
+    if not header or not header.startswith(PREFIX) or not header[len(PREFIX) :].strip():
         raise AuthenticationFailure()
-    token = header[len(PREFIX):].strip()
+    token = header[len(PREFIX) :].strip()
     with services.store.transaction(write=False) as tx:
         principal = tx.principal_for(hash_token(token), at or now())
     if principal is None:

@@ -12,19 +12,20 @@ from bulkwrite.services.context import Services
 from bulkwrite.store.serialize import now
 
 
-def check_upload_headers(principal: Principal, feature: str | None,
-                         org_header: str | None) -> None:
+def check_upload_headers(principal: Principal, feature: str | None, org_header: str | None) -> None:
     if not may_upload(principal.scopes):
         raise ScopeMismatch()
     if feature is not None and feature != "bulk-write":
         raise FeatureNotSupported()
     if org_header is not None and org_header.strip() not in (principal.org.zgid, ""):
-        raise DataInvalid.at("X-CRM-ORG", "X-CRM-ORG",
-                             "The X-CRM-ORG header does not name the token's org.")
+        raise DataInvalid.at(
+            "X-CRM-ORG", "X-CRM-ORG", "The X-CRM-ORG header does not name the token's org."
+        )
 
 
-def upload_file(services: Services, principal: Principal, source: BinaryIO,
-                filename: str | None) -> StoredFile:
+def upload_file(
+    services: Services, principal: Principal, source: BinaryIO, filename: str | None
+) -> StoredFile:
     settings = services.settings
     with services.store.transaction() as tx:
         file_id = tx.new_id()
@@ -32,8 +33,16 @@ def upload_file(services: Services, principal: Principal, source: BinaryIO,
     tmp = settings.files_dir / "tmp"
     tmp.mkdir(parents=True, exist_ok=True)
     stored = store_upload(source, filename, dest, tmp, settings.max_upload_bytes)
-    record = StoredFile(file_id, principal.org.id, principal.user.id, stored.name,
-                        str(stored.path), stored.size, stored.encoding_hint, now())
+    record = StoredFile(
+        file_id,
+        principal.org.id,
+        principal.user.id,
+        stored.name,
+        str(stored.path),
+        stored.size,
+        stored.encoding_hint,
+        now(),
+    )
     with services.store.transaction() as tx:
         tx.insert_file(record)
     return record

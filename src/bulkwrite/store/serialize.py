@@ -24,59 +24,94 @@ def parse_iso(text: str) -> datetime:
 
 def field_to_dict(field: Field) -> dict[str, Any]:
     return {
-        "api_name": field.api_name, "type": field.type.value, "id": field.id,
-        "label": field.label, "mandatory": field.mandatory, "unique": field.unique,
-        "length": field.length, "picklist": list(field.picklist),
-        "lookup_module": field.lookup_module, "min_value": field.min_value,
-        "max_value": field.max_value, "system": field.system,
+        "api_name": field.api_name,
+        "type": field.type.value,
+        "id": field.id,
+        "label": field.label,
+        "mandatory": field.mandatory,
+        "unique": field.unique,
+        "length": field.length,
+        "picklist": list(field.picklist),
+        "lookup_module": field.lookup_module,
+        "min_value": field.min_value,
+        "max_value": field.max_value,
+        "system": field.system,
     }
 
 
 def field_from_dict(data: dict[str, Any]) -> Field:
     return Field(
-        api_name=data["api_name"], type=FieldType(data["type"]), id=data.get("id", ""),
-        label=data.get("label", ""), mandatory=data.get("mandatory", False),
-        unique=data.get("unique", False), length=data.get("length"),
-        picklist=tuple(data.get("picklist", ())), lookup_module=data.get("lookup_module"),
-        min_value=data.get("min_value"), max_value=data.get("max_value"),
+        api_name=data["api_name"],
+        type=FieldType(data["type"]),
+        id=data.get("id", ""),
+        label=data.get("label", ""),
+        mandatory=data.get("mandatory", False),
+        unique=data.get("unique", False),
+        length=data.get("length"),
+        picklist=tuple(data.get("picklist", ())),
+        lookup_module=data.get("lookup_module"),
+        min_value=data.get("min_value"),
+        max_value=data.get("max_value"),
         system=data.get("system", False),
     )
 
 
 def module_to_json(module: Module) -> str:
-    return json.dumps({
-        "api_name": module.api_name, "name_field": module.name_field,
-        "singular_label": module.singular_label, "plural_label": module.plural_label,
-        "fields": [field_to_dict(f) for f in module.fields],
-    })
+    return json.dumps(
+        {
+            "api_name": module.api_name,
+            "name_field": module.name_field,
+            "singular_label": module.singular_label,
+            "plural_label": module.plural_label,
+            "fields": [field_to_dict(f) for f in module.fields],
+        }
+    )
 
 
 def module_from_json(module_id: str, text: str) -> Module:
     data = json.loads(text)
-    return Module(api_name=data["api_name"], id=module_id,
-                  fields=tuple(field_from_dict(f) for f in data["fields"]),
-                  name_field=data["name_field"], singular_label=data.get("singular_label", ""),
-                  plural_label=data.get("plural_label", ""))
+    return Module(
+        api_name=data["api_name"],
+        id=module_id,
+        fields=tuple(field_from_dict(f) for f in data["fields"]),
+        name_field=data["name_field"],
+        singular_label=data.get("singular_label", ""),
+        plural_label=data.get("plural_label", ""),
+    )
 
 
 def spec_to_json(spec: JobSpec) -> str:
-    return json.dumps({
-        "operation": spec.operation.value, "module": spec.module, "file_id": spec.file_id,
-        "find_by": spec.find_by, "mappings": [m.to_wire() for m in spec.mappings],
-        "auto_mapped": spec.auto_mapped, "ignore_empty": spec.ignore_empty,
-        "character_encoding": spec.character_encoding, "delimiter": spec.delimiter,
-        "callback_url": spec.callback_url, "callback_method": spec.callback_method,
-    })
+    return json.dumps(
+        {
+            "operation": spec.operation.value,
+            "module": spec.module,
+            "file_id": spec.file_id,
+            "find_by": spec.find_by,
+            "mappings": [m.to_wire() for m in spec.mappings],
+            "auto_mapped": spec.auto_mapped,
+            "ignore_empty": spec.ignore_empty,
+            "character_encoding": spec.character_encoding,
+            "delimiter": spec.delimiter,
+            "callback_url": spec.callback_url,
+            "callback_method": spec.callback_method,
+        }
+    )
 
 
 def spec_from_json(text: str) -> JobSpec:
     data = json.loads(text)
     return JobSpec(
-        operation=Operation(data["operation"]), module=data["module"], file_id=data["file_id"],
-        find_by=data["find_by"], mappings=tuple(FieldMapping(**m) for m in data["mappings"]),
-        auto_mapped=data["auto_mapped"], ignore_empty=data["ignore_empty"],
-        character_encoding=data["character_encoding"], delimiter=data["delimiter"],
-        callback_url=data["callback_url"], callback_method=data["callback_method"],
+        operation=Operation(data["operation"]),
+        module=data["module"],
+        file_id=data["file_id"],
+        find_by=data["find_by"],
+        mappings=tuple(FieldMapping(**m) for m in data["mappings"]),
+        auto_mapped=data["auto_mapped"],
+        ignore_empty=data["ignore_empty"],
+        character_encoding=data["character_encoding"],
+        delimiter=data["delimiter"],
+        callback_url=data["callback_url"],
+        callback_method=data["callback_method"],
     )
 
 

@@ -57,9 +57,15 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 _COLUMN_TYPES: dict[FieldType, str] = {
-    FieldType.INTEGER: "INTEGER", FieldType.BIGINT: "INTEGER", FieldType.BOOLEAN: "INTEGER",
-    FieldType.DECIMAL: "REAL", FieldType.CURRENCY: "REAL", FieldType.DOUBLE: "REAL",
-    FieldType.PERCENT: "REAL", FieldType.LOOKUP: "INTEGER", FieldType.OWNERLOOKUP: "INTEGER",
+    FieldType.INTEGER: "INTEGER",
+    FieldType.BIGINT: "INTEGER",
+    FieldType.BOOLEAN: "INTEGER",
+    FieldType.DECIMAL: "REAL",
+    FieldType.CURRENCY: "REAL",
+    FieldType.DOUBLE: "REAL",
+    FieldType.PERCENT: "REAL",
+    FieldType.LOOKUP: "INTEGER",
+    FieldType.OWNERLOOKUP: "INTEGER",
     FieldType.USERLOOKUP: "INTEGER",
 }
 

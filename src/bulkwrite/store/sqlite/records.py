@@ -14,42 +14,57 @@ BATCH = 2000
 class RecordQueries:
     conn: sqlite3.Connection
 
-    def match_records(self, table: str, column: str,
-                      keys: Sequence[object]) -> dict[object, list[tuple[int, int | None]]]:
+    def match_records(
+        self, table: str, column: str, keys: Sequence[object]
+    ) -> dict[object, list[tuple[int, int | None]]]:
         """For each key, the (id, last job) of every record whose ``column`` equals it."""
         found: dict[object, list[tuple[int, int | None]]] = {}
         for start in range(0, len(keys), BATCH):
-            batch = keys[start:start + BATCH]
+            batch = keys[start : start + BATCH]
             marks = ",".join("?" * len(batch))
             cur = self.conn.execute(
                 f"SELECT {quote(column)}, id, _job FROM {quote(table)} "
-                f"WHERE {quote(column)} IN ({marks})", tuple(batch))
+                f"WHERE {quote(column)} IN ({marks})",
+                tuple(batch),
+            )
             for key, record_id, job in cur:
                 found.setdefault(key, []).append((record_id, job))
         return found
 
-    def insert_records(self, table: str, columns: Sequence[str],
-                       rows: Sequence[Sequence[object]]) -> None:
+    def insert_records(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
+    ) -> None:
         names = ", ".join(quote(c) for c in columns)
         marks = ", ".join("?" * len(columns))
         self.conn.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", rows)
 
-    def update_records(self, table: str, columns: Sequence[str],
-                       rows: Sequence[Sequence[object]]) -> None:
+    def update_records(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
+    ) -> None:
         """Each row holds the new values of ``columns`` followed by the record id."""
         sets = ", ".join(f"{quote(c)} = ?" for c in columns)
         self.conn.executemany(f"UPDATE {quote(table)} SET {sets} WHERE id = ?", rows)
 
-    def read_records(self, table: str, columns: Sequence[str], *, limit: int, offset: int,
-                     order_by: str = "id", descending: bool = False,
-                     record_id: int | None = None) -> list[tuple[object, ...]]:
+    def read_records(
+        self,
+        table: str,
+        columns: Sequence[str],
+        *,
+        limit: int,
+        offset: int,
+        order_by: str = "id",
+        descending: bool = False,
+        record_id: int | None = None,
+    ) -> list[tuple[object, ...]]:
         names = ", ".join(quote(c) for c in columns)
         where = "WHERE id = ?" if record_id is not None else ""
         params: tuple[object, ...] = (record_id,) if record_id is not None else ()
         direction = "DESC" if descending else "ASC"
         cur = self.conn.execute(
             f"SELECT {names} FROM {quote(table)} {where} ORDER BY {quote(order_by)} "
-            f"{direction}, id LIMIT ? OFFSET ?", (*params, limit, offset))
+            f"{direction}, id LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
         return list(cur)
 
     def count_records(self, table: str) -> int:
