@@ -44,6 +44,7 @@ class MappingPlan:
     key: Column | None  # the column holding the resource's find_by value
     echo: tuple[int, ...]  # source column indexes echoed in the result file
     width: int  # number of header cells
+    mandatory: tuple[tuple[str, str], ...] = ()  # (field, label) of each mandatory field
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +78,18 @@ def compile_plan(req: PlanRequest) -> MappingPlan:
     if req.operation is Operation.INSERT:
         _check_mandatory_mapped(req, columns)
     indexes = sorted({c.index for c in columns if c.index is not None})
+    labels = {c.field.api_name: c.label for c in columns}
+    mandatory = tuple(
+        (f.api_name, labels.get(f.api_name, f.api_name)) for f in req.module.mandatory_fields
+    )
     return MappingPlan(
-        req.module, req.operation, tuple(columns), key, tuple(indexes[:3]), len(req.header)
+        req.module,
+        req.operation,
+        tuple(columns),
+        key,
+        tuple(indexes[:3]),
+        len(req.header),
+        mandatory,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bulkwrite.domain.outcome import RowCode, RowError
@@ -27,50 +28,68 @@ class PreparedRow:
 
 def prepare_rows(rows: list[list[str]], plan: MappingPlan, ignore_empty: bool) -> list[PreparedRow]:
     """Convert every mapped cell; a row's problems are listed, never raised."""
-    return [_prepare(cells, plan, ignore_empty) for cells in rows]
+    steps = [
+        (
+            c.index,
+            c.convert,
+            c.label,
+            c.default,
+            c is plan.key,
+            c.field.api_name,
+            c.field.type in REFERENCE_TYPES,
+        )
+        for c in plan.columns
+    ]
+    width = plan.width
+    prepared = []
+    for cells in rows:
+        row = PreparedRow(cells)
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            row.errors.append(RowError(RowCode.CANNOT_PROCESS, f"column {width + 1}"))
+        _convert(row, steps, ignore_empty)
+        prepared.append(row)
+    return prepared
 
 
-def _prepare(cells: list[str], plan: MappingPlan, ignore_empty: bool) -> PreparedRow:
-    row = PreparedRow(cells)
-    width = len(cells)
-    if width > plan.width and any(c.strip() for c in cells[plan.width :]):
-        row.errors.append(RowError(RowCode.CANNOT_PROCESS, f"column {plan.width + 1}"))
-    for column in plan.columns:
-        name = column.field.api_name
-        text = cells[column.index] if column.index is not None and column.index < width else ""
-        if text.strip():
-            value = column.convert(text)
+_Step = tuple[int | None, Callable[[str], object], str, object, bool, str, bool]
+
+
+def _convert(row: PreparedRow, steps: list[_Step], ignore_empty: bool) -> None:
+    cells, values = row.cells, row.values
+    size = len(cells)
+    for index, convert, label, default, is_key, name, is_ref in steps:
+        text = cells[index] if index is not None and index < size else ""
+        value: object
+        if text and not text.isspace():
+            value = convert(text)
             if value is INVALID:
-                row.errors.append(RowError(RowCode.INVALID_DATA, column.label))
+                row.errors.append(RowError(RowCode.INVALID_DATA, label))
                 continue
-        elif column.default is not None:
-            value = column.default
+        elif default is not None:
+            value = default
         elif ignore_empty:
             continue
         else:
             value = None
-        if column is plan.key:
+        if is_key:
             row.key = value
         if name == "id":
             continue
-        if value is not None and column.field.type in REFERENCE_TYPES:
+        if is_ref and value is not None:
             row.refs[name] = value
         else:
-            row.values[name] = value
-    return row
+            values[name] = value
 
 
 def mandatory_errors(row: PreparedRow, plan: MappingPlan, creating: bool) -> list[RowError]:
     """Mandatory fields a new record lacks, or an update would clear."""
-    labels = {c.field.api_name: c.label for c in plan.columns}
-    flagged = {e.column for e in row.errors}
-    errors = []
-    for mandatory in plan.module.mandatory_fields:
-        name = mandatory.api_name
-        if labels.get(name, name) in flagged:
-            continue
-        present = name in row.refs or row.values.get(name) is not None
-        cleared = name in row.values and row.values[name] is None
-        if (creating and not present) or (not creating and cleared):
-            errors.append(RowError(RowCode.MANDATORY_NOT_FOUND, labels.get(name, name)))
+    errors: list[RowError] = []
+    values, refs = row.values, row.refs
+    for name, label in plan.mandatory:
+        if creating:
+            missing = name not in refs and values.get(name) is None
+        else:
+            missing = name in values and values[name] is None
+        if missing and not any(e.column == label for e in row.errors):
+            errors.append(RowError(RowCode.MANDATORY_NOT_FOUND, label))
     return errors

@@ -13,7 +13,7 @@ from bulkwrite.files.results import result_csv_rows
 from bulkwrite.importer.rows import PreparedRow, mandatory_errors, prepare_rows
 from bulkwrite.services.references import resolve_references
 from bulkwrite.services.run_context import JobRun
-from bulkwrite.store.serialize import iso, now, to_db_value
+from bulkwrite.store.serialize import db_adapter, iso, now, to_db_value
 from bulkwrite.store.sqlite.connection import SqliteTx
 
 AUDIT_COLUMNS = ("Owner", "Created_Time", "Modified_Time", "Created_By", "Modified_By")
@@ -113,32 +113,8 @@ def _check_unique(tx: SqliteTx, run: JobRun, decisions: list[Decision]) -> None:
 def _write(tx: SqliteTx, run: JobRun, decisions: list[Decision]) -> None:
     stamp = iso(now())
     creates = [d for d in decisions if d.target is None]
-    fields = [
-        c.field.api_name
-        for c in run.plan.columns
-        if c.field.api_name != "id" and c.field.api_name not in AUDIT_COLUMNS
-    ]
     if creates:
-        first = tx.allocate_ids(len(creates))
-        columns = ["id", "_job", *AUDIT_COLUMNS, *fields]
-        records = []
-        for offset, decision in enumerate(creates):
-            decision.record_id, decision.status = first + offset, RowStatus.ADDED
-            values = decision.row.values
-            owner = values.get("Owner") or run.user_id
-            records.append(
-                (
-                    decision.record_id,
-                    run.job_id,
-                    owner,
-                    stamp,
-                    stamp,
-                    run.user_id,
-                    run.user_id,
-                    *(to_db_value(values.get(f)) for f in fields),
-                )
-            )
-        tx.insert_records(run.table, columns, records)
+        _insert(tx, run, creates, stamp)
     groups: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
     for decision in decisions:
         if decision.target is None:
@@ -151,6 +127,30 @@ def _write(tx: SqliteTx, run: JobRun, decisions: list[Decision]) -> None:
         )
     for names, params in groups.items():
         tx.update_records(run.table, [*names, "Modified_Time", "Modified_By", "_job"], params)
+
+
+def _insert(tx: SqliteTx, run: JobRun, creates: list[Decision], stamp: str) -> None:
+    fields = [
+        c.field
+        for c in run.plan.columns
+        if c.field.api_name != "id" and c.field.api_name not in AUDIT_COLUMNS
+    ]
+    names = [f.api_name for f in fields]
+    adapters = [(f.api_name, db_adapter(f.type)) for f in fields if db_adapter(f.type)]
+    first = tx.allocate_ids(len(creates))
+    user, job = run.user_id, run.job_id
+    records = []
+    for offset, decision in enumerate(creates):
+        decision.record_id, decision.status = first + offset, RowStatus.ADDED
+        values = decision.row.values
+        for name, adapt in adapters:
+            if name in values:
+                values[name] = adapt(values[name])  # type: ignore[misc]
+        owner = values.get("Owner") or user
+        record = [decision.record_id, job, owner, stamp, stamp, user, user]
+        record.extend(map(values.get, names))
+        records.append(record)
+    tx.insert_records(run.table, ["id", "_job", *AUDIT_COLUMNS, *names], records)
 
 
 def _outcomes(
@@ -171,5 +171,6 @@ def _outcomes(
         else:
             counts.skipped += 1
         cells = [row.cells[i] if i < len(row.cells) else "" for i in echo]
-        lines.append([*cells, status.value, record_id, render_errors(row.errors)])
+        errors = render_errors(row.errors) if row.errors else ""
+        lines.append([*cells, status.value, record_id, errors])
     return counts, result_csv_rows(lines)

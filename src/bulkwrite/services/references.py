@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bulkwrite.domain.outcome import RowCode, RowError
-from bulkwrite.domain.schema import FieldType
+from bulkwrite.domain.schema import REFERENCE_TYPES, FieldType
 from bulkwrite.importer.plan import Column
 from bulkwrite.importer.rows import PreparedRow
 from bulkwrite.services.run_context import JobRun
@@ -13,6 +13,8 @@ from bulkwrite.store.sqlite.connection import SqliteTx
 def resolve_references(tx: SqliteTx, run: JobRun, rows: list[PreparedRow]) -> None:
     """Replace each row's reference keys by ids, or add the row's error."""
     for column in run.plan.columns:
+        if column.field.type not in REFERENCE_TYPES:
+            continue
         name = column.field.api_name
         keyed = [r for r in rows if r.ok and name in r.refs]
         if not keyed:

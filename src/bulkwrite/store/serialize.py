@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -124,3 +125,28 @@ def to_db_value(value: object) -> object:
     if isinstance(value, tuple):
         return json.dumps(list(value))
     return value
+
+
+def _bool_to_db(value: object) -> object:
+    return None if value is None else int(bool(value))
+
+
+def _iso_to_db(value: object) -> object:
+    return value.isoformat() if isinstance(value, datetime | date) else value
+
+
+def _list_to_db(value: object) -> object:
+    return json.dumps(list(value)) if isinstance(value, tuple | list) else value
+
+
+_ADAPTERS = {
+    FieldType.BOOLEAN: _bool_to_db,
+    FieldType.DATE: _iso_to_db,
+    FieldType.DATETIME: _iso_to_db,
+    FieldType.MULTISELECT: _list_to_db,
+}
+
+
+def db_adapter(field_type: FieldType) -> Callable[[object], object] | None:
+    """How values of a field type become parameters; None when they already are."""
+    return _ADAPTERS.get(field_type)
