@@ -102,9 +102,14 @@ async def _json_body(request: Request) -> Any:
 
 @router.get("/crm/bulk/{version}/write/{job_id}")
 async def details(
-    version: VersionDep, job_id: str, services: ServicesDep, principal: PrincipalDep
+    version: VersionDep,
+    job_id: str,
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
 ) -> ZohoJSON:
-    document = await run_in_threadpool(job_details, services, principal, job_id, version)
+    base = str(request.base_url).rstrip("/")
+    document = await run_in_threadpool(job_details, services, principal, job_id, version, base)
     return ZohoJSON(document)
 
 

@@ -54,10 +54,16 @@ def load_job(
 
 
 def job_details(
-    services: Services, principal: Principal, job_id: str, version: str
+    services: Services,
+    principal: Principal,
+    job_id: str,
+    version: str,
+    request_base: str | None = None,
 ) -> dict[str, Any]:
+    """The details document; download URLs use the public URL, else the request's own base."""
     job, module, creator = load_job(services, principal, job_id)
-    return render_details(job, module, creator, principal.org, services.settings.base_url, version)
+    base = services.settings.public_url or request_base or services.settings.base_url
+    return render_details(job, module, creator, principal.org, base, version)
 
 
 def render_details(
