@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from bulkwrite.api.envelope import VERSION
 from bulkwrite.domain.accounts import Principal
 from bulkwrite.errors import UrlPatternInvalid
 from bulkwrite.services.context import Services
 from bulkwrite.services.tokens import authenticate
-
-_VERSION = re.compile(r"^v(2|2\.1|[3-8])$")
 
 
 def get_services(request: Request) -> Services:
@@ -30,7 +28,7 @@ async def get_principal(
 
 def api_version(version: str) -> str:
     """The ``{v}`` path segment: v2, v2.1, v3 … v8; anything else is an unknown URL."""
-    if not _VERSION.match(version):
+    if not VERSION.match(version):
         raise UrlPatternInvalid()
     return version
 

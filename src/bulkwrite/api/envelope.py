@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from typing import Any
 
@@ -14,6 +15,7 @@ from starlette.exceptions import HTTPException
 from bulkwrite.errors import BulkWriteError, DataInvalid, RequestMethodInvalid, UrlPatternInvalid
 
 log = logging.getLogger(__name__)
+VERSION = re.compile(r"^v(2|2\.1|[3-8])$")
 JSON_TYPE = "application/json;charset=UTF-8"
 
 
@@ -41,7 +43,8 @@ async def _domain(request: Request, exc: Exception) -> ZohoJSON:
 async def _http(request: Request, exc: Exception) -> ZohoJSON:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 405:
-        return envelope(RequestMethodInvalid())
+        known = version_is_known(request.url.path)
+        return envelope(RequestMethodInvalid() if known else UrlPatternInvalid())
     if exc.status_code == 404:
         return envelope(UrlPatternInvalid())
     return envelope(DataInvalid(str(exc.detail)))
@@ -61,6 +64,15 @@ async def _unexpected(request: Request, exc: Exception) -> ZohoJSON:
     return envelope(BulkWriteError())
 
 
+_VERSIONED = re.compile(r"^/crm/(?:bulk/)?([^/]+)/")
+
+
+def version_is_known(path: str) -> bool:
+    """False for a /crm path whose version segment is not v2, v2.1, v3 … v8."""
+    found = _VERSIONED.match(path)
+    return found is None or VERSION.match(found.group(1)) is not None
+
+
 def _request_id(request: Request) -> str:
     return str(getattr(request.state, "request_id", "-"))
 
@@ -74,6 +86,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.middleware("http")
     async def request_id(request: Request, call_next: Any) -> Any:
         request.state.request_id = uuid.uuid4().hex[:16]
-        response = await call_next(request)
+        try:
+            response = await call_next(request)
+        except Exception as exc:
+            response = await _unexpected(request, exc)
         response.headers["X-Request-Id"] = request.state.request_id
         return response

@@ -45,16 +45,13 @@ def may_upload(scopes: frozenset[str]) -> bool:
 
 
 def may_create(scopes: frozenset[str], module: str, operation: Operation) -> bool:
+    """Bulk create (or all) and a module scope: every module, or this one (ALL or CREATE)."""
     if not scopes & {"ZohoCRM.bulk.CREATE", "ZohoCRM.bulk.ALL"}:
         return False
     low = module.lower()
-    wanted = {"ZohoCRM.modules.ALL", f"ZohoCRM.modules.{low}.ALL"}
-    if operation is Operation.INSERT:
-        wanted.add(f"ZohoCRM.modules.{low}.CREATE")
-    return bool(
-        {s.lower() if s.startswith("ZohoCRM.modules.") else s for s in scopes}
-        & {w.lower() if w.startswith("ZohoCRM.modules.") else w for w in wanted}
-    )
+    lowered = {s.lower() for s in scopes}
+    wanted = {"zohocrm.modules.all", f"zohocrm.modules.{low}.all", f"zohocrm.modules.{low}.create"}
+    return bool(lowered & wanted)
 
 
 def may_read_jobs(scopes: frozenset[str]) -> bool:

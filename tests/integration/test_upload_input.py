@@ -1,0 +1,189 @@
+"""Upload input (contract section 4): what is accepted, and every way a file is refused."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import httpx
+import pytest
+
+from tests.integration.helpers import (
+    LEADS_CSV,
+    UPLOAD,
+    assert_error,
+    assert_id,
+    assert_iso_time,
+    client,
+    create_ok,
+    job_body,
+    multipart,
+    unique,
+    upload,
+    zip_of,
+)
+from tests.server import LiveServer
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
+    b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
+    b"\x00\x00\x00\x00IEND\xaeB`\x82"
+)
+
+
+def _assert_uploaded(response: httpx.Response) -> str:
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert set(body) == {"status", "code", "message", "details"}
+    assert (body["status"], body["code"], body["message"]) == (
+        "success",
+        "FILE_UPLOAD_SUCCESS",
+        "file uploaded.",
+    )
+    assert set(body["details"]) == {"file_id", "created_time"}
+    assert_iso_time(body["details"]["created_time"])
+    return assert_id(body["details"]["file_id"])
+
+
+# --- accepted ------------------------------------------------------------------------------
+
+
+def test_plain_csv_is_accepted(shared_server: LiveServer) -> None:
+    file_id = _assert_uploaded(upload(shared_server, LEADS_CSV, "leads.csv"))
+    create_ok(shared_server, job_body(file_id))
+
+
+def test_zip_with_one_csv_is_accepted(shared_server: LiveServer) -> None:
+    content = zip_of({"Leads.csv": LEADS_CSV})
+    file_id = _assert_uploaded(upload(shared_server, content, "Leads.zip"))
+    create_ok(shared_server, job_body(file_id))
+
+
+def test_zip_with_one_csv_in_a_folder_and_macos_metadata_is_accepted(
+    shared_server: LiveServer,
+) -> None:
+    content = zip_of(
+        {
+            "export/Leads.csv": LEADS_CSV,
+            "__MACOSX/export/._Leads.csv": b"\x00\x05",
+            "export/readme.txt": b"not a csv",
+        }
+    )
+    _assert_uploaded(upload(shared_server, content, "export.zip"))
+
+
+def test_part_without_content_type_as_the_sdk_sends_it(shared_server: LiveServer) -> None:
+    body, headers = multipart(zip_of({"Leads.csv": LEADS_CSV}), "Leads.zip")
+    with client(shared_server) as http:
+        response = http.post(
+            UPLOAD,
+            content=body,
+            headers={**headers, "feature": "bulk-write", "X-CRM-ORG": shared_server.zgid},
+        )
+    create_ok(shared_server, job_body(_assert_uploaded(response)))
+
+
+def test_upload_ids_are_distinct(shared_server: LiveServer) -> None:
+    first = _assert_uploaded(upload(shared_server, LEADS_CSV))
+    second = _assert_uploaded(upload(shared_server, LEADS_CSV))
+    assert first != second
+
+
+@pytest.mark.parametrize("version", ["v2", "v2.1", "v3", "v7", "v8"])
+def test_every_version_uploads(shared_server: LiveServer, version: str) -> None:
+    with client(shared_server) as http:
+        response = http.post(
+            f"/crm/{version}/upload",
+            files={"file": ("a.csv", LEADS_CSV)},
+            headers={"feature": "bulk-write"},
+        )
+    _assert_uploaded(response)
+
+
+def test_feature_and_org_headers_are_optional(shared_server: LiveServer) -> None:
+    with client(shared_server) as http:
+        response = http.post(UPLOAD, files={"file": ("a.csv", LEADS_CSV)})
+    _assert_uploaded(response)
+
+
+def test_right_org_header_is_accepted(shared_server: LiveServer) -> None:
+    _assert_uploaded(upload(shared_server, LEADS_CSV, headers={"X-CRM-ORG": shared_server.zgid}))
+
+
+# --- refused -------------------------------------------------------------------------------
+
+
+def test_png_is_refused(shared_server: LiveServer) -> None:
+    assert_error(upload(shared_server, PNG, "picture.csv"), 400, "INVALID_FILE_FORMAT")
+
+
+def test_zip_with_two_csvs_is_refused(shared_server: LiveServer) -> None:
+    content = zip_of({"a.csv": LEADS_CSV, "b.csv": LEADS_CSV})
+    assert_error(upload(shared_server, content, "two.zip"), 400, "INVALID_FILE_FORMAT")
+
+
+@pytest.mark.parametrize(
+    "entry", ["../x.csv", "a/../../x.csv", "/etc/x.csv", "C:/x.csv", "..\\x.csv"]
+)
+def test_zip_with_unsafe_entry_name_is_refused(shared_server: LiveServer, entry: str) -> None:
+    content = zip_of({entry: LEADS_CSV})
+    assert_error(upload(shared_server, content, "evil.zip"), 400, "INVALID_FILE_FORMAT")
+
+
+def test_zip_without_csv_is_refused(shared_server: LiveServer) -> None:
+    content = zip_of({"notes.txt": b"hello"})
+    assert_error(upload(shared_server, content, "notes.zip"), 400, "INVALID_FILE_FORMAT")
+
+
+def test_corrupt_zip_is_refused(shared_server: LiveServer) -> None:
+    content = zip_of({"Leads.csv": LEADS_CSV * 50})
+    broken = content[:40] + b"\xff" * 200 + content[240:]
+    assert_error(upload(shared_server, broken, "broken.zip"), 400, "INVALID_FILE_FORMAT")
+
+
+def test_encrypted_zip_entry_is_refused(shared_server: LiveServer) -> None:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("Leads.csv", LEADS_CSV)
+    raw = bytearray(buffer.getvalue())
+    # Set the "encrypted" flag bit in the local and the central directory headers.
+    for magic, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = raw.index(magic) + offset
+        raw[at] |= 0x1
+    assert_error(upload(shared_server, bytes(raw), "locked.zip"), 400, "INVALID_FILE_FORMAT")
+
+
+@pytest.mark.parametrize("content", [b"", b"   \r\n\r\n", b"\xef\xbb\xbf"])
+def test_empty_file_is_refused(shared_server: LiveServer, content: bytes) -> None:
+    assert_error(upload(shared_server, content, "empty.csv"), 400, "INVALID_FILE_FORMAT")
+
+
+def test_missing_file_part_is_refused(shared_server: LiveServer) -> None:
+    with client(shared_server) as http:
+        response = http.post(
+            UPLOAD, files={"upload": ("a.csv", LEADS_CSV)}, headers={"feature": "bulk-write"}
+        )
+    body = assert_error(response, 400, "MANDATORY_NOT_FOUND")
+    assert body["details"]["api_name"] == "file"
+
+
+def test_body_not_multipart_is_refused(shared_server: LiveServer) -> None:
+    with client(shared_server) as http:
+        response = http.post(
+            UPLOAD, content=LEADS_CSV, headers={"feature": "bulk-write", "Content-Type": "text/csv"}
+        )
+    assert_error(response, 400, "INVALID_FILE_FORMAT")
+
+
+def test_other_feature_is_refused(shared_server: LiveServer) -> None:
+    response = upload(shared_server, LEADS_CSV, headers={"feature": "other"})
+    assert_error(response, 400, "NOT_SUPPORTED_FEATURE", {}, "Feature is not supported")
+
+
+def test_wrong_org_header_is_refused(shared_server: LiveServer) -> None:
+    other = shared_server.new_org(unique("Header Org "))
+    for zgid in (other.org.zgid, "123"):
+        response = upload(shared_server, LEADS_CSV, headers={"X-CRM-ORG": zgid})
+        body = assert_error(response, 400, "INVALID_DATA")
+        assert body["details"]["api_name"] == "X-CRM-ORG"
