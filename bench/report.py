@@ -1,0 +1,142 @@
+"""The benchmark's output: machine facts, the summary table, the JSON file."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+from rich.console import Console
+from rich.table import Table
+
+import bulkwrite
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One line of the table: a key of the summary, its label, unit and how to print it."""
+
+    key: str
+    label: str
+    unit: str
+    digits: int = 0
+
+
+FIGURES = (
+    Figure("raw_insert_rows_per_second", "raw SQLite insert", "rows/s"),
+    Figure("raw_upsert_rows_per_second", "raw SQLite upsert", "rows/s"),
+    Figure("bulkwrite_insert_rows_per_second", "bulkwrite insert, end to end", "rows/s"),
+    Figure("bulkwrite_upsert_rows_per_second", "bulkwrite upsert, end to end", "rows/s"),
+    Figure("insert_ratio", "insert: bulkwrite / raw", "x", 3),
+    Figure("upsert_ratio", "upsert: bulkwrite / raw", "x", 3),
+    Figure("insert_upload_seconds", "insert: upload", "s", 2),
+    Figure("insert_processing_seconds", "insert: create → COMPLETED", "s", 2),
+    Figure("insert_download_seconds", "insert: download result", "s", 2),
+    Figure("insert_server_cpu_share", "insert: server CPU / wall", "cores", 2),
+    Figure("zoho_25k_seconds", "25,000-row job, upload → COMPLETED", "s", 2),
+    Figure("details_p50_ms", "job details during insert, p50", "ms", 1),
+    Figure("details_p99_ms", "job details during insert, p99", "ms", 1),
+    Figure("peak_rss_mib", "server peak RSS during insert", "MiB", 0),
+)
+BIG_FIGURES = (
+    Figure("rows_per_second", "insert, end to end", "rows/s"),
+    Figure("processing_seconds", "create → COMPLETED", "s", 1),
+    Figure("details_p99_ms", "job details p99", "ms", 1),
+    Figure("peak_rss_mib", "server peak RSS", "MiB", 0),
+)
+
+
+def _git(*args: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", *args], capture_output=True, text=True, check=True, timeout=10
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return done.stdout.strip()
+
+
+def machine_facts() -> dict[str, Any]:
+    return {
+        "cpu_count": os.cpu_count(),
+        "physical_cores": psutil.cpu_count(logical=False),
+        "memory_bytes": psutil.virtual_memory().total,
+        "python": sys.version.split()[0],
+        "python_implementation": platform.python_implementation(),
+        "sqlite": sqlite3.sqlite_version,
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "bulkwrite": getattr(bulkwrite, "__version__", ""),
+        "git_commit": _git("rev-parse", "HEAD"),
+        "git_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "load_average_after": os.getloadavg(),
+    }
+
+
+def _cell(value: float, digits: int) -> str:
+    if math.isnan(value):
+        return "-"
+    return f"{value:,.{digits}f}"
+
+
+def summary_table(summary: dict[str, dict[str, float]], rows: int, runs: int) -> Table:
+    table = Table(title=f"bulkwrite vs raw SQLite — {rows:,} rows, {runs} run(s)")
+    table.add_column("measurement")
+    for name in ("min", "median", "max"):
+        table.add_column(name, justify="right")
+    table.add_column("unit")
+    for figure in FIGURES:
+        spread = summary.get(figure.key)
+        if spread is None:
+            continue
+        cells = [_cell(spread[k], figure.digits) for k in ("min", "median", "max")]
+        table.add_row(figure.label, *cells, figure.unit)
+    return table
+
+
+def big_table(big: dict[str, float], rows: int) -> Table:
+    table = Table(title=f"one big insert — {rows:,} rows")
+    table.add_column("measurement")
+    table.add_column("value", justify="right")
+    table.add_column("unit")
+    for figure in BIG_FIGURES:
+        table.add_row(figure.label, _cell(big[figure.key], figure.digits), figure.unit)
+    return table
+
+
+def print_report(console: Console, document: dict[str, Any]) -> None:
+    config = document["config"]
+    console.print(summary_table(document["summary"], config["rows"], config["runs"]))
+    if document.get("big"):
+        console.print(big_table(document["big"]["figures"], config["big_rows"]))
+    for problem in document.get("problems", []):
+        console.print(f"[bold red]check failed:[/] {problem}")
+
+
+def write_json(path: Path, document: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(_finite(document), indent=2, allow_nan=False)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def _finite(value: Any) -> Any:
+    """The document with every NaN or infinity as ``null`` (JSON has neither)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
