@@ -1,58 +1,63 @@
-"""A Python client of the Bulk Write API, on httpx: ``Client(base_url, token)``."""
+"""A Python client of the Bulk Write API, on httpx: ``Client(base_url, token)``.
+
+It speaks the Bulk Write wire contract (upload, create, details, download, records) to a
+bulkwrite server, one base URL for every call. Server errors become ``BulkWriteAPIError``
+(code, message, details, HTTP status); a server that cannot be reached, ``ServerUnreachable``.
+"""
 
 from __future__ import annotations
 
 import io
+import os
+import shutil
+import tempfile
 import time
 import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
-FINAL = frozenset({"COMPLETED", "FAILED"})
+from bulkwrite.client_models import (
+    FINAL,
+    BulkWriteAPIError,
+    BulkWriteClientError,
+    Counts,
+    FieldMap,
+    JobDetails,
+    JobError,
+    ServerUnreachable,
+    WriteJob,
+)
+
+__all__ = [
+    "FINAL",
+    "BulkWriteAPIError",
+    "BulkWriteClientError",
+    "Client",
+    "Counts",
+    "FieldMap",
+    "JobDetails",
+    "JobError",
+    "ServerUnreachable",
+    "WriteJob",
+    "zip_csv",
+]
+
+BLOCK_SIZE = 1024 * 1024
+Progress = Callable[["JobDetails"], None]
 
 
-class BulkWriteAPIError(Exception):
-    """An error answer of the server, in the contract's envelope."""
-
-    def __init__(self, status: int, code: str, message: str, details: dict[str, Any]) -> None:
-        super().__init__(f"{code}: {message}")
-        self.status, self.code, self.message, self.details = status, code, message, details
-
-
-@dataclass(frozen=True)
-class JobDetails:
-    raw: dict[str, Any]
-
-    @property
-    def id(self) -> str:
-        return str(self.raw["id"])
-
-    @property
-    def status(self) -> str:
-        return str(self.raw["status"])
-
-    @property
-    def file(self) -> dict[str, Any]:
-        resource = self.raw.get("resource") or [{}]
-        file: dict[str, Any] = resource[0].get("file", {})
-        return file
-
-    def count(self, name: str) -> int:
-        return int(self.file.get(f"{name}_count", 0))
-
-    @property
-    def download_url(self) -> str | None:
-        result = self.raw.get("result") or {}
-        url = result.get("download_url")
-        return str(url) if url else None
-
-    @property
-    def done(self) -> bool:
-        return self.status in FINAL
+def zip_csv(source: Path, dest: IO[bytes]) -> None:
+    """Write a zip holding ``source`` (under its own name) to ``dest``, streaming, deflated."""
+    with (
+        zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as archive,
+        source.open("rb") as src,
+        archive.open(source.name, "w", force_zip64=True) as entry,
+    ):
+        shutil.copyfileobj(src, entry, BLOCK_SIZE)
 
 
 class Client:
@@ -66,9 +71,10 @@ class Client:
         timeout: float = 60.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
+        self.base_url = base_url.rstrip("/")
         self.version = version
         self._http = httpx.Client(
-            base_url=base_url.rstrip("/"),
+            base_url=self.base_url,
             timeout=timeout,
             transport=transport,
             headers={"Authorization": f"Zoho-oauthtoken {token}"},
@@ -84,34 +90,49 @@ class Client:
         self.close()
 
     def upload(
-        self, data: bytes | Path, name: str = "data.csv", headers: dict[str, str] | None = None
+        self,
+        data: bytes | Path | IO[bytes],
+        name: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> str:
-        """Upload a CSV or a zip; returns the file id."""
+        """Upload a CSV or a zip (bytes, a path or a binary file); returns the file id.
+
+        Paths and files are streamed, never read into memory.
+        """
         if isinstance(data, Path):
-            name, content = data.name, data.read_bytes()
-        else:
-            content = data
-        response = self._http.post(
+            with data.open("rb") as file:
+                return self.upload(file, name or data.name, headers)
+        response = self._send(
+            "POST",
             f"/crm/{self.version}/upload",
-            files={"file": (name, content)},
+            files={"file": (name or "data.csv", data)},
             headers={"feature": "bulk-write", **(headers or {})},
         )
         return str(self._json(response)["details"]["file_id"])
 
-    def create_job(self, body: dict[str, Any]) -> str:
-        response = self._http.post(f"/crm/bulk/{self.version}/write", json=body)
+    def upload_csv(self, path: Path) -> str:
+        """Zip the CSV at ``path`` into a temporary file (streaming) and upload the zip."""
+        with tempfile.TemporaryFile() as packed:
+            zip_csv(path, packed)
+            packed.seek(0)
+            return self.upload(packed, f"{path.stem}.zip")
+
+    def create_job(self, body: Mapping[str, Any]) -> str:
+        """Create a job from a request body (e.g. ``WriteJob(...).body(file_id)``); its id."""
+        response = self._send("POST", f"/crm/bulk/{self.version}/write", json=dict(body))
         return str(self._json(response)["details"]["id"])
 
     def job(self, job_id: str) -> JobDetails:
-        return JobDetails(self._json(self._http.get(f"/crm/bulk/{self.version}/write/{job_id}")))
+        return JobDetails(self._json(self._send("GET", f"/crm/bulk/{self.version}/write/{job_id}")))
 
     def wait(
-        self,
-        job_id: str,
-        timeout: float = 600.0,
-        progress: Callable[[JobDetails], None] | None = None,
+        self, job_id: str, timeout: float | None = 600.0, progress: Progress | None = None
     ) -> JobDetails:
-        """Poll until the job is COMPLETED or FAILED (client-side polling, as Zoho advises)."""
+        """Poll until the job is COMPLETED or FAILED (client-side polling, as Zoho advises).
+
+        ``progress`` is called with every details document polled, the final one included.
+        ``timeout=None`` waits for as long as it takes; else ``TimeoutError`` after it.
+        """
 
         def done(details: JobDetails) -> bool:
             if progress is not None:
@@ -121,42 +142,101 @@ class Client:
         return self.wait_for(job_id, done, timeout)
 
     def wait_for(
-        self, job_id: str, condition: Callable[[JobDetails], bool], timeout: float = 600.0
+        self, job_id: str, condition: Callable[[JobDetails], bool], timeout: float | None = 600.0
     ) -> JobDetails:
         """Poll the job's details until ``condition`` holds or the job ends."""
-        deadline, pause = time.monotonic() + timeout, 0.01
+        deadline = None if timeout is None else time.monotonic() + timeout
+        pause = 0.01
         while True:
             details = self.job(job_id)
             if condition(details) or details.done:
                 return details
-            if time.monotonic() > deadline:
+            if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"job {job_id} is still {details.status}")
-            time.sleep(pause)
+            time.sleep(pause)  # client-side polling of a real server
             pause = min(pause * 1.5, 0.5)
 
     def download_result(self, details: JobDetails) -> bytes:
-        """The result zip's bytes."""
-        if details.download_url is None:
-            raise ValueError("the job has no result")
-        response = self._http.get(details.download_url)
-        if response.status_code != 200:
-            self._json(response)
-        return response.content
+        """The result zip's bytes (see ``save_result`` for large results)."""
+        buffer = io.BytesIO()
+        with self._result_stream(details) as response:
+            for block in response.iter_bytes(BLOCK_SIZE):
+                buffer.write(block)
+        return buffer.getvalue()
+
+    def save_result(self, details: JobDetails, path: Path, unzip: bool | None = None) -> Path:
+        """Stream the result to ``path``: the zip, or its CSV when ``unzip`` (default: the
+        path ends in ``.csv``). The file appears complete or not at all."""
+        unzip = path.suffix.lower() == ".csv" if unzip is None else unzip
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile() as packed:
+            with self._result_stream(details) as response:
+                for block in response.iter_bytes(BLOCK_SIZE):
+                    packed.write(block)
+            packed.seek(0)
+            with _replacing(path) as out:
+                if unzip:
+                    _copy_single_entry(packed, out)
+                else:
+                    shutil.copyfileobj(packed, out, BLOCK_SIZE)
+        return path
+
+    def record(self, module: str, record_id: str) -> dict[str, Any]:
+        """One record as read back (contract section 10): typed JSON values."""
+        body = self._json(self._send("GET", f"/crm/{self.version}/{module}/{record_id}"))
+        data: list[dict[str, Any]] = body["data"]
+        return data[0]
+
+    def records(self, module: str, page: int = 1, per_page: int = 200) -> list[dict[str, Any]]:
+        """One page of a module's records (an empty list past the last page)."""
+        response = self._send(
+            "GET", f"/crm/{self.version}/{module}", params={"page": page, "per_page": per_page}
+        )
+        if response.status_code == 204:
+            return []
+        data: list[dict[str, Any]] = self._json(response)["data"]
+        return data
 
     @staticmethod
     def result_csv(zip_bytes: bytes) -> str:
+        """The text of the one CSV inside a result zip."""
         with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
             (name,) = archive.namelist()
             return archive.read(name).decode("utf-8")
 
+    @contextmanager
+    def _result_stream(self, details: JobDetails) -> Iterator[httpx.Response]:
+        if details.download_url is None:
+            raise ValueError(f"job {details.id} has no result (status {details.status})")
+        try:
+            with self._http.stream("GET", details.download_url) as response:
+                if response.status_code != 200:
+                    response.read()
+                    self._json(response)
+                yield response
+        except httpx.TransportError as exc:
+            raise ServerUnreachable(self.base_url, _reason(exc)) from None
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        try:
+            return self._http.request(method, url, **kwargs)
+        except httpx.TransportError as exc:
+            raise ServerUnreachable(self.base_url, _reason(exc)) from None
+
     @staticmethod
     def _json(response: httpx.Response) -> dict[str, Any]:
         try:
-            body: dict[str, Any] = response.json()
+            body: Any = response.json()
         except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            text = " ".join(response.text[:200].split())
             raise BulkWriteAPIError(
-                response.status_code, "INVALID_RESPONSE", response.text[:200], {}
-            ) from None
+                response.status_code,
+                "INVALID_RESPONSE",
+                f"HTTP {response.status_code}, not a JSON object: {text!r}",
+                {},
+            )
         if response.status_code >= 400 or body.get("status") == "error":
             raise BulkWriteAPIError(
                 response.status_code,
@@ -165,3 +245,33 @@ class Client:
                 body.get("details") or {},
             )
         return body
+
+
+def _reason(exc: httpx.TransportError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        return "connection failed"
+    return type(exc).__name__
+
+
+@contextmanager
+def _replacing(path: Path) -> Iterator[IO[bytes]]:
+    """A temp file beside ``path`` that replaces it on success and vanishes on failure."""
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            yield out
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def _copy_single_entry(packed: IO[bytes], out: IO[bytes]) -> None:
+    with zipfile.ZipFile(packed) as archive:
+        names = archive.namelist()
+        if len(names) != 1:
+            raise ValueError(f"the result zip holds {len(names)} files, not one")
+        with archive.open(names[0]) as entry:
+            shutil.copyfileobj(entry, out, BLOCK_SIZE)

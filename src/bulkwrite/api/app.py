@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from bulkwrite.api import bulk, meta
+from bulkwrite.api import bulk, meta, records, settings_routes
 from bulkwrite.api.envelope import install_error_handlers
 from bulkwrite.services.context import Services
 from bulkwrite.settings import Settings
@@ -42,4 +42,6 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(meta.router)
     app.include_router(bulk.router)
+    app.include_router(settings_routes.router)
+    app.include_router(records.router)  # last: its paths would shadow the others
     return app

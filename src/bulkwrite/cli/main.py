@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from bulkwrite.cli import admin
+from bulkwrite.cli import admin, import_cmd, jobs
+from bulkwrite.cli.schema import schema_app
 from bulkwrite.settings import Settings
 
 app = typer.Typer(
@@ -18,13 +19,18 @@ app.add_typer(admin.token_app, name="token")
 app.add_typer(admin.org_app, name="org")
 app.add_typer(admin.user_app, name="user")
 app.add_typer(admin.profile_app, name="profile")
+app.add_typer(schema_app, name="schema")
+app.command("import")(import_cmd.import_command)
+app.add_typer(jobs.jobs_app, name="jobs")
 
 
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="interface to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
-    worker: Annotated[bool, typer.Option(help="run the job worker in this process")] = True,
+    worker: Annotated[
+        bool | None, typer.Option(help="run the job worker in this process [default: on]")
+    ] = None,
 ) -> None:
     """Start the service (and its worker); the first start creates a demo org and token."""
     import uvicorn
@@ -33,7 +39,7 @@ def serve(
     from bulkwrite.services.accounts import ensure_demo_org
     from bulkwrite.worker import build_services
 
-    overrides: dict[str, object] = {"worker": worker}
+    overrides: dict[str, object] = {} if worker is None else {"worker": worker}
     if host is not None:
         overrides["host"] = host
     if port is not None:

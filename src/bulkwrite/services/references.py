@@ -16,7 +16,7 @@ def resolve_references(tx: SqliteTx, run: JobRun, rows: list[PreparedRow]) -> No
         if column.field.type not in REFERENCE_TYPES:
             continue
         name = column.field.api_name
-        keyed = [r for r in rows if r.ok and name in r.refs]
+        keyed = [r for r in rows if name in r.refs]  # every problem of a row is reported
         if not keyed:
             continue
         keys = list({_key(column, r.refs[name]) for r in keyed})

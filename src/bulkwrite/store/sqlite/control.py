@@ -8,6 +8,7 @@ from datetime import datetime
 
 from bulkwrite.domain.accounts import Org, Principal, Profile, Right, User
 from bulkwrite.domain.schema import Field, Module
+from bulkwrite.errors import StateConflict
 from bulkwrite.store.serialize import iso, module_from_json, module_to_json, now, parse_iso
 from bulkwrite.store.sqlite.ddl import column_type, quote, record_table_ddl, unique_index_ddl
 
@@ -216,6 +217,15 @@ class ControlQueries:
         if row is None:
             raise LookupError(api_name)
         return str(row[0])
+
+    def replace_module(self, org_id: str, old: Module, new: Module) -> None:
+        """Compare-and-set a module's definition (field attributes; columns are not touched)."""
+        cur = self.conn.execute(
+            "UPDATE modules SET definition = ? WHERE org_id = ? AND id = ? AND definition = ?",
+            (module_to_json(new), int(org_id), int(old.id), module_to_json(old)),
+        )
+        if cur.rowcount != 1:
+            raise StateConflict(f"module {old.api_name} changed meanwhile")
 
 
 def _with_id(field: Field, field_id: str) -> Field:

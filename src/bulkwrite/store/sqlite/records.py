@@ -69,3 +69,16 @@ class RecordQueries:
 
     def count_records(self, table: str) -> int:
         return int(self.conn.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()[0])
+
+    def record_names(self, table: str, column: str, ids: Sequence[int]) -> dict[int, object]:
+        """The ``column`` value (a record's name) of each record among ``ids`` that exists."""
+        names: dict[int, object] = {}
+        for start in range(0, len(ids), BATCH):
+            batch = ids[start : start + BATCH]
+            marks = ",".join("?" * len(batch))
+            cur = self.conn.execute(
+                f"SELECT id, {quote(column)} FROM {quote(table)} WHERE id IN ({marks})",
+                tuple(batch),
+            )
+            names.update((int(record_id), name) for record_id, name in cur)
+        return names

@@ -1,0 +1,83 @@
+"""Records read back: ``GET /crm/{v}/{module}`` and ``GET /crm/{v}/{module}/{id}`` (section 10).
+
+These paths match what other routes serve too (``/crm/{v}/upload``), so this router must be
+included last; a GET that only reached it because another route serves the path with other
+methods is answered as that route would be: ``INVALID_REQUEST_METHOD``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.routing import Match
+
+from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep
+from bulkwrite.api.envelope import ZohoJSON, version_is_known
+from bulkwrite.domain.schema_file import API_NAME
+from bulkwrite.errors import RequestMethodInvalid, UrlPatternInvalid
+from bulkwrite.services.records import RecordPage, RecordQuery, get_record, list_records
+
+
+def wrong_method_elsewhere(request: Request) -> None:
+    """Another route serves this path with other methods: the method is wrong, not the URL.
+
+    Unless the version is unknown: then the URL is, as for every other route.
+    """
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is Match.PARTIAL:
+            known = version_is_known(request.url.path)
+            raise RequestMethodInvalid() if known else UrlPatternInvalid()
+
+
+def module_segment(module: str) -> str:
+    """The ``{module}`` path segment; one that cannot be an API name is an unknown URL."""
+    if not API_NAME.match(module):
+        raise UrlPatternInvalid()
+    return module
+
+
+ModuleDep = Annotated[str, Depends(module_segment)]
+router = APIRouter(dependencies=[Depends(wrong_method_elsewhere)])
+
+
+@router.get("/crm/{version}/{module}")
+async def records(
+    version: VersionDep,
+    module_name: ModuleDep,
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> Response:
+    params = request.query_params
+    query = RecordQuery(
+        fields=params.get("fields"),
+        page=params.get("page"),
+        per_page=params.get("per_page"),
+        sort_by=params.get("sort_by"),
+        sort_order=params.get("sort_order"),
+    )
+    page = await run_in_threadpool(list_records, services, principal, module_name, query)
+    return _answer(page)
+
+
+@router.get("/crm/{version}/{module}/{record_id}")
+async def record(
+    version: VersionDep,
+    module_name: ModuleDep,
+    record_id: str,
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> Response:
+    fields = request.query_params.get("fields")
+    page = await run_in_threadpool(get_record, services, principal, module_name, record_id, fields)
+    return _answer(page)
+
+
+def _answer(page: RecordPage) -> Response:
+    if not page.data:
+        return Response(status_code=204)
+    return ZohoJSON(page.document())

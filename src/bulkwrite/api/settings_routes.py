@@ -1,0 +1,164 @@
+"""Module and field metadata in Zoho's shapes: ``/crm/{v}/settings/modules`` and ``/fields``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep
+from bulkwrite.api.envelope import ZohoJSON
+from bulkwrite.domain.schema import (
+    INTEGER_TYPES,
+    NUMBER_TYPES,
+    SERVER_SET_FIELDS,
+    Field,
+    FieldType,
+    Module,
+)
+from bulkwrite.errors import ResourceNotFound
+from bulkwrite.services.schema import (
+    metadata_fields,
+    metadata_module,
+    metadata_modules,
+    standard_field_names,
+)
+
+router = APIRouter()
+
+#: Zoho's ``json_type`` of each data type (how a record carries the value).
+_JSON_TYPES = {
+    **{t: "integer" for t in INTEGER_TYPES},
+    **{t: "double" for t in NUMBER_TYPES},
+    FieldType.BOOLEAN: "boolean",
+    FieldType.MULTISELECT: "jsonarray",
+    FieldType.LOOKUP: "jsonobject",
+    FieldType.OWNERLOOKUP: "jsonobject",
+    FieldType.USERLOOKUP: "jsonobject",
+}
+#: Zoho's ``length`` of types that have no text length of their own.
+_LENGTHS = {
+    FieldType.INTEGER: 9,
+    FieldType.BIGINT: 18,
+    FieldType.DECIMAL: 16,
+    FieldType.CURRENCY: 16,
+    FieldType.DOUBLE: 16,
+    FieldType.PERCENT: 5,
+    FieldType.BOOLEAN: 5,
+    FieldType.DATE: 20,
+    FieldType.DATETIME: 120,
+    FieldType.PICKLIST: 120,
+    FieldType.MULTISELECT: 2000,
+    FieldType.LOOKUP: 120,
+    FieldType.OWNERLOOKUP: 120,
+    FieldType.USERLOOKUP: 120,
+}
+_DECIMAL_PLACES = {FieldType.CURRENCY: 2, FieldType.DECIMAL: 2, FieldType.PERCENT: 2}
+
+
+@router.get("/crm/{version}/settings/modules")
+async def modules(version: VersionDep, services: ServicesDep, principal: PrincipalDep) -> ZohoJSON:
+    found = await run_in_threadpool(metadata_modules, services, principal)
+    standard = standard_field_names()
+    return ZohoJSON({"modules": [module_document(m, m.api_name in standard) for m in found]})
+
+
+@router.get("/crm/{version}/settings/modules/{api_name}")
+async def module(
+    version: VersionDep, api_name: str, services: ServicesDep, principal: PrincipalDep
+) -> ZohoJSON:
+    found = await run_in_threadpool(metadata_module, services, principal, api_name)
+    return ZohoJSON({"modules": [module_document(found, found.api_name in standard_field_names())]})
+
+
+@router.get("/crm/{version}/settings/fields")
+async def fields(
+    version: VersionDep, request: Request, services: ServicesDep, principal: PrincipalDep
+) -> ZohoJSON:
+    name = request.query_params.get("module")
+    found, targets = await run_in_threadpool(metadata_fields, services, principal, name)
+    return ZohoJSON({"fields": fields_document(found, targets, version)})
+
+
+@router.get("/crm/{version}/settings/fields/{field_id}")
+async def field(
+    version: VersionDep,
+    field_id: str,
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> ZohoJSON:
+    name = request.query_params.get("module")
+    found, targets = await run_in_threadpool(metadata_fields, services, principal, name)
+    chosen = [f for f in fields_document(found, targets, version) if f["id"] == field_id]
+    if not chosen:
+        raise ResourceNotFound()
+    return ZohoJSON({"fields": chosen})
+
+
+def module_document(module: Module, standard: bool) -> dict[str, Any]:
+    plural = module.plural_label or module.api_name
+    return {
+        "api_name": module.api_name,
+        "id": module.id,
+        "module_name": plural,
+        "singular_label": module.singular_label or module.api_name,
+        "plural_label": plural,
+        "api_supported": True,
+        "generated_type": "default" if standard else "custom",
+        "creatable": True,
+        "editable": True,
+        "viewable": True,
+        "deletable": False,
+        "visible": True,
+        "visibility": 1,
+        "status": "visible",
+        "presence_sub_menu": True,
+        "profiles": [],
+    }
+
+
+def fields_document(module: Module, targets: dict[str, str], version: str) -> list[dict[str, Any]]:
+    standard = standard_field_names().get(module.api_name, frozenset())
+    return [
+        field_document(f, targets, version, custom=f.api_name not in standard)
+        for f in module.fields
+    ]
+
+
+def field_document(
+    field: Field, targets: dict[str, str], version: str, custom: bool
+) -> dict[str, Any]:
+    label = field.display_label
+    values = [
+        {"display_value": v, "actual_value": v, "sequence_number": n, "type": "used", "maps": []}
+        for n, v in enumerate(field.picklist, start=1)
+    ]
+    return {
+        "api_name": field.api_name,
+        "id": field.id,
+        "field_label": label,
+        "display_label": label,
+        "data_type": field.type.value,
+        "json_type": _JSON_TYPES.get(field.type, "string"),
+        "length": field.max_length or _LENGTHS.get(field.type, 255),
+        "decimal_place": _DECIMAL_PLACES.get(field.type),
+        "system_mandatory": field.mandatory,
+        "read_only": field.api_name in SERVER_SET_FIELDS,
+        "field_read_only": field.api_name in SERVER_SET_FIELDS,
+        "custom_field": custom,
+        "visible": True,
+        "unique": {"casesensitive": "false"} if field.unique else {},
+        "pick_list_values": values,
+        "lookup": _lookup(field, label, targets, version),
+        "created_source": "custom" if custom else "default",
+    }
+
+
+def _lookup(field: Field, label: str, targets: dict[str, str], version: str) -> dict[str, Any]:
+    if field.type is not FieldType.LOOKUP or field.lookup_module is None:
+        return {}
+    target = field.lookup_module
+    module: Any = target if version == "v2" else {"api_name": target, "id": targets.get(target, "")}
+    return {"display_label": label, "api_name": field.api_name, "module": module, "id": field.id}

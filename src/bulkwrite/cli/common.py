@@ -1,0 +1,78 @@
+"""What the client-side commands share: server and token options, one-line errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+if TYPE_CHECKING:
+    from bulkwrite.client import Client
+
+DEFAULT_SERVER = "http://127.0.0.1:8000"
+
+ServerOption = Annotated[
+    str,
+    typer.Option(
+        "--server",
+        envvar="BULKWRITE_URL",
+        help="base URL of the bulkwrite server",
+        show_envvar=True,
+    ),
+]
+TokenOption = Annotated[
+    str | None,
+    typer.Option(
+        "--token",
+        envvar="BULKWRITE_TOKEN",
+        help="access token (bulkwrite token create)",
+        show_envvar=True,
+    ),
+]
+
+
+class InputError(Exception):
+    """Bad input named in one line: a missing file, a malformed option, a file that is no CSV."""
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print ``error: message`` on stderr; the caller raises the returned ``typer.Exit``."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    """Turn the errors a user can cause into one line on stderr and exit status 2."""
+    from bulkwrite.client import BulkWriteAPIError, ServerUnreachable
+
+    try:
+        yield
+    except InputError as exc:
+        raise fail(str(exc)) from None
+    except BulkWriteAPIError as exc:
+        raise fail(f"{exc.code}: {exc.message}") from None
+    except ServerUnreachable as exc:
+        raise fail(str(exc)) from None
+    except OSError as exc:
+        where = f" {exc.filename}" if exc.filename else ""
+        raise fail(f"{exc.strerror or exc}{':' if where else ''}{where}") from None
+
+
+def connect(server: str, token: str | None) -> Client:
+    """A client of ``server``; ``InputError`` without a token."""
+    import httpx
+
+    from bulkwrite.client import Client
+
+    if not token:
+        raise InputError("no access token: pass --token or set BULKWRITE_TOKEN")
+    try:
+        url = httpx.URL(server)
+    except httpx.InvalidURL:
+        url = httpx.URL()
+    if url.scheme not in ("http", "https") or not url.host:
+        raise InputError(f"--server {server!r}: expected an http:// or https:// URL")
+    return Client(server, token)

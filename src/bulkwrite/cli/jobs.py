@@ -1,0 +1,104 @@
+"""``bulkwrite jobs show JOB_ID`` and ``bulkwrite jobs result JOB_ID``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from bulkwrite.cli.common import DEFAULT_SERVER, ServerOption, TokenOption, connect, one_line_errors
+
+if TYPE_CHECKING:
+    from bulkwrite.client import JobDetails
+
+jobs_app = typer.Typer(help="Look at a job: its details and its result file.", no_args_is_help=True)
+
+JobIdArgument = Annotated[str, typer.Argument(help="the job id", show_default=False)]
+
+
+@jobs_app.command("show")
+def show(
+    job_id: JobIdArgument,
+    as_json: Annotated[bool, typer.Option("--json", help="print the raw JSON")] = False,
+    server: ServerOption = DEFAULT_SERVER,
+    token: TokenOption = None,
+) -> None:
+    """Show a job's details: status, counts, mappings, result URL."""
+    with one_line_errors(), connect(server, token) as client:
+        details = client.job(job_id)
+    if as_json:
+        typer.echo(json.dumps(details.raw, indent=2))
+    else:
+        Console().print(details_table(details))
+
+
+@jobs_app.command("result")
+def result(
+    job_id: JobIdArgument,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="a .zip, or a .csv to unzip (default: JOB_ID.zip)"),
+    ] = None,
+    server: ServerOption = DEFAULT_SERVER,
+    token: TokenOption = None,
+) -> None:
+    """Save a job's result file: the zip, or the CSV inside it if the path ends with .csv."""
+    path = output or Path(f"{job_id}.zip")
+    with one_line_errors(), connect(server, token) as client:
+        details = client.job(job_id)
+        if details.download_url is None:
+            typer.echo(f"error: job {job_id} has no result yet (status {details.status})", err=True)
+            raise typer.Exit(2)
+        client.save_result(details, path)
+    typer.echo(str(path))
+
+
+def details_table(details: JobDetails) -> Table:
+    table = Table(title=f"Job {details.id}", show_header=False, title_justify="left")
+    table.add_column("what", style="bold")
+    table.add_column("value", overflow="fold")
+    counts = details.counts
+    raw, resource = details.raw, details.resource
+    rows: list[tuple[str, Any]] = [
+        ("Status", details.status),
+        ("Operation", details.operation),
+        ("Module", details.module),
+        ("File", details.file_name),
+        ("Find by", resource.get("find_by")),
+        ("Rows", counts.total),
+        ("Added", counts.added),
+        ("Updated", counts.updated),
+        ("Skipped", counts.skipped),
+        ("Encoding", raw.get("character_encoding")),
+        ("Ignore empty", raw.get("ignore_empty")),
+        ("Created by", (raw.get("created_by") or {}).get("name")),
+        ("Created", raw.get("created_time")),
+        ("Mappings", _mappings(resource.get("field_mappings") or [])),
+        ("Callback", (raw.get("callback") or {}).get("url")),
+        ("Error", f"{details.error.code}: {details.error.message}" if details.error else None),
+        ("Result", details.download_url),
+    ]
+    for label, value in rows:
+        if value is not None and value != "":
+            table.add_row(label, Text(str(value)))
+    return table
+
+
+def _mappings(mappings: list[dict[str, Any]]) -> str:
+    parts = []
+    for m in mappings:
+        text = f"{m.get('index') if m.get('index') is not None else '-'}->{m.get('api_name')}"
+        if m.get("find_by"):
+            text += f" (by {m['find_by']})"
+        if m.get("format"):
+            text += f" [{m['format']}]"
+        default = m.get("default_value")
+        if isinstance(default, dict) and "value" in default:
+            text += f" = {default['value']!r}"
+        parts.append(text)
+    return "; ".join(parts)

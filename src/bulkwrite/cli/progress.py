@@ -1,0 +1,99 @@
+"""The live progress bar of ``bulkwrite import``: rows done of total, rows/s, ETA, tallies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from rich.console import Console, RenderableType
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from bulkwrite.client import JobDetails
+
+PHASES = {"ADDED": "queued", "INPROGRESS": "importing", "COMPLETED": "done", "FAILED": "failed"}
+
+
+class RateColumn(ProgressColumn):
+    """Rows per second, from rich's moving estimate."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        if speed is None and task.completed and task.elapsed:
+            speed = task.completed / task.elapsed  # too few polls for a moving estimate
+        return Text("- rows/s" if speed is None else f"{speed:,.0f} rows/s")
+
+
+class _TwoLines(Progress):
+    """The bar on one line, the tallies on the next: both fit an 80-column terminal."""
+
+    tally = ""
+
+    def get_renderables(self) -> Iterable[RenderableType]:
+        yield self.make_tasks_table(self.tasks)
+        if self.tally:
+            yield Text(self.tally, style="dim")
+
+
+def tally(details: JobDetails) -> str:
+    counts = details.counts
+    return f"  added {counts.added:,}  updated {counts.updated:,}  skipped {counts.skipped:,}"
+
+
+class JobProgress:
+    """A context manager; feed it every polled ``JobDetails`` through ``update``.
+
+    Drawn on ``console`` (stderr by convention). On a terminal it redraws in place; elsewhere
+    rich prints its final state once. ``enabled=False`` draws nothing.
+    """
+
+    def __init__(self, console: Console, total_rows: int, label: str, enabled: bool = True):
+        self._progress = _TwoLines(
+            TextColumn("{task.description}"),
+            BarColumn(bar_width=20),
+            MofNCompleteColumn(),
+            TextColumn("rows"),
+            RateColumn(),
+            TimeRemainingColumn(),
+            console=console,
+            disable=not enabled,
+            refresh_per_second=4,
+        )
+        self._label = label
+        self._task = self._progress.add_task(f"{label} queued", total=total_rows)
+
+    def __enter__(self) -> JobProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._progress.stop()
+
+    def update(self, details: JobDetails) -> None:
+        """Show the rows processed so far (``total_count``) and the tallies."""
+        phase = PHASES.get(details.status, details.status.lower())
+        done = details.counts.total
+        total = self._progress.tasks[0].total or 0
+        if details.status != "ADDED":
+            self._progress.tally = tally(details)
+        self._progress.update(
+            self._task,
+            completed=done,
+            total=max(total, done),
+            description=f"{self._label} {phase}",
+        )

@@ -1,0 +1,336 @@
+"""The schema file: modules and fields an org declares in YAML (``bulkwrite schema apply``).
+
+Pure: text in, declared modules out (or every problem found, at once). The format::
+
+    modules:
+      - api_name: Projects            # a new module, or one that exists (e.g. Leads)
+        singular_label: Project       # optional; new modules default to api_name
+        plural_label: Projects        # optional; new modules default to api_name
+        name_field: Project_Name      # optional; default: the first text field
+        fields:
+          - {api_name: Project_Name, type: text, mandatory: true, unique: true, length: 120}
+          - {api_name: Tags, type: multiselectpicklist, values: [Red, Green, Blue]}
+          - {api_name: Budget, type: integer, min: 0, max: 1000000}
+          - {api_name: Client, type: lookup, lookup: Accounts}
+
+A field in the file is described completely: an attribute left out takes its default.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from bulkwrite.domain.schema import (
+    INTEGER_TYPES,
+    NUMBER_TYPES,
+    SERVER_SET_FIELDS,
+    TEXT_TYPES,
+    Field,
+    FieldType,
+    Module,
+)
+from bulkwrite.errors import DataInvalid
+
+API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
+#: Field names every module has; a schema file cannot declare them.
+SYSTEM_NAMES = frozenset({"id", "owner", *(n.lower() for n in SERVER_SET_FIELDS)})
+#: Path segments after ``/crm/{v}/`` that are not modules.
+RESERVED_MODULES = frozenset({"upload", "users", "org", "settings"})
+MAX_LENGTH = {FieldType.TEXTAREA: 32000}
+TEXT_MAX_LENGTH = 255
+INT_RANGES = {FieldType.INTEGER: (-(2**31), 2**31 - 1), FieldType.BIGINT: (-(2**63), 2**63 - 1)}
+UNIQUE_TYPES = TEXT_TYPES | INTEGER_TYPES | NUMBER_TYPES
+CHOICE_TYPES = frozenset({FieldType.PICKLIST, FieldType.MULTISELECT})
+_MODULE_KEYS = frozenset({"api_name", "singular_label", "plural_label", "name_field", "fields"})
+_FIELD_KEYS = frozenset(
+    {"api_name", "type", "label", "mandatory", "unique", "length", "values", "lookup", "min", "max"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DeclaredModule:
+    """A module as the file declares it; ``None`` where the file says nothing."""
+
+    api_name: str
+    singular_label: str | None
+    plural_label: str | None
+    name_field: str | None
+    fields: tuple[Field, ...]
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML 1.2 booleans: only true/false, so picklist values like Yes, No, On stay text."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+
+
+def schema_error(problems: list[str]) -> DataInvalid:
+    summary = problems[0] if len(problems) == 1 else f"{len(problems)} problems: {problems[0]} …"
+    return DataInvalid(f"The schema file is not valid: {summary}", {"problems": problems})
+
+
+def parse_schema(text: str) -> tuple[DeclaredModule, ...]:
+    """The modules a schema file declares; raises ``DataInvalid`` listing every problem."""
+    try:
+        data = yaml.load(text, Loader=_Loader)  # a SafeLoader: no arbitrary objects
+    except yaml.YAMLError as exc:
+        raise schema_error([f"not valid YAML: {exc}"]) from None
+    problems: list[str] = []
+    if not isinstance(data, dict) or not isinstance(data.get("modules"), list):
+        raise schema_error(["the file must be a mapping with a list under 'modules'"])
+    problems += [f"unknown key {key!r} at the top level" for key in data if key != "modules"]
+    modules: list[DeclaredModule] = []
+    seen: set[str] = set()
+    for position, item in enumerate(data["modules"]):
+        where = f"modules[{position}]"
+        module = _module(item, where, problems)
+        if module is None:
+            continue
+        if module.api_name.lower() in seen:
+            problems.append(f"{where}: module {module.api_name} is declared twice")
+        seen.add(module.api_name.lower())
+        modules.append(module)
+    if problems:
+        raise schema_error(problems)
+    return tuple(modules)
+
+
+def _module(item: Any, where: str, problems: list[str]) -> DeclaredModule | None:
+    if not isinstance(item, dict):
+        problems.append(f"{where}: a module must be a mapping")
+        return None
+    problems += [f"{where}: unknown key {key!r}" for key in item if key not in _MODULE_KEYS]
+    name = _name(item.get("api_name"), where, problems)
+    if name is None:
+        return None
+    where = f"{where} ({name})"
+    if name.lower() in RESERVED_MODULES:
+        problems.append(f"{where}: {name} is reserved for another endpoint")
+    raw_fields = item.get("fields", [])
+    if not isinstance(raw_fields, list):
+        problems.append(f"{where}: fields must be a list")
+        raw_fields = []
+    fields: list[Field] = []
+    seen: set[str] = set()
+    for position, raw in enumerate(raw_fields):
+        field = _field(raw, f"{where}.fields[{position}]", problems)
+        if field is None:
+            continue
+        if field.api_name.lower() in seen:
+            problems.append(f"{where}: field {field.api_name} is declared twice")
+        seen.add(field.api_name.lower())
+        fields.append(field)
+    return DeclaredModule(
+        name,
+        _text(item, "singular_label", where, problems),
+        _text(item, "plural_label", where, problems),
+        _text(item, "name_field", where, problems),
+        tuple(fields),
+    )
+
+
+def _field(raw: Any, where: str, problems: list[str]) -> Field | None:
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: a field must be a mapping")
+        return None
+    problems += [f"{where}: unknown key {key!r}" for key in raw if key not in _FIELD_KEYS]
+    name = _name(raw.get("api_name"), where, problems)
+    kind = _type(raw.get("type"), where, problems)
+    if name is None or kind is None:
+        return None
+    where = f"{where} ({name})"
+    if name.lower() in SYSTEM_NAMES:
+        problems.append(f"{where}: {name} is a system field every module has")
+    before = len(problems)
+    field = Field(
+        name,
+        kind,
+        label=_text(raw, "label", where, problems) or "",
+        mandatory=_flag(raw, "mandatory", where, problems),
+        unique=_flag(raw, "unique", where, problems),
+        length=_length(raw, kind, where, problems),
+        picklist=_values(raw, kind, where, problems),
+        lookup_module=_lookup(raw, kind, where, problems),
+        min_value=_bound(raw, "min", kind, where, problems),
+        max_value=_bound(raw, "max", kind, where, problems),
+    )
+    if field.unique and kind not in UNIQUE_TYPES:
+        problems.append(f"{where}: a {kind.value} field cannot be unique")
+    low, high = field.min_value, field.max_value
+    if low is not None and high is not None and low > high:
+        problems.append(f"{where}: min is greater than max")
+    return field if len(problems) == before else None
+
+
+def _name(value: Any, where: str, problems: list[str]) -> str | None:
+    if value is None:
+        problems.append(f"{where}: api_name is required")
+        return None
+    if not isinstance(value, str) or not API_NAME.match(value):
+        problems.append(
+            f"{where}: api_name {value!r} must start with a letter and hold only letters, "
+            "digits and underscores (at most 100)"
+        )
+        return None
+    return value
+
+
+def _type(value: Any, where: str, problems: list[str]) -> FieldType | None:
+    if value is None:
+        problems.append(f"{where}: type is required")
+        return None
+    try:
+        kind = FieldType(str(value).lower())
+    except ValueError:
+        known = ", ".join(t.value for t in FieldType if t is not FieldType.OWNERLOOKUP)
+        problems.append(f"{where}: unknown type {value!r}; one of {known}")
+        return None
+    if kind is FieldType.OWNERLOOKUP:
+        problems.append(f"{where}: ownerlookup is the Owner field only; use userlookup")
+        return None
+    return kind
+
+
+def _text(data: dict[str, Any], key: str, where: str, problems: list[str]) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        problems.append(f"{where}: {key} must be non-empty text")
+        return None
+    return value.strip()
+
+
+def _flag(data: dict[str, Any], key: str, where: str, problems: list[str]) -> bool:
+    value = data.get(key, False)
+    if not isinstance(value, bool):
+        problems.append(f"{where}: {key} must be true or false")
+        return False
+    return value
+
+
+def _length(data: dict[str, Any], kind: FieldType, where: str, problems: list[str]) -> int | None:
+    value = data.get("length")
+    if value is None:
+        return None
+    if kind not in TEXT_TYPES:
+        problems.append(f"{where}: length applies to text fields only")
+        return None
+    limit = MAX_LENGTH.get(kind, TEXT_MAX_LENGTH)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        problems.append(f"{where}: length must be a whole number from 1 to {limit}")
+        return None
+    return value
+
+
+def _values(
+    data: dict[str, Any], kind: FieldType, where: str, problems: list[str]
+) -> tuple[str, ...]:
+    value = data.get("values")
+    if kind not in CHOICE_TYPES:
+        if value is not None:
+            problems.append(f"{where}: values apply to picklist fields only")
+        return ()
+    if not isinstance(value, list) or not value:
+        problems.append(f"{where}: a {kind.value} field needs a non-empty list of values")
+        return ()
+    texts: list[str] = []
+    for item in value:
+        if isinstance(item, dict | list) or item is None or not str(item).strip():
+            problems.append(f"{where}: the value {item!r} is not a text value")
+            continue
+        texts.append(str(item).strip())
+    folded = [t.casefold() for t in texts]
+    doubled = sorted({t for t, f in zip(texts, folded, strict=True) if folded.count(f) > 1})
+    if doubled:
+        problems.append(f"{where}: values repeated: {', '.join(doubled)}")
+    return tuple(texts)
+
+
+def _lookup(data: dict[str, Any], kind: FieldType, where: str, problems: list[str]) -> str | None:
+    value = data.get("lookup")
+    if kind is not FieldType.LOOKUP:
+        if value is not None:
+            problems.append(f"{where}: lookup applies to lookup fields only")
+        return None
+    if not isinstance(value, str) or not API_NAME.match(value):
+        problems.append(f"{where}: a lookup field needs 'lookup: <module api_name>'")
+        return None
+    return value
+
+
+def _bound(
+    data: dict[str, Any], key: str, kind: FieldType, where: str, problems: list[str]
+) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if kind not in INTEGER_TYPES:
+        problems.append(f"{where}: {key} applies to integer and bigint fields only")
+        return None
+    low, high = INT_RANGES[kind]
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        problems.append(f"{where}: {key} must be a whole number from {low} to {high}")
+        return None
+    return value
+
+
+class _FlowDict(dict[str, Any]):
+    """A mapping written on one line: ``{api_name: X, type: text}``."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(
+    _FlowDict,
+    lambda dumper, data: dumper.represent_mapping(
+        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, data, flow_style=True
+    ),
+)
+
+
+def dump_schema(modules: Iterable[Module]) -> str:
+    """Modules as a schema file that ``parse_schema`` reads back to the same definitions."""
+    document = {"modules": [_module_document(m) for m in modules]}
+    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096)
+
+
+def _module_document(module: Module) -> dict[str, Any]:
+    return {
+        "api_name": module.api_name,
+        "singular_label": module.singular_label or module.api_name,
+        "plural_label": module.plural_label or module.api_name,
+        "name_field": module.name_field,
+        "fields": [_FlowDict(field_document(f)) for f in module.fields if not f.system],
+    }
+
+
+def field_document(field: Field) -> dict[str, Any]:
+    """One field as a schema file writes it: its name, type and non-default attributes."""
+    document: dict[str, Any] = {"api_name": field.api_name, "type": field.type.value}
+    optional: dict[str, Any] = {
+        "label": field.label or None,
+        "mandatory": field.mandatory or None,
+        "unique": field.unique or None,
+        "length": field.length,
+        "values": list(field.picklist) or None,
+        "lookup": field.lookup_module,
+        "min": field.min_value,
+        "max": field.max_value,
+    }
+    document.update({k: v for k, v in optional.items() if v is not None})
+    return document

@@ -1,0 +1,234 @@
+"""Reading records back (contract section 10): pages of typed values, references as {id, name}."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bulkwrite.domain.accounts import Principal, Right
+from bulkwrite.domain.schema import INTEGER_TYPES, NUMBER_TYPES, Field, FieldType, Module
+from bulkwrite.domain.scopes import may_read_records
+from bulkwrite.errors import (
+    DataInvalid,
+    NoPermission,
+    ResourceNotFound,
+    ScopeMismatch,
+    UrlPatternInvalid,
+)
+from bulkwrite.services.context import Services
+from bulkwrite.store.sqlite.connection import SqliteTx
+
+MAX_PER_PAGE = 200
+MAX_PAGE = 10**9
+USER_TYPES = frozenset({FieldType.OWNERLOOKUP, FieldType.USERLOOKUP})
+
+
+@dataclass(frozen=True, slots=True)
+class RecordQuery:
+    """The query parameters of a records read, as the caller sent them (``None``: absent)."""
+
+    fields: str | None = None
+    page: str | None = None
+    per_page: str | None = None
+    sort_by: str | None = None
+    sort_order: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPage:
+    data: list[dict[str, Any]]
+    page: int
+    per_page: int
+    more_records: bool
+
+    def document(self) -> dict[str, Any]:
+        info = {
+            "per_page": self.per_page,
+            "count": len(self.data),
+            "page": self.page,
+            "more_records": self.more_records,
+        }
+        return {"data": self.data, "info": info}
+
+
+def list_records(
+    services: Services, principal: Principal, module_name: str, query: RecordQuery
+) -> RecordPage:
+    """One page of a module's records; an empty ``data`` when the page holds none."""
+    module = readable_module(services, principal, module_name)
+    fields = _fields(module, query.fields)
+    page = _whole(query.page, "page", 1, MAX_PAGE)
+    per_page = _whole(query.per_page, "per_page", MAX_PER_PAGE, MAX_PER_PAGE)
+    order_by = _sort_by(module, query.sort_by)
+    descending = _descending(query.sort_order)
+    with services.store.transaction(write=False) as tx:
+        table = tx.record_table(principal.org.id, module.api_name)
+        rows = tx.read_records(
+            table,
+            ["id", *(f.api_name for f in fields)],
+            limit=per_page + 1,
+            offset=(page - 1) * per_page,
+            order_by=order_by,
+            descending=descending,
+        )
+        data = render_records(tx, principal.org.id, fields, rows[:per_page])
+    return RecordPage(data, page, per_page, len(rows) > per_page)
+
+
+def get_record(
+    services: Services, principal: Principal, module_name: str, record_id: str, fields: str | None
+) -> RecordPage:
+    """One record by id; another org's or a missing one is ``RESOURCE_NOT_FOUND``."""
+    module = readable_module(services, principal, module_name)
+    chosen = _fields(module, fields)
+    if not record_id.isdigit() or len(record_id) > 19:
+        raise ResourceNotFound()
+    with services.store.transaction(write=False) as tx:
+        table = tx.record_table(principal.org.id, module.api_name)
+        rows = tx.read_records(
+            table,
+            ["id", *(f.api_name for f in chosen)],
+            limit=1,
+            offset=0,
+            record_id=int(record_id),
+        )
+        if not rows:
+            raise ResourceNotFound()
+        data = render_records(tx, principal.org.id, chosen, rows)
+    return RecordPage(data, 1, 1, False)
+
+
+def readable_module(services: Services, principal: Principal, name: str) -> Module:
+    """The module named in the URL, after the scope and profile checks.
+
+    A name that is no module of the caller's org is an unknown URL (``INVALID_URL_PATTERN``).
+    """
+    if not may_read_records(principal.scopes, name):
+        raise ScopeMismatch()
+    with services.store.transaction(write=False) as tx:
+        module = tx.get_module(principal.org.id, name)
+    if module is None:
+        raise UrlPatternInvalid()
+    if not principal.user.profile.has(module.api_name, Right.READ):
+        raise NoPermission("Permission denied to read")
+    return module
+
+
+def _fields(module: Module, wanted: str | None) -> list[Field]:
+    if wanted is None or not wanted.strip():
+        return list(module.fields)
+    chosen: list[Field] = []
+    for name in (n.strip() for n in wanted.split(",")):
+        if not name or name == "id":
+            continue
+        field = module.field(name)
+        if field is None:
+            raise DataInvalid(
+                f"The field {name} does not exist in {module.api_name}.",
+                {"api_name": name, "param_name": "fields"},
+            )
+        if field not in chosen:
+            chosen.append(field)
+    return chosen
+
+
+def _whole(text: str | None, name: str, default: int, highest: int) -> int:
+    if text is None or text == "":
+        return default
+    value = int(text) if text.isdigit() and len(text) <= 10 else 0
+    if not 1 <= value <= highest:
+        raise DataInvalid(
+            f"{name} must be a whole number from 1 to {highest}.", {"param_name": name}
+        )
+    return value
+
+
+def _sort_by(module: Module, text: str | None) -> str:
+    if text is None or text == "" or text == "id":
+        return "id"
+    field = module.field(text)
+    if field is None:
+        raise DataInvalid(
+            f"sort_by must be id or a field of {module.api_name}.", {"param_name": "sort_by"}
+        )
+    return field.api_name
+
+
+def _descending(text: str | None) -> bool:
+    if text is None or text == "" or text.lower() == "asc":
+        return False
+    if text.lower() == "desc":
+        return True
+    raise DataInvalid("sort_order must be asc or desc.", {"param_name": "sort_order"})
+
+
+# --- typed values ----------------------------------------------------------------------------
+
+
+def render_records(
+    tx: SqliteTx, org_id: str, fields: Sequence[Field], rows: Sequence[Sequence[object]]
+) -> list[dict[str, Any]]:
+    """Rows of ``id`` then ``fields`` as Zoho returns records; names in one query per target."""
+    users: dict[str, str] = {}
+    if any(f.type in USER_TYPES for f in fields):
+        users = {u.id: u.full_name for u in tx.list_users(org_id)}
+    names = _lookup_names(tx, org_id, fields, rows)
+    records = []
+    for row in rows:
+        record: dict[str, Any] = {"id": str(row[0])}
+        for field, raw in zip(fields, row[1:], strict=True):
+            record[field.api_name] = _value(field, raw, users, names)
+        records.append(record)
+    return records
+
+
+def _lookup_names(
+    tx: SqliteTx, org_id: str, fields: Sequence[Field], rows: Sequence[Sequence[object]]
+) -> dict[str, dict[int, object]]:
+    """For each lookup target module, the name of every record the rows point at."""
+    wanted: dict[str, set[int]] = {}
+    for position, field in enumerate(fields, start=1):
+        if field.type is FieldType.LOOKUP and field.lookup_module:
+            ids = wanted.setdefault(field.lookup_module, set())
+            ids.update(int(str(r[position])) for r in rows if r[position] is not None)
+    names: dict[str, dict[int, object]] = {}
+    for target, ids in wanted.items():
+        module = tx.get_module(org_id, target)
+        if module is None or not ids:
+            names[target] = {}
+            continue
+        table = tx.record_table(org_id, module.api_name)
+        names[target] = tx.record_names(table, module.name_field, sorted(ids))
+    return names
+
+
+def _value(
+    field: Field, raw: object, users: dict[str, str], names: dict[str, dict[int, object]]
+) -> Any:
+    if raw is None:
+        return None
+    kind = field.type
+    if kind in INTEGER_TYPES:
+        return int(str(raw))
+    if kind in NUMBER_TYPES:
+        return float(str(raw))
+    if kind is FieldType.BOOLEAN:
+        return bool(raw)
+    if kind is FieldType.MULTISELECT:
+        return _choices(raw)
+    if kind is FieldType.LOOKUP:
+        name = names.get(field.lookup_module or "", {}).get(int(str(raw)))
+        return {"id": str(raw), "name": name}
+    if kind in USER_TYPES:
+        return {"id": str(raw), "name": users.get(str(raw))}
+    return str(raw)
+
+
+def _choices(raw: object) -> list[str]:
+    try:
+        chosen = json.loads(str(raw))
+    except ValueError:
+        return [str(raw)]
+    return [str(c) for c in chosen] if isinstance(chosen, list) else [str(chosen)]
