@@ -236,5 +236,6 @@ def test_unreadable_rest_of_file_fails_the_job_keeping_what_was_done(harness: Ha
     assert resource["error"]["code"] == "INVALID_DATA"
     assert counts(details)[0] == 6  # two whole chunks of three committed before the bad one
     rows = harness.result_rows(details)
-    assert [r["STATUS"] for r in rows] == ["ADDED"] * 6
+    assert [r["STATUS"] for r in rows] == ["ADDED"] * 6 + ["UNPROCESSED"] * 2
+    assert [r["Last_Name"] for r in rows][6:] == ["N6", "Bad\ufffd"]
     assert "download_url" in details["result"]

@@ -102,13 +102,14 @@ class CsvSource:
     over ``FIELD_LIMIT`` characters. Memory is bounded by the largest row, not the file.
     """
 
-    def __init__(self, path: Path, dialect: CsvDialect) -> None:
+    def __init__(self, path: Path, dialect: CsvDialect, errors: str = "strict") -> None:
+        """``errors="replace"`` reads undecodable bytes as U+FFFD instead of failing."""
         csv.field_size_limit(FIELD_LIMIT)
         self.dialect = dialect
         self._rows_read = 0
         self._started = False
         self._raw = path.open("rb")
-        self._blocks = iter_line_blocks(self._raw, dialect.encoding, LINE_LIMIT)
+        self._blocks = iter_line_blocks(self._raw, dialect.encoding, LINE_LIMIT, errors)
         try:
             lines = itertools.chain.from_iterable(self._blocks)
             self._reader = csv.reader(lines, delimiter=dialect.delimiter, strict=False)

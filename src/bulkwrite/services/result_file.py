@@ -51,9 +51,9 @@ def _parts(header: bytes, chunks: Iterator[bytes], tail: Iterator[bytes]) -> Ite
 
 
 def _unprocessed(path: Path, job: Job, echo: tuple[int, ...]) -> Iterator[bytes]:
-    """Rows never reached, marked UNPROCESSED, as far as the file can still be read."""
+    """Rows never reached, marked UNPROCESSED; undecodable bytes read as U+FFFD."""
     try:
-        with CsvSource(path, dialect_of(job)) as source:
+        with CsvSource(path, dialect_of(job), errors="replace") as source:
             for chunk in source.chunks(5000, skip=job.rows_done):
                 yield result_csv_rows(
                     [
