@@ -13,8 +13,8 @@ from bulkwrite.files.results import result_csv_rows
 from bulkwrite.importer.rows import PreparedRow, mandatory_errors, prepare_rows
 from bulkwrite.services.references import resolve_references
 from bulkwrite.services.run_context import JobRun
+from bulkwrite.store.base import Tx
 from bulkwrite.store.serialize import db_adapter, iso, now, to_db_value
-from bulkwrite.store.sqlite.connection import SqliteTx
 
 AUDIT_COLUMNS = ("Owner", "Created_Time", "Modified_Time", "Created_By", "Modified_By")
 
@@ -31,7 +31,7 @@ class Decision:
 
 
 def write_chunk(
-    tx: SqliteTx, run: JobRun, chunk_no: int, first_row: int, cells: list[list[str]]
+    tx: Tx, run: JobRun, chunk_no: int, first_row: int, cells: list[list[str]]
 ) -> Counts:
     """Process, write and record one chunk; returns its counts."""
     rows = prepare_rows(cells, run.plan, run.job.spec.ignore_empty)
@@ -47,7 +47,7 @@ def write_chunk(
     return counts
 
 
-def _match_keys(tx: SqliteTx, run: JobRun, rows: list[PreparedRow]) -> list[Decision]:
+def _match_keys(tx: Tx, run: JobRun, rows: list[PreparedRow]) -> list[Decision]:
     """Bind each row to the record it updates (or none: it creates); collect every problem."""
     plan, key = run.plan, run.plan.key
     found: dict[object, list[tuple[int, int | None]]] = {}
@@ -91,7 +91,7 @@ def _decide_keyed(
         row.errors.append(RowError(RowCode.RESOURCE_NOT_FOUND, label))
 
 
-def _check_unique(tx: SqliteTx, run: JobRun, decisions: list[Decision]) -> None:
+def _check_unique(tx: Tx, run: JobRun, decisions: list[Decision]) -> None:
     labels = {c.field.api_name: c.label for c in run.plan.columns}
     for unique in run.plan.module.unique_fields:
         name = unique.api_name
@@ -110,7 +110,7 @@ def _check_unique(tx: SqliteTx, run: JobRun, decisions: list[Decision]) -> None:
                 claimed.add(value)
 
 
-def _write(tx: SqliteTx, run: JobRun, decisions: list[Decision]) -> None:
+def _write(tx: Tx, run: JobRun, decisions: list[Decision]) -> None:
     stamp = iso(now())
     creates = [d for d in decisions if d.target is None]
     if creates:
@@ -129,7 +129,7 @@ def _write(tx: SqliteTx, run: JobRun, decisions: list[Decision]) -> None:
         tx.update_records(run.table, [*names, "Modified_Time", "Modified_By", "_job"], params)
 
 
-def _insert(tx: SqliteTx, run: JobRun, creates: list[Decision], stamp: str) -> None:
+def _insert(tx: Tx, run: JobRun, creates: list[Decision], stamp: str) -> None:
     fields = [
         c.field
         for c in run.plan.columns

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from bulkwrite.settings import Settings
-from bulkwrite.store.sqlite import SqliteStore
+from bulkwrite.store.base import Store
 
 
 class JobQueue(Protocol):
@@ -28,5 +28,5 @@ class NoQueue:
 @dataclass
 class Services:
     settings: Settings
-    store: SqliteStore
+    store: Store
     queue: JobQueue = field(default_factory=NoQueue)

@@ -18,7 +18,7 @@ from bulkwrite.errors import (
     UrlPatternInvalid,
 )
 from bulkwrite.services.context import Services
-from bulkwrite.store.sqlite.connection import SqliteTx
+from bulkwrite.store.base import Tx
 
 MAX_PER_PAGE = 200
 MAX_PAGE = 10**9
@@ -168,7 +168,7 @@ def _descending(text: str | None) -> bool:
 
 
 def render_records(
-    tx: SqliteTx, org_id: str, fields: Sequence[Field], rows: Sequence[Sequence[object]]
+    tx: Tx, org_id: str, fields: Sequence[Field], rows: Sequence[Sequence[object]]
 ) -> list[dict[str, Any]]:
     """Rows of ``id`` then ``fields`` as Zoho returns records; names in one query per target."""
     users: dict[str, str] = {}
@@ -185,7 +185,7 @@ def render_records(
 
 
 def _lookup_names(
-    tx: SqliteTx, org_id: str, fields: Sequence[Field], rows: Sequence[Sequence[object]]
+    tx: Tx, org_id: str, fields: Sequence[Field], rows: Sequence[Sequence[object]]
 ) -> dict[str, dict[int, object]]:
     """For each lookup target module, the name of every record the rows point at."""
     wanted: dict[str, set[int]] = {}

@@ -7,10 +7,10 @@ from bulkwrite.domain.schema import REFERENCE_TYPES, FieldType
 from bulkwrite.importer.plan import Column
 from bulkwrite.importer.rows import PreparedRow
 from bulkwrite.services.run_context import JobRun
-from bulkwrite.store.sqlite.connection import SqliteTx
+from bulkwrite.store.base import Tx
 
 
-def resolve_references(tx: SqliteTx, run: JobRun, rows: list[PreparedRow]) -> None:
+def resolve_references(tx: Tx, run: JobRun, rows: list[PreparedRow]) -> None:
     """Replace each row's reference keys by ids, or add the row's error."""
     for column in run.plan.columns:
         if column.field.type not in REFERENCE_TYPES:
@@ -39,9 +39,7 @@ def _key(column: Column, raw: object) -> object:
     return text
 
 
-def _matches(
-    tx: SqliteTx, run: JobRun, column: Column, keys: list[object]
-) -> dict[object, list[int]]:
+def _matches(tx: Tx, run: JobRun, column: Column, keys: list[object]) -> dict[object, list[int]]:
     if column.field.type is not FieldType.LOOKUP:
         attr = "id" if column.find_by == "id" else "email"
         found: dict[object, list[int]] = {}

@@ -12,7 +12,7 @@ from bulkwrite.domain.scopes import may_read_settings
 from bulkwrite.domain.standard_modules import standard_modules
 from bulkwrite.errors import DataInvalid, ModuleNotAvailable, ResourceNotFound, ScopeMismatch
 from bulkwrite.services.context import Services
-from bulkwrite.store.sqlite.connection import SqliteTx
+from bulkwrite.store.base import Tx
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,7 @@ def apply_schema(services: Services, org_id: str, text: str) -> SchemaChanges:
     )
 
 
-def _execute(tx: SqliteTx, org_id: str, plan: SchemaPlan) -> None:
+def _execute(tx: Tx, org_id: str, plan: SchemaPlan) -> None:
     for module in plan.new_modules:
         tx.create_module(org_id, module)
     current = {m.api_name: m for m in tx.list_modules(org_id)}

@@ -1,0 +1,168 @@
+"""The store's contract: what every implementation (SQLite now, PostgreSQL at scale) provides.
+
+Services depend on these protocols only; ``tests/contract`` runs one test body over each
+implementation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Protocol
+
+from bulkwrite.domain.accounts import Org, Principal, Profile, StoredFile, User
+from bulkwrite.domain.job import Counts, Job, JobStatus
+from bulkwrite.domain.schema import Field, Module
+
+
+class ControlTx(Protocol):
+    """Orgs, profiles, users, tokens, module definitions and ids."""
+
+    def allocate_ids(self, count: int) -> int:
+        """Reserve ``count`` consecutive ids; returns the first."""
+        ...
+
+    def new_id(self) -> str: ...
+
+    def create_org(self, name: str) -> Org: ...
+
+    def get_org(self, org_id: str) -> Org | None: ...
+
+    def list_orgs(self) -> list[Org]: ...
+
+    def create_profile(self, profile: Profile) -> Profile: ...
+
+    def get_profile(self, org_id: str, name: str) -> Profile | None: ...
+
+    def create_user(self, org_id: str, email: str, full_name: str, profile: Profile) -> User: ...
+
+    def list_users(self, org_id: str) -> list[User]: ...
+
+    def get_user(self, org_id: str, user_id: str) -> User | None: ...
+
+    def insert_token(
+        self, token_hash: str, user_id: str, scopes: frozenset[str], expires: datetime | None
+    ) -> None: ...
+
+    def principal_for(self, token_hash: str, at: datetime) -> Principal | None:
+        """The caller behind a live token, or None if unknown, revoked or expired."""
+        ...
+
+    def revoke_token(self, token_hash: str) -> bool: ...
+
+    def create_module(self, org_id: str, module: Module) -> Module: ...
+
+    def add_field(self, org_id: str, module: Module, field: Field) -> Module:
+        """Add a column to a module that may already hold records."""
+        ...
+
+    def list_modules(self, org_id: str) -> list[Module]: ...
+
+    def get_module(self, org_id: str, api_name: str) -> Module | None: ...
+
+    def get_module_by_id(self, org_id: str, module_id: str) -> Module | None: ...
+
+    def record_table(self, org_id: str, api_name: str) -> str: ...
+
+    def replace_module(self, org_id: str, old: Module, new: Module) -> None:
+        """Compare-and-set a module's definition (field attributes; columns are not touched)."""
+        ...
+
+
+class JobTx(Protocol):
+    """Files, jobs and their chunks."""
+
+    def insert_file(self, stored: StoredFile) -> None: ...
+
+    def get_file(self, org_id: str, file_id: str) -> StoredFile | None: ...
+
+    def insert_job(self, job: Job, file_id: str) -> None: ...
+
+    def get_job(self, job_id: str, org_id: str | None = None) -> Job | None: ...
+
+    def open_job_ids(self) -> list[str]: ...
+
+    def count_open_jobs(self, org_id: str) -> int: ...
+
+    def move_job(
+        self,
+        job_id: str,
+        source: JobStatus,
+        target: JobStatus,
+        error: tuple[str, str] | None = None,
+    ) -> None:
+        """Compare-and-set the job's status; raises StateConflict if it was not ``source``."""
+        ...
+
+    def save_chunk(
+        self, job_id: str, chunk_no: int, first_row: int, counts: Counts, rows: int, result: bytes
+    ) -> None:
+        """Record one chunk as done; compare-and-set on the count of chunks done."""
+        ...
+
+    def chunk_results(self, job_id: str) -> Iterator[bytes]:
+        """Each chunk's rendered result rows, in input order."""
+        ...
+
+    def mark_result_ready(self, job_id: str) -> None: ...
+
+    def drop_chunk_results(self, job_id: str) -> None: ...
+
+    def expired_results(self, before: datetime) -> list[str]: ...
+
+    def expire_result(self, job_id: str) -> None: ...
+
+
+class RecordTx(Protocol):
+    """Record tables: batched look-ups, writes and reads."""
+
+    def match_records(
+        self, table: str, column: str, keys: Sequence[object]
+    ) -> dict[object, list[tuple[int, int | None]]]:
+        """For each key, the (id, last job) of every record whose ``column`` equals it."""
+        ...
+
+    def insert_records(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
+    ) -> None: ...
+
+    def update_records(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
+    ) -> None:
+        """Each row holds the new values of ``columns`` followed by the record id."""
+        ...
+
+    def read_records(
+        self,
+        table: str,
+        columns: Sequence[str],
+        *,
+        limit: int,
+        offset: int,
+        order_by: str = "id",
+        descending: bool = False,
+        record_id: int | None = None,
+    ) -> list[tuple[object, ...]]: ...
+
+    def count_records(self, table: str) -> int: ...
+
+    def record_names(self, table: str, column: str, ids: Sequence[int]) -> dict[int, object]:
+        """The ``column`` value (a record's name) of each record among ``ids`` that exists."""
+        ...
+
+
+class Tx(ControlTx, JobTx, RecordTx, Protocol):
+    """One transaction of the store."""
+
+
+class Store(Protocol):
+    def transaction(self, write: bool = True) -> AbstractContextManager[Tx]:
+        """A unit of work: commits when the block ends, rolls back if it raises."""
+        ...
+
+    def migrate(self) -> int:
+        """Apply the migrations not yet applied; returns the schema version."""
+        ...
+
+    def close(self) -> None: ...
