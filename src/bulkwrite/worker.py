@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+
 from bulkwrite.queue.inprocess import ThreadQueue
 from bulkwrite.services.context import Services
 from bulkwrite.services.runner import run_job
 from bulkwrite.settings import Settings
 from bulkwrite.store.sqlite import SqliteStore
+
+SWITCH_INTERVAL = 0.0005
 
 
 def build_services(settings: Settings) -> Services:
@@ -31,6 +35,9 @@ class EmbeddedWorker:
         services.queue = self.queue
 
     def start(self) -> None:
+        # Hand the GIL over every millisecond (default 5 ms), so API requests are answered
+        # promptly while a worker thread converts cells.
+        sys.setswitchinterval(SWITCH_INTERVAL)
         with self.services.store.transaction(write=False) as tx:
             open_jobs = tx.open_job_ids()
         self.queue.start()

@@ -5,7 +5,7 @@ Everything here runs inside the chunk's single transaction (DESIGN.md rule 4).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bulkwrite.domain.job import Counts, Operation
 from bulkwrite.domain.outcome import RowCode, RowError, RowStatus, render_errors
@@ -27,17 +27,22 @@ class Decision:
     target: int | None = None
     record_id: int = 0
     status: RowStatus = RowStatus.SKIPPED
-    claims: list[tuple[str, object]] = field(default_factory=list)
+
+
+def prepare_chunk(run: JobRun, first_row: int, cells: list[list[str]]) -> list[PreparedRow]:
+    """The pure part of a chunk (cell conversion), done before its transaction opens."""
+    rows = prepare_rows(cells, run.plan, run.job.spec.ignore_empty)
+    if first_row + len(rows) > run.max_rows:
+        for offset, row in enumerate(rows):
+            if first_row + offset >= run.max_rows:
+                row.errors.append(RowError(RowCode.LIMIT_EXCEEDED, run.plan.module.api_name))
+    return rows
 
 
 def write_chunk(
-    tx: Tx, run: JobRun, chunk_no: int, first_row: int, cells: list[list[str]]
+    tx: Tx, run: JobRun, chunk_no: int, first_row: int, rows: list[PreparedRow]
 ) -> Counts:
-    """Process, write and record one chunk; returns its counts."""
-    rows = prepare_rows(cells, run.plan, run.job.spec.ignore_empty)
-    for offset, row in enumerate(rows):
-        if first_row + offset >= run.max_rows:
-            row.errors.append(RowError(RowCode.LIMIT_EXCEEDED, run.plan.module.api_name))
+    """Decide, write and record one prepared chunk inside ``tx``; returns its counts."""
     resolve_references(tx, run, rows)
     decisions = _match_keys(tx, run, rows)
     _check_unique(tx, run, decisions)
@@ -93,8 +98,11 @@ def _decide_keyed(
 
 def _check_unique(tx: Tx, run: JobRun, decisions: list[Decision]) -> None:
     labels = {c.field.api_name: c.label for c in run.plan.columns}
+    key = run.plan.key.field.api_name if run.plan.key is not None else None
     for unique in run.plan.module.unique_fields:
         name = unique.api_name
+        if name == key:
+            continue  # the key match already bound or refused every row with this value
         candidates = [d for d in decisions if d.row.ok and d.row.values.get(name) is not None]
         if not candidates:
             continue

@@ -8,7 +8,7 @@ from bulkwrite.domain.job import FINAL_STATES, Job, JobStatus
 from bulkwrite.errors import BulkWriteError, StateConflict
 from bulkwrite.files.csvsource import CsvSource
 from bulkwrite.services.callbacks import send_callback
-from bulkwrite.services.chunk_writer import write_chunk
+from bulkwrite.services.chunk_writer import prepare_chunk, write_chunk
 from bulkwrite.services.context import Services
 from bulkwrite.services.result_file import assemble_result
 from bulkwrite.services.run_context import JobRun
@@ -51,8 +51,9 @@ def _process(services: Services, run: JobRun) -> None:
     size = services.settings.chunk_size
     with CsvSource(source_path(services, job), dialect_of(job)) as source:
         for cells in source.chunks(size, skip=first_row):
+            rows = prepare_chunk(run, first_row, cells)
             with services.store.transaction() as tx:
-                write_chunk(tx, run, chunk_no, first_row, cells)
+                write_chunk(tx, run, chunk_no, first_row, rows)
             chunk_no += 1
             first_row += len(cells)
 
