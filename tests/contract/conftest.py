@@ -1,4 +1,9 @@
-"""One test body, every store and queue implementation."""
+"""One test body, every store and queue implementation.
+
+PostgreSQL tests run on a fresh database per test, copied from a template migrated once per
+session (``tests/pg.py``; server: ``BULKWRITE_TEST_PG``). An unreachable server skips them with
+the reason printed, except in CI (``CI=true``), where it fails them.
+"""
 
 from __future__ import annotations
 
@@ -9,15 +14,22 @@ import pytest
 
 from bulkwrite.services.accounts import create_org
 from bulkwrite.settings import Settings
-from bulkwrite.worker import EmbeddedWorker, build_services
+from bulkwrite.store.base import Store
+from bulkwrite.worker import EmbeddedWorker, build_services, open_store
 from tests.contract.harness import Harness
+from tests.pg import TestDatabases, admin_url, in_ci, unreachable_reason
 
-STORES = ["sqlite"]
+STORES = ["sqlite", "postgresql"]
 
 
-def make_harness(tmp_path: Path, store: str, **settings: object) -> Harness:
-    assert store == "sqlite"
-    config = Settings(data_dir=tmp_path / "data", **settings)  # type: ignore[arg-type]
+def make_harness(tmp_path: Path, store: str, database_url: str = "", **settings: object) -> Harness:
+    assert store in STORES
+    assert (store == "postgresql") == database_url.startswith("postgresql://")
+    config = Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        **settings,  # type: ignore[arg-type]
+    )
     services = build_services(config)
     worker = EmbeddedWorker(services)
     worker.start()
@@ -27,16 +39,58 @@ def make_harness(tmp_path: Path, store: str, **settings: object) -> Harness:
     return Harness(services, worker, org, uploads)
 
 
+@pytest.fixture(scope="session")
+def pg_databases() -> Iterator[TestDatabases]:
+    """The session's PostgreSQL server, with a migrated template database."""
+    url = admin_url()
+    reason = unreachable_reason(url)
+    if reason is not None:
+        if in_ci():
+            pytest.fail(f"{reason} (CI=true: the PostgreSQL contract tests must run)")
+        pytest.skip(reason)
+    databases = TestDatabases(url)
+    databases.create_template()
+    try:
+        yield databases
+    finally:
+        databases.close()
+
+
 @pytest.fixture(params=STORES)
 def store_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
 @pytest.fixture
-def harness(tmp_path: Path, store_kind: str) -> Iterator[Harness]:
-    made = make_harness(tmp_path, store_kind, chunk_size=3)
+def database_url(store_kind: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The test's own database: empty for SQLite (a file under tmp_path), else a fresh copy."""
+    if store_kind == "sqlite":
+        yield ""
+        return
+    databases: TestDatabases = request.getfixturevalue("pg_databases")
+    name, url = databases.copy_of_template()
+    try:
+        yield url
+    finally:
+        databases.release(name)
+
+
+@pytest.fixture
+def harness(tmp_path: Path, store_kind: str, database_url: str) -> Iterator[Harness]:
+    made = make_harness(tmp_path, store_kind, database_url, chunk_size=3)
     try:
         yield made
     finally:
         made.worker.stop()
         made.services.store.close()
+
+
+@pytest.fixture
+def store(tmp_path: Path, database_url: str) -> Iterator[Store]:
+    """The test's store, migrated, with no services around it."""
+    made = open_store(Settings(data_dir=tmp_path / "data", database_url=database_url))
+    made.migrate()
+    try:
+        yield made
+    finally:
+        made.close()

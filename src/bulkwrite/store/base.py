@@ -117,6 +117,10 @@ class JobTx(Protocol):
 class RecordTx(Protocol):
     """Record tables: batched look-ups, writes and reads."""
 
+    def savepoint(self) -> AbstractContextManager[None]:
+        """Undo what the block wrote if it raises; the transaction goes on."""
+        ...
+
     def match_records(
         self, table: str, column: str, keys: Sequence[object]
     ) -> dict[object, list[tuple[int, int | None]]]:

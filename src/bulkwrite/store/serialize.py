@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from datetime import UTC, date, datetime
+from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
+from bulkwrite.domain.accounts import Right
 from bulkwrite.domain.job import FieldMapping, JobSpec, Operation
 from bulkwrite.domain.schema import Field, FieldType, Module
 
@@ -21,6 +22,15 @@ def iso(moment: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
+
+
+def rights_to_json(rights: Mapping[str, frozenset[Right]]) -> str:
+    """A profile's module rights as stored: module name to sorted right names."""
+    return json.dumps({module: sorted(r.value for r in rs) for module, rs in rights.items()})
+
+
+def rights_from_json(text: str) -> dict[str, frozenset[Right]]:
+    return {m: frozenset(Right(r) for r in rs) for m, rs in json.loads(text).items()}
 
 
 def field_to_dict(field: Field) -> dict[str, Any]:
@@ -114,39 +124,3 @@ def spec_from_json(text: str) -> JobSpec:
         callback_url=data["callback_url"],
         callback_method=data["callback_method"],
     )
-
-
-def to_db_value(value: object) -> object:
-    """A converted cell value as SQLite/PostgreSQL parameters take it."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, tuple):
-        return json.dumps(list(value))
-    return value
-
-
-def _bool_to_db(value: object) -> object:
-    return None if value is None else int(bool(value))
-
-
-def _iso_to_db(value: object) -> object:
-    return value.isoformat() if isinstance(value, datetime | date) else value
-
-
-def _list_to_db(value: object) -> object:
-    return json.dumps(list(value)) if isinstance(value, tuple | list) else value
-
-
-_ADAPTERS = {
-    FieldType.BOOLEAN: _bool_to_db,
-    FieldType.DATE: _iso_to_db,
-    FieldType.DATETIME: _iso_to_db,
-    FieldType.MULTISELECT: _list_to_db,
-}
-
-
-def db_adapter(field_type: FieldType) -> Callable[[object], object] | None:
-    """How values of a field type become parameters; None when they already are."""
-    return _ADAPTERS.get(field_type)

@@ -81,6 +81,14 @@ class SqliteStore:
             raise
         return len(MIGRATIONS)
 
+    def schema_version(self) -> int:
+        """The latest migration applied to the database (0: none)."""
+        return int(self._connection().execute("PRAGMA user_version").fetchone()[0])
+
+    def latest_version(self) -> int:
+        """The version ``migrate()`` brings the database to."""
+        return len(MIGRATIONS)
+
     def close(self) -> None:
         with self._lock:
             for conn in self._all:

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from datetime import datetime
 
-from bulkwrite.domain.accounts import Org, Principal, Profile, Right, User
+from bulkwrite.domain.accounts import Org, Principal, Profile, User
 from bulkwrite.domain.schema import Field, Module
 from bulkwrite.errors import StateConflict
-from bulkwrite.store.serialize import iso, module_from_json, module_to_json, now, parse_iso
+from bulkwrite.store.serialize import (
+    iso,
+    module_from_json,
+    module_to_json,
+    now,
+    parse_iso,
+    rights_from_json,
+    rights_to_json,
+)
 from bulkwrite.store.sqlite.ddl import column_type, quote, record_table_ddl, unique_index_ddl
 
 _USER_COLUMNS = """u.id, u.org_id, u.email, u.full_name, u.status,
@@ -52,7 +59,6 @@ class ControlQueries:
     # profiles and users -------------------------------------------------------------------
     def create_profile(self, profile: Profile) -> Profile:
         profile_id = self.new_id()
-        rights = {module: sorted(r.value for r in rs) for module, rs in profile.rights.items()}
         self.conn.execute(
             "INSERT INTO profiles (id, org_id, name, is_admin, can_import, rights) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -62,7 +68,7 @@ class ControlQueries:
                 profile.name,
                 int(profile.is_admin),
                 int(profile.can_import),
-                json.dumps(rights),
+                rights_to_json(profile.rights),
             ),
         )
         return Profile(
@@ -246,8 +252,7 @@ def _with_id(field: Field, field_id: str) -> Field:
 
 
 def _profile(org_id: str, row: tuple[object, ...]) -> Profile:
-    rights_json = json.loads(str(row[4]))
-    rights = {m: frozenset(Right(r) for r in rs) for m, rs in rights_json.items()}
+    rights = rights_from_json(str(row[4]))
     return Profile(str(row[0]), org_id, str(row[1]), bool(row[2]), bool(row[3]), rights)
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
+from bulkwrite.errors import RecordConflict
 from bulkwrite.store.sqlite.ddl import quote
 
 #: Parameters per statement: far below SQLite's limit, large enough to batch well.
@@ -34,9 +36,27 @@ class RecordQueries:
     def insert_records(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
     ) -> None:
+        """Raises ``RecordConflict`` when a row breaks a unique index (nothing is written)."""
         names = ", ".join(quote(c) for c in columns)
         marks = ", ".join("?" * len(columns))
-        self.conn.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", rows)
+        sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"
+        with self.savepoint():
+            try:
+                self.conn.executemany(sql, rows)
+            except sqlite3.IntegrityError as exc:
+                raise RecordConflict(str(exc)) from None
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Undo what the block wrote if it raises; the transaction goes on."""
+        self.conn.execute("SAVEPOINT bulkwrite_sp")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK TO bulkwrite_sp")
+            self.conn.execute("RELEASE bulkwrite_sp")
+            raise
+        self.conn.execute("RELEASE bulkwrite_sp")
 
     def update_records(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]

@@ -1,0 +1,231 @@
+"""Record tables in PostgreSQL: look-ups by ``= ANY(array)``, inserts by COPY, updates by COPY
+into a staging table and one ``UPDATE … FROM``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from psycopg import Connection, IntegrityError, sql
+
+from bulkwrite.errors import RecordConflict
+from bulkwrite.store.postgres.catalog import Catalog, Column
+from bulkwrite.store.postgres.ddl import ident
+from bulkwrite.store.postgres.values import (
+    Kind,
+    key_from_db,
+    key_of,
+    offset_of,
+    read_value,
+    writer,
+)
+
+#: Keys per look-up statement: one array parameter, bounded so a statement stays modest.
+BATCH = 50_000
+
+MATCH = "SELECT {column}, id, _job FROM {table} WHERE {column} = ANY(%s::{cast}) ORDER BY id"
+NAMES = "SELECT id, {columns} FROM {table} WHERE id = ANY(%s::bigint[])"
+COPY = "COPY {table} ({columns}) FROM STDIN"
+STAGE = "CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT id, {columns} FROM {table} WITH NO DATA"
+UPDATE_FROM = "UPDATE {table} AS t SET {sets} FROM {stage} AS s WHERE t.id = s.id"
+DROP_STAGE = "DROP TABLE {stage}"
+READ = "SELECT {columns} FROM {table} {where} ORDER BY {order} {direction}, id LIMIT %s OFFSET %s"
+COUNT = "SELECT count(*) FROM {table}"
+
+_STAGE = sql.Identifier("bw_stage")
+
+
+class RecordQueries:
+    conn: Connection[Any]
+    catalog: Catalog
+
+    def _columns(self, table: str, names: Sequence[str]) -> list[Column]:
+        return self.catalog.columns(self.conn, table, names)
+
+    def match_records(
+        self, table: str, column: str, keys: Sequence[object]
+    ) -> dict[object, list[tuple[int, int | None]]]:
+        """For each key, the (id, last job) of every record whose ``column`` equals it.
+
+        Keys are compared as the column's type; one that cannot be of that type matches
+        nothing. The result is keyed by the keys as given.
+        """
+        (col,) = self._columns(table, [column])
+        wanted: dict[object, list[object]] = {}
+        for key in keys:
+            try:
+                wanted.setdefault(key_of(col.kind, key), []).append(key)
+            except (TypeError, ValueError, OverflowError):
+                continue
+        query = sql.SQL(MATCH).format(
+            column=col.ident, table=ident(table), cast=sql.SQL(col.kind.array_cast)
+        )
+        canonical = list(wanted)
+        found: dict[object, list[tuple[int, int | None]]] = {}
+        for start in range(0, len(canonical), BATCH):
+            batch = canonical[start : start + BATCH]
+            for value, record_id, job in self.conn.execute(query, (batch,)):
+                for key in wanted.get(key_from_db(col.kind, value), ()):
+                    found.setdefault(key, []).append((record_id, job))
+        return found
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Undo what the block wrote if it raises; the transaction goes on."""
+        with self.conn.transaction():
+            yield
+
+    def insert_records(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
+    ) -> None:
+        """Raises ``RecordConflict`` when a row breaks a unique index (nothing is written)."""
+        if not rows:
+            return
+        cols = self._columns(table, columns)
+        with _conflicts(), self.savepoint():
+            self._copy(ident(table), cols, rows)
+
+    def update_records(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
+    ) -> None:
+        """Each row holds the new values of ``columns`` followed by the record id.
+
+        A record named twice gets the last row's values, as one statement per row would.
+        """
+        if not rows:
+            return
+        cols = self._columns(table, columns)
+        targets = [c for col in cols for c in col.selected()]
+        listed = sql.SQL(", ").join(targets)
+        self.conn.execute(sql.SQL(STAGE).format(stage=_STAGE, columns=listed, table=ident(table)))
+        last = {row[-1]: row for row in rows}
+        id_column = Column("id", Kind.BIGINT)
+        self._copy(_STAGE, [*cols, id_column], list(last.values()))
+        sets = sql.SQL(", ").join(sql.SQL("{0} = s.{0}").format(t) for t in targets)
+        with _conflicts():
+            self.conn.execute(
+                sql.SQL(UPDATE_FROM).format(table=ident(table), sets=sets, stage=_STAGE)
+            )
+        self.conn.execute(sql.SQL(DROP_STAGE).format(stage=_STAGE))
+
+    def _copy(
+        self, target: sql.Identifier, cols: list[Column], rows: Sequence[Sequence[object]]
+    ) -> None:
+        """COPY rows (values in ``cols`` order) into ``target``, with each datetime's offset."""
+        listed = sql.SQL(", ").join(_copy_columns(cols))
+        convert = _row_converter(cols)
+        with self.conn.cursor() as cur:
+            query = sql.SQL(COPY).format(table=target, columns=listed)
+            with cur.copy(query) as copy:
+                for row in rows:
+                    copy.write_row(convert(row))
+
+    def read_records(
+        self,
+        table: str,
+        columns: Sequence[str],
+        *,
+        limit: int,
+        offset: int,
+        order_by: str = "id",
+        descending: bool = False,
+        record_id: int | None = None,
+    ) -> list[tuple[object, ...]]:
+        cols = self._columns(table, columns)
+        (order,) = self._columns(table, [order_by])
+        query = sql.SQL(READ).format(
+            columns=sql.SQL(", ").join(c for col in cols for c in col.selected()),
+            table=ident(table),
+            where=sql.SQL("WHERE id = %s" if record_id is not None else ""),
+            order=_order_expression(order),
+            direction=sql.SQL("DESC NULLS LAST" if descending else "ASC NULLS FIRST"),
+        )
+        params: tuple[object, ...] = (record_id,) if record_id is not None else ()
+        read = _row_reader(cols)
+        return [read(row) for row in self.conn.execute(query, (*params, limit, offset))]
+
+    def count_records(self, table: str) -> int:
+        row = self.conn.execute(sql.SQL(COUNT).format(table=ident(table))).fetchone()
+        return int(row[0]) if row else 0
+
+    def record_names(self, table: str, column: str, ids: Sequence[int]) -> dict[int, object]:
+        """The ``column`` value (a record's name) of each record among ``ids`` that exists."""
+        (col,) = self._columns(table, [column])
+        query = sql.SQL(NAMES).format(
+            columns=sql.SQL(", ").join(col.selected()), table=ident(table)
+        )
+        read = _row_reader([col])
+        names: dict[int, object] = {}
+        for start in range(0, len(ids), BATCH):
+            for record_id, *value in self.conn.execute(query, (list(ids[start : start + BATCH]),)):
+                names[int(record_id)] = read(tuple(value))[0]
+        return names
+
+
+@contextmanager
+def _conflicts() -> Iterator[None]:
+    """A broken unique index as ``RecordConflict`` (naming the index, not the values)."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise RecordConflict(exc.diag.message_primary or type(exc).__name__) from None
+
+
+def _order_expression(col: Column) -> sql.Composable:
+    """Sort as SQLite does: JSON lists by their text, byte-wise (text columns are "C")."""
+    if col.kind is Kind.JSONB:
+        return sql.SQL('({}::text) COLLATE "C"').format(col.ident)
+    return col.ident
+
+
+def _copy_columns(cols: list[Column]) -> list[sql.Identifier]:
+    """The columns a COPY fills: ``cols``, then the offset column of each datetime among them."""
+    offsets = [c.offset_ident for c in cols]
+    return [c.ident for c in cols] + [o for o in offsets if o is not None]
+
+
+def _row_converter(cols: list[Column]) -> Callable[[Sequence[object]], Sequence[object]]:
+    """Service values in ``cols`` order → COPY values, as ``_copy_columns`` lists them."""
+    writers = [(i, w) for i, col in enumerate(cols) if (w := writer(col.kind)) is not None]
+    timed = [i for i, col in enumerate(cols) if col.kind is Kind.TIMESTAMPTZ]
+    if not writers and not timed:
+        return lambda row: row
+    offsets: dict[str, int | None] = {}  # ISO text → offset (a chunk's stamps are all alike)
+
+    def offset(value: object) -> int | None:
+        if not isinstance(value, str):
+            return offset_of(value)
+        if value not in offsets:
+            offsets[value] = offset_of(value)
+        return offsets[value]
+
+    def convert(row: Sequence[object]) -> Sequence[object]:
+        values = list(row)
+        for i, write in writers:
+            values[i] = write(values[i])
+        values.extend(offset(row[i]) for i in timed)
+        return values
+
+    return convert
+
+
+def _row_reader(cols: list[Column]) -> Callable[[Sequence[object]], tuple[object, ...]]:
+    """A selected row (datetimes followed by their offset) → values as SQLite returns them."""
+    plain = all(c.kind in (Kind.TEXT, Kind.BIGINT) for c in cols)
+
+    def read(row: Sequence[object]) -> tuple[object, ...]:
+        if plain:
+            return tuple(row)
+        out: list[object] = []
+        position = 0
+        for col in cols:
+            if col.kind is Kind.TIMESTAMPTZ:
+                out.append(read_value(col.kind, row[position], row[position + 1]))
+                position += 2
+            else:
+                out.append(read_value(col.kind, row[position]))
+                position += 1
+        return tuple(out)
+
+    return read

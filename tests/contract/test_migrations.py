@@ -1,0 +1,123 @@
+"""Versioned migrations, per store: a fresh database ends at the latest version, upgrades are
+idempotent, pending ones apply in order; and ``bulkwrite db status|upgrade`` say so."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bulkwrite.cli.main import app
+from bulkwrite.settings import Settings
+from bulkwrite.worker import open_store
+from tests.pg import TestDatabases
+
+MIGRATION_MODULES = {
+    "sqlite": "bulkwrite.store.sqlite.connection",
+    "postgresql": "bulkwrite.store.postgres.connection",
+}
+#: A migration whose effect the Store protocol can see: an org row.
+EXTRA_MIGRATION = (
+    "INSERT INTO orgs (id, zgid, name, created_time) "
+    "VALUES (1, '1', 'Migrated', '2026-11-28T00:00:00+00:00')"
+)
+
+
+@pytest.fixture
+def empty_url(store_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database no migration has touched."""
+    if store_kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+        return
+    databases: TestDatabases = request.getfixturevalue("pg_databases")
+    name, url = databases.create()
+    try:
+        yield url
+    finally:
+        databases.release(name)
+
+
+def _settings(tmp_path: Path, url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=url)
+
+
+def test_a_fresh_database_ends_at_the_latest_version(tmp_path: Path, empty_url: str) -> None:
+    store = open_store(_settings(tmp_path, empty_url))
+    try:
+        latest = store.latest_version()
+        assert latest >= 1
+        assert store.schema_version() == 0
+        assert store.migrate() == latest
+        assert store.schema_version() == latest
+        assert store.migrate() == latest  # idempotent
+        assert store.schema_version() == latest
+        with store.transaction() as tx:
+            tx.create_org("After")
+            assert [o.name for o in tx.list_orgs()] == ["After"]
+    finally:
+        store.close()
+
+
+def test_pending_migrations_apply_once_in_order(
+    tmp_path: Path, empty_url: str, store_kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = _settings(tmp_path, empty_url)
+    store = open_store(settings)
+    latest = store.migrate()
+    store.close()
+    module = MIGRATION_MODULES[store_kind]
+    migrations = importlib.import_module(module).MIGRATIONS
+    monkeypatch.setattr(f"{module}.MIGRATIONS", (*migrations, EXTRA_MIGRATION))
+    store = open_store(settings)
+    try:
+        assert (store.schema_version(), store.latest_version()) == (latest, latest + 1)
+        assert store.migrate() == latest + 1
+        assert store.migrate() == latest + 1
+        assert store.schema_version() == latest + 1
+        with store.transaction(write=False) as tx:
+            assert [o.name for o in tx.list_orgs()] == ["Migrated"]
+    finally:
+        store.close()
+
+
+def test_db_status_and_upgrade_commands(tmp_path: Path, empty_url: str, store_kind: str) -> None:
+    latest = len(importlib.import_module(MIGRATION_MODULES[store_kind]).MIGRATIONS)
+    runner = CliRunner()
+    env = {"BULKWRITE_DATABASE_URL": empty_url, "BULKWRITE_DATA_DIR": str(tmp_path / "data")}
+
+    def run(*args: str) -> str:
+        result = runner.invoke(app, ["db", *args], env=env)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    status = run("status").splitlines()
+    assert status[0] == f"database: {empty_url}"
+    assert status[1:] == [
+        "current: 0",
+        f"latest: {latest}",
+        f"{latest} pending: run `bulkwrite db upgrade`",
+    ]
+    assert f": schema version {latest} ({latest} migration" in run("upgrade")
+    assert run("upgrade").endswith(f": schema version {latest} (0 migrations applied)\n")
+    assert run("status").splitlines()[1:] == [f"current: {latest}", f"latest: {latest}"]
+
+
+def test_an_unreachable_database_is_one_line_and_status_2() -> None:
+    url = "postgresql://bulkwrite:secret@127.0.0.1:1/nowhere"
+    result = CliRunner().invoke(app, ["db", "status"], env={"BULKWRITE_DATABASE_URL": url})
+    assert result.exit_code == 2
+    assert "error: postgresql://bulkwrite:***@127.0.0.1:1/nowhere:" in result.output
+    assert "secret" not in result.output
+
+
+def test_a_database_not_in_utf8_is_refused(tmp_path: Path, pg_databases: TestDatabases) -> None:
+    name, url = pg_databases.create(encoding="LATIN1")
+    try:
+        result = CliRunner().invoke(app, ["db", "upgrade"], env={"BULKWRITE_DATABASE_URL": url})
+        assert result.exit_code == 2
+        assert "encoding is LATIN1; bulkwrite needs UTF8" in result.output
+    finally:
+        pg_databases.release(name)

@@ -1,0 +1,340 @@
+"""The Store contract itself, one body per store: ids, compare-and-set, tokens, chunks, records."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bulkwrite.domain.accounts import Org, Profile, Right, StoredFile, User
+from bulkwrite.domain.job import Counts, Job, JobSpec, JobStatus, Operation
+from bulkwrite.domain.schema import Field, FieldType, Module
+from bulkwrite.errors import RecordConflict, StateConflict
+from bulkwrite.settings import Settings
+from bulkwrite.store.base import Store, Tx
+from bulkwrite.worker import open_store
+
+FIRST_ID = 111111000000100001
+T = FieldType
+
+
+def _org(tx: Tx) -> tuple[Org, User]:
+    org = tx.create_org("Acme")
+    profile = tx.create_profile(Profile("", org.id, "Administrator", is_admin=True))
+    return org, tx.create_user(org.id, "a@acme.example", "Ada Admin", profile)
+
+
+def _job(store: Store) -> Job:
+    """A stored job, ADDED, of a new org."""
+    created = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    with store.transaction() as tx:
+        org, user = _org(tx)
+        file_id = tx.new_id()
+        tx.insert_file(StoredFile(file_id, org.id, user.id, "a.csv", "/f/a", 10, "", created))
+        spec = JobSpec(
+            Operation.INSERT, "Leads", file_id, None, (), True, False, "UTF-8", ",", None, None
+        )
+        job = Job(tx.new_id(), org.id, user.id, spec, JobStatus.ADDED, created, "a.csv")
+        tx.insert_job(job, file_id)
+    return job
+
+
+def test_ids_start_at_the_first_id_and_are_consecutive(store: Store) -> None:
+    with store.transaction() as tx:
+        first = tx.allocate_ids(5)
+        assert first == FIRST_ID
+        assert tx.allocate_ids(3) == first + 5
+        assert tx.new_id() == str(first + 8)
+    with store.transaction() as tx:
+        assert tx.allocate_ids(1) == first + 9
+
+
+def test_ids_are_never_handed_out_twice_under_concurrency(store: Store) -> None:
+    ranges: list[tuple[int, int]] = []
+    lock = threading.Lock()
+    failures: list[BaseException] = []
+
+    def allocate(seed: int) -> None:
+        try:
+            for n in range(20):
+                size = 1 + (seed * 7 + n) % 9
+                with store.transaction() as tx:
+                    first = tx.allocate_ids(size)
+                with lock:
+                    ranges.append((first, first + size))
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=allocate, args=(seed,)) for seed in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    ranges.sort()
+    assert len(ranges) == 80
+    assert all(end <= start for (_, end), (start, _) in itertools.pairwise(ranges))
+
+
+def test_a_failed_transaction_leaves_nothing(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.create_org("Gone")
+        raise RuntimeError
+    with store.transaction(write=False) as tx:
+        assert tx.list_orgs() == []
+
+
+def test_orgs_users_profiles_round_trip(store: Store) -> None:
+    with store.transaction() as tx:
+        org, user = _org(tx)
+        rights = {"Leads": frozenset({Right.READ, Right.CREATE})}
+        tx.create_profile(Profile("", org.id, "Sales", can_import=True, rights=rights))
+    with store.transaction(write=False) as tx:
+        assert tx.get_org(org.id) == org
+        assert tx.list_orgs() == [org]
+        assert tx.list_users(org.id) == [user]
+        assert tx.get_user(org.id, user.id) == user
+        sales = tx.get_profile(org.id, "Sales")
+        assert sales is not None and sales.rights == rights and sales.can_import
+        assert tx.get_profile(org.id, "Nobody") is None
+        assert tx.get_user(org.id, str(FIRST_ID - 1)) is None
+
+
+def test_tokens_lead_to_their_principal_until_revoked_or_expired(store: Store) -> None:
+    now = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+    with store.transaction() as tx:
+        org, user = _org(tx)
+        tx.insert_token("h-live", user.id, frozenset({"A.ALL", "B.READ"}), None)
+        tx.insert_token("h-soon", user.id, frozenset({"A.ALL"}), now + timedelta(hours=1))
+    with store.transaction(write=False) as tx:
+        principal = tx.principal_for("h-live", now)
+        assert principal is not None
+        assert (principal.user, principal.org) == (user, org)
+        assert principal.scopes == {"A.ALL", "B.READ"}
+        assert tx.principal_for("h-soon", now) is not None
+        assert tx.principal_for("h-soon", now + timedelta(hours=1)) is None
+        assert tx.principal_for("h-unknown", now) is None
+    with store.transaction() as tx:
+        assert tx.revoke_token("h-live") is True
+        assert tx.revoke_token("h-live") is False
+        assert tx.principal_for("h-live", now) is None
+
+
+def test_move_job_is_a_compare_and_set(store: Store) -> None:
+    job = _job(store)
+    with store.transaction() as tx:
+        tx.move_job(job.id, JobStatus.ADDED, JobStatus.INPROGRESS)
+    with pytest.raises(StateConflict), store.transaction() as tx:
+        tx.move_job(job.id, JobStatus.ADDED, JobStatus.INPROGRESS)
+    with pytest.raises(StateConflict), store.transaction() as tx:
+        tx.move_job(job.id, JobStatus.INPROGRESS, JobStatus.ADDED)  # not a transition
+    with store.transaction() as tx:
+        assert tx.open_job_ids() == [job.id]
+        assert tx.count_open_jobs(job.org_id) == 1
+        tx.move_job(job.id, JobStatus.INPROGRESS, JobStatus.FAILED, ("INVALID_DATA", "bad"))
+    with store.transaction(write=False) as tx:
+        stored = tx.get_job(job.id, job.org_id)
+        assert stored is not None and stored.status is JobStatus.FAILED
+        assert (stored.error_code, stored.error_message) == ("INVALID_DATA", "bad")
+        assert stored.finished_time is not None and stored.spec == job.spec
+        assert tx.open_job_ids() == [] and tx.count_open_jobs(job.org_id) == 0
+        assert tx.get_job(job.id, str(FIRST_ID - 1)) is None
+
+
+def test_chunks_are_saved_in_turn_and_read_back_in_order(store: Store) -> None:
+    job = _job(store)
+    with pytest.raises(StateConflict), store.transaction() as tx:
+        tx.save_chunk(job.id, 0, 0, Counts(1, 0, 0), 1, b"early")  # job not in progress
+    with store.transaction() as tx:
+        tx.move_job(job.id, JobStatus.ADDED, JobStatus.INPROGRESS)
+    with pytest.raises(StateConflict), store.transaction() as tx:
+        tx.save_chunk(job.id, 1, 3, Counts(3, 0, 0), 3, b"out of turn")
+    for chunk_no, body in enumerate([b"a\r\n", b"b\r\n", b"c\r\n"]):
+        with store.transaction() as tx:
+            tx.save_chunk(job.id, chunk_no, chunk_no * 3, Counts(2, 0, 1), 3, body)
+    with pytest.raises(StateConflict), store.transaction() as tx:
+        tx.save_chunk(job.id, 1, 3, Counts(3, 0, 0), 3, b"again")
+    with store.transaction(write=False) as tx:
+        assert list(tx.chunk_results(job.id)) == [b"a\r\n", b"b\r\n", b"c\r\n"]
+        stored = tx.get_job(job.id)
+    assert stored is not None
+    assert (stored.chunks_done, stored.rows_done) == (3, 9)
+    assert (stored.counts.added, stored.counts.updated, stored.counts.skipped) == (6, 0, 3)
+
+
+def test_results_are_kept_then_expire(store: Store) -> None:
+    job = _job(store)
+    with store.transaction() as tx:
+        tx.move_job(job.id, JobStatus.ADDED, JobStatus.INPROGRESS)
+        tx.save_chunk(job.id, 0, 0, Counts(1, 0, 0), 1, b"x")
+        tx.move_job(job.id, JobStatus.INPROGRESS, JobStatus.COMPLETED)
+        tx.mark_result_ready(job.id)
+        tx.drop_chunk_results(job.id)
+    later = datetime.now(UTC) + timedelta(days=1)
+    with store.transaction() as tx:
+        assert list(tx.chunk_results(job.id)) == []
+        assert tx.expired_results(later - timedelta(days=2)) == []
+        assert tx.expired_results(later) == [job.id]
+        tx.expire_result(job.id)
+        assert tx.expired_results(later) == []
+
+
+def test_replace_module_is_a_compare_and_set(store: Store) -> None:
+    with store.transaction() as tx:
+        org, _ = _org(tx)
+        old = tx.create_module(org.id, Module("Things", "", (Field("Name", T.TEXT),), "Name"))
+    new = Module("Things", old.id, (Field("Name", T.TEXT, old.fields[0].id, "The name"),), "Name")
+    with store.transaction() as tx:
+        tx.replace_module(org.id, old, new)
+    with pytest.raises(StateConflict), store.transaction() as tx:
+        tx.replace_module(org.id, old, new)
+    with store.transaction(write=False) as tx:
+        assert tx.get_module(org.id, "things") == new
+        assert tx.get_module_by_id(org.id, old.id) == new
+        assert [m.api_name for m in tx.list_modules(org.id)] == ["Things"]
+
+
+# --- record tables ----------------------------------------------------------------------------
+
+RECORD_FIELDS = (
+    Field("Name", T.TEXT, unique=True),
+    Field("Count", T.INTEGER),
+    Field("Amount", T.CURRENCY),
+    Field("Flag", T.BOOLEAN),
+    Field("Day", T.DATE),
+    Field("Moment", T.DATETIME),
+    Field("Tags", T.MULTISELECT),
+    Field("Manager", T.USERLOOKUP),
+    Field("Code", T.BIGINT, unique=True),
+)
+COLUMNS = ["id", "_job", *(f.api_name for f in RECORD_FIELDS)]
+
+
+def _records(store: Store) -> tuple[str, int, list[tuple[object, ...]]]:
+    """A module holding three records written as services write them (SQLite's values)."""
+    with store.transaction() as tx:
+        org, user = _org(tx)
+        module = tx.create_module(org.id, Module("Things", "", RECORD_FIELDS, "Name"))
+        table = tx.record_table(org.id, module.api_name)
+        first, job = tx.allocate_ids(3), int(tx.new_id())
+        rows: list[tuple[object, ...]] = [
+            (first, job, "Apollo", 40, 1234.56, 1, "2026-11-28", "2026-11-28T09:30:00+05:30",
+             '["Billable", "Urgent"]', int(user.id), 7),
+            (first + 1, None, "Gemini", None, None, 0, None, "2026-01-02T03:04:05.678000+00:00",
+             '["Caf\\u00e9"]', None, None),
+            (first + 2, job, "\u00fcmlaut", -3, 0.5, None, "2000-02-29", "2026-11-28T12:00:00",
+             None, None, 8),
+        ]  # fmt: skip
+        tx.insert_records(table, COLUMNS, rows)
+    return table, job, rows
+
+
+def test_records_read_back_exactly_as_written(store: Store) -> None:
+    table, _, rows = _records(store)
+    with store.transaction(write=False) as tx:
+        assert tx.read_records(table, COLUMNS, limit=10, offset=0) == rows
+        assert tx.read_records(table, ["Name"], limit=1, offset=0, record_id=rows[1][0]) == [
+            ("Gemini",)
+        ]
+        assert tx.read_records(table, ["id"], limit=1, offset=1) == [(rows[1][0],)]
+        assert tx.count_records(table) == 3
+        ids = [int(str(r[0])) for r in rows]
+        assert tx.record_names(table, "Name", [ids[0], ids[2], 1]) == {
+            ids[0]: "Apollo",
+            ids[2]: "\u00fcmlaut",
+        }
+
+
+def test_records_match_their_keys_as_given(store: Store) -> None:
+    table, job, rows = _records(store)
+    first = int(str(rows[0][0]))
+    with store.transaction(write=False) as tx:
+        assert tx.match_records(table, "Name", ["Apollo", "apollo", "Nobody"]) == {
+            "Apollo": [(first, job)]
+        }
+        assert tx.match_records(table, "Code", [7, 8, 9]) == {
+            7: [(first, job)],
+            8: [(first + 2, job)],
+        }
+        assert tx.match_records(table, "id", [first + 1]) == {first + 1: [(first + 1, None)]}
+        assert tx.match_records(table, "Day", ["2026-11-28"]) == {"2026-11-28": [(first, job)]}
+        assert tx.match_records(table, "Flag", [0]) == {0: [(first + 1, None)]}
+
+
+def test_records_update_in_place(store: Store) -> None:
+    table, job, rows = _records(store)
+    first = int(str(rows[0][0]))
+    changes = [
+        (41, "2026-12-01T08:00:00+01:00", job + 1, first),
+        (5, None, job + 1, first + 1),
+    ]
+    with store.transaction() as tx:
+        tx.update_records(table, ["Count", "Moment", "_job"], changes)
+    with store.transaction(write=False) as tx:
+        got = tx.read_records(table, ["id", "Count", "Moment", "_job", "Name"], limit=9, offset=0)
+    assert got == [
+        (first, 41, "2026-12-01T08:00:00+01:00", job + 1, "Apollo"),
+        (first + 1, 5, None, job + 1, "Gemini"),
+        (first + 2, -3, "2026-11-28T12:00:00", job, "\u00fcmlaut"),
+    ]
+
+
+def test_a_unique_conflict_writes_nothing_and_the_transaction_goes_on(store: Store) -> None:
+    table, _, _ = _records(store)
+    with store.transaction() as tx:
+        first = tx.allocate_ids(3)
+        with pytest.raises(RecordConflict):
+            tx.insert_records(table, ["id", "Name"], [(first, "Zeta"), (first + 1, "Apollo")])
+        assert tx.count_records(table) == 3
+        with pytest.raises(RuntimeError), tx.savepoint():
+            tx.insert_records(table, ["id", "Name"], [(first + 1, "Undone")])
+            raise RuntimeError
+        tx.insert_records(table, ["id", "Name"], [(first + 2, "Zeta")])
+    with store.transaction(write=False) as tx:
+        assert tx.match_records(table, "Name", ["Zeta", "Undone"]) == {"Zeta": [(first + 2, None)]}
+
+
+def test_records_sort_as_sqlite_does(store: Store) -> None:
+    table, _, _ = _records(store)
+    with store.transaction() as tx:
+        first = tx.allocate_ids(3)
+        tx.insert_records(
+            table, ["id", "Name"], [(first, "apple"), (first + 1, "Zeta"), (first + 2, None)]
+        )
+        ascending = tx.read_records(table, ["Name"], limit=9, offset=0, order_by="Name")
+        descending = tx.read_records(
+            table, ["Name"], limit=9, offset=0, order_by="Name", descending=True
+        )
+    names = [None, "Apollo", "Gemini", "Zeta", "apple", "\u00fcmlaut"]
+    assert [r[0] for r in ascending] == names
+    assert [r[0] for r in descending] == names[::-1]
+
+
+def test_a_field_added_by_another_process_is_written_and_read(
+    store: Store, tmp_path: Path, database_url: str
+) -> None:
+    """Another machine's store adds a column; this one's knowledge of the table catches up."""
+    table, _, rows = _records(store)
+    with store.transaction(write=False) as tx:
+        assert len(tx.read_records(table, COLUMNS, limit=9, offset=0)) == 3  # columns now known
+        org_id = tx.list_orgs()[0].id
+        module = tx.get_module(org_id, "Things")
+    assert module is not None
+    other = open_store(Settings(data_dir=tmp_path / "data", database_url=database_url))
+    try:
+        with other.transaction() as tx:
+            tx.add_field(org_id, module, Field("Due", T.DATETIME))
+    finally:
+        other.close()
+    first = int(str(rows[0][0]))
+    with store.transaction() as tx:
+        tx.update_records(table, ["Due"], [("2026-12-24T18:00:00-05:00", first)])
+        got = tx.read_records(table, ["id", "Due"], limit=9, offset=0)
+    assert got == [
+        (first, "2026-12-24T18:00:00-05:00"),
+        (first + 1, None),
+        (first + 2, None),
+    ]
