@@ -20,13 +20,17 @@ class Settings(BaseSettings):
     port: int = 8000
     worker: bool = Field(default=True, description="run the job worker inside the API process")
     worker_threads: int = Field(default=1, ge=1, le=64)
-    chunk_size: int = Field(default=5000, ge=1, le=1_000_000)
+    chunk_size: int = Field(default=20000, ge=1, le=1_000_000)
     max_upload_bytes: int = Field(default=4 * 1024**3, ge=1)
     max_rows: int = Field(default=50_000_000, ge=1)
     max_columns: int = Field(default=200, ge=1)
     max_jobs_in_flight: int = Field(default=20, ge=1)
     result_ttl_days: float = Field(default=7.0, gt=0)
     callback_timeout: float = Field(default=10.0, gt=0)
+    files_url: str = Field(
+        default="", description="empty: data_dir/files; a path; or s3://bucket/prefix (shared)"
+    )
+    s3_endpoint_url: str = Field(default="", description="S3-compatible endpoint; empty: AWS")
 
     @field_validator("public_url")
     @classmethod
@@ -42,6 +46,11 @@ class Settings(BaseSettings):
     @property
     def files_dir(self) -> Path:
         return self.data_dir / "files"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Local copies of files read from shared storage."""
+        return self.data_dir / "cache"
 
     @property
     def base_url(self) -> str:

@@ -3,25 +3,48 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
+from bulkwrite.files.storage import open_storage
 from bulkwrite.queue.inprocess import ThreadQueue
 from bulkwrite.services.context import Services
 from bulkwrite.services.runner import run_job
 from bulkwrite.settings import Settings
 from bulkwrite.store.sqlite import SqliteStore
 
+if TYPE_CHECKING:
+    from bulkwrite.store.postgres import PostgresStore
+
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
 SWITCH_INTERVAL = 0.0005
+
+
+def open_store(settings: Settings) -> SqliteStore | PostgresStore:
+    """The store the settings select, not migrated: PostgreSQL for a ``postgresql://`` URL."""
+    url = settings.database_url
+    if url.startswith(POSTGRES_SCHEMES):
+        from bulkwrite.store.postgres import PostgresStore
+
+        return PostgresStore(url, max_size=settings.worker_threads + 8)
+    if url and not url.startswith("sqlite:///"):
+        raise ValueError(
+            "BULKWRITE_DATABASE_URL must be sqlite:///PATH or postgresql://USER@HOST:PORT/DB."
+        )
+    return SqliteStore(settings.sqlite_path)
 
 
 def build_services(settings: Settings) -> Services:
     """The store, migrated, and the services around it (no queue attached yet)."""
-    if settings.database_url and not settings.database_url.startswith("sqlite:///"):
-        raise ValueError(
-            "Only SQLite (sqlite:///PATH) is supported as BULKWRITE_DATABASE_URL so far."
-        )
-    store = SqliteStore(settings.sqlite_path)
+    store = open_store(settings)
     store.migrate()
-    return Services(settings, store)
+    files = open_storage(
+        settings.files_url,
+        local_root=settings.files_dir,
+        cache_dir=settings.cache_dir,
+        endpoint_url=settings.s3_endpoint_url,
+    )
+    return Services(settings, store, files=files)
 
 
 class EmbeddedWorker:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -116,11 +116,21 @@ async def details(
 @router.get("/v2/crm/{zgid}/bulk-write/{job_id}/{file_name}")
 async def download(
     zgid: str, job_id: str, file_name: str, services: ServicesDep, principal: PrincipalDep
-) -> FileResponse:
-    path = await run_in_threadpool(open_result, services, principal, zgid, job_id, file_name)
-    return FileResponse(
-        path,
+) -> Response:
+    result = await run_in_threadpool(open_result, services, principal, zgid, job_id, file_name)
+    if result.path is not None:  # a file on this machine: let the server send it directly
+        result.close()
+        return FileResponse(
+            result.path,
+            media_type="application/zip",
+            filename=f"{job_id}.zip",
+            content_disposition_type="attachment",
+        )
+    return StreamingResponse(
+        result.blocks(),
         media_type="application/zip",
-        filename=f"{job_id}.zip",
-        content_disposition_type="attachment",
+        headers={
+            "Content-Disposition": f'attachment; filename="{job_id}.zip"',
+            "Content-Length": str(result.size),
+        },
     )

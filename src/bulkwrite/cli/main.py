@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from bulkwrite.cli import admin, import_cmd, jobs
+from bulkwrite.cli import admin, db, import_cmd, jobs
 from bulkwrite.cli.schema import schema_app
 from bulkwrite.settings import Settings
 
@@ -22,6 +22,7 @@ app.add_typer(admin.profile_app, name="profile")
 app.add_typer(schema_app, name="schema")
 app.command("import")(import_cmd.import_command)
 app.add_typer(jobs.jobs_app, name="jobs")
+app.add_typer(db.db_app, name="db")
 
 
 @app.command()

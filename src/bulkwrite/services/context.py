@@ -1,10 +1,11 @@
-"""What every use case needs: settings, the store and the queue."""
+"""What every use case needs: settings, the store, the file storage and the queue."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from bulkwrite.files.storage import FileStorage
 from bulkwrite.settings import Settings
 from bulkwrite.store.base import Store
 
@@ -30,3 +31,4 @@ class Services:
     settings: Settings
     store: Store
     queue: JobQueue = field(default_factory=NoQueue)
+    files: FileStorage = field(kw_only=True)

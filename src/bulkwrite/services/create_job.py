@@ -41,8 +41,9 @@ def create_job(services: Services, principal: Principal, body: Any) -> Job:
     check_may_write(principal, module.api_name, request.operation)
     if stored is None:
         raise FileIdInvalid.at("file_id", f"{RES}.file_id", "The file_id is invalid.")
-    dialect = _dialect(request, stored)
-    header = _header(Path(stored.path), dialect)
+    path = services.files.local_path(stored.path)
+    dialect = _dialect(request, stored, path)
+    header = _header(path, dialect)
     mappings = request.mappings
     if mappings is None:
         mappings = auto_mappings(module, header)
@@ -108,14 +109,14 @@ def _module(request: JobRequest, modules: dict[str, Module]) -> Module:
     raise ModuleNotAvailable.at("module", f"{RES}.module", f"The module {name} is not available.")
 
 
-def _dialect(request: JobRequest, stored: StoredFile) -> CsvDialect:
+def _dialect(request: JobRequest, stored: StoredFile, path: Path) -> CsvDialect:
     wanted = request.character_encoding
     if wanted and wanted.lower() in _UTF8_NAMES and stored.encoding_hint == "cp1252":
         raise DataInvalid.at(
             "character_encoding", "$.character_encoding", "The file is not valid UTF-8 text."
         )
     try:
-        return detect_dialect(Path(stored.path), wanted, stored.encoding_hint)
+        return detect_dialect(path, wanted, stored.encoding_hint)
     except LookupError:
         raise DataInvalid.at(
             "character_encoding", "$.character_encoding", f"Unknown character encoding {wanted!r}."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,8 +18,13 @@ from bulkwrite.services.run_loader import dialect_of, load_run, source_path
 log = logging.getLogger(__name__)
 
 
+def result_key(job_id: str) -> str:
+    return f"results/{job_id}.zip"
+
+
 def result_path(services: Services, job_id: str) -> Path:
-    return services.settings.files_dir / "results" / f"{job_id}.zip"
+    """A local copy of the job's result zip (the file itself in local storage)."""
+    return services.files.local_path(result_key(job_id))
 
 
 def result_csv_name(job: Job) -> str:
@@ -35,12 +41,15 @@ def assemble_result(services: Services, job: Job, failed: bool) -> bool:
     tail: Iterator[bytes] = iter(())
     if failed:
         tail = _unprocessed(source_path(services, job), job, run.plan.echo)
-    dest = result_path(services, job.id)
-    tmp = services.settings.files_dir / "tmp"
-    tmp.mkdir(parents=True, exist_ok=True)
-    with services.store.transaction(write=False) as tx:
-        parts = _parts(result_csv_header(run.echo_header), tx.chunk_results(job.id), tail)
-        write_result_zip(dest, result_csv_name(job), parts, tmp)
+    tmp = services.files.tmp_dir
+    local = tmp / f"result-{job.id}-{uuid.uuid4().hex}.zip"
+    try:
+        with services.store.transaction(write=False) as tx:
+            parts = _parts(result_csv_header(run.echo_header), tx.chunk_results(job.id), tail)
+            write_result_zip(local, result_csv_name(job), parts, tmp)
+        services.files.put(result_key(job.id), local)
+    finally:
+        local.unlink(missing_ok=True)
     return True
 
 

@@ -21,7 +21,7 @@ def load_run(services: Services, job: Job) -> JobRun:
         users = tx.list_users(job.org_id)
     if stored is None:
         raise BulkWriteError("The uploaded file is gone.")
-    with CsvSource(Path(stored.path), dialect_of(job)) as source:
+    with CsvSource(services.files.local_path(stored.path), dialect_of(job)) as source:
         header = source.header
     module = modules[spec.module]
     plan = plan_for(services, spec, module, modules, header)
@@ -39,4 +39,4 @@ def source_path(services: Services, job: Job) -> Path:
         stored = tx.get_file(job.org_id, job.spec.file_id)
     if stored is None:
         raise BulkWriteError("The uploaded file is gone.")
-    return Path(stored.path)
+    return services.files.local_path(stored.path)

@@ -1,4 +1,4 @@
-"""Upload a file: stream it to storage, then record it."""
+"""Upload a file: stream it to a local CSV, put it in the file storage, then record it."""
 
 from __future__ import annotations
 
@@ -23,26 +23,38 @@ def check_upload_headers(principal: Principal, feature: str | None, org_header: 
         )
 
 
+def upload_key(file_id: str) -> str:
+    return f"uploads/{file_id}.csv"
+
+
 def upload_file(
     services: Services, principal: Principal, source: BinaryIO, filename: str | None
 ) -> StoredFile:
     settings = services.settings
     with services.store.transaction() as tx:
         file_id = tx.new_id()
-    dest = settings.files_dir / "uploads" / f"{file_id}.csv"
-    tmp = settings.files_dir / "tmp"
-    tmp.mkdir(parents=True, exist_ok=True)
-    stored = store_upload(source, filename, dest, tmp, settings.max_upload_bytes)
+    tmp = services.files.tmp_dir
+    local = tmp / f"upload-{file_id}.csv"
+    stored = store_upload(source, filename, local, tmp, settings.max_upload_bytes)
+    key = upload_key(file_id)
+    try:
+        services.files.put(key, local)
+    finally:
+        local.unlink(missing_ok=True)
     record = StoredFile(
         file_id,
         principal.org.id,
         principal.user.id,
         stored.name,
-        str(stored.path),
+        key,
         stored.size,
         stored.encoding_hint,
         now(),
     )
-    with services.store.transaction() as tx:
-        tx.insert_file(record)
+    try:
+        with services.store.transaction() as tx:
+            tx.insert_file(record)
+    except BaseException:
+        services.files.delete(key)
+        raise
     return record
