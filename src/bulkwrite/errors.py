@@ -185,3 +185,10 @@ class StateConflict(BulkWriteError):
 
     code = "INTERNAL_ERROR"
     http_status = 500
+
+
+class RecordConflict(BulkWriteError):
+    """A write broke a unique index of a record table."""
+
+    code = "DUPLICATE_DATA"
+    http_status = 400

@@ -34,6 +34,7 @@ class Column:
     convert: Converter
     default: object | None  # converted default value, None if none
     find_by: str | None  # for lookups: the target field matched against
+    pattern: str | None = None  # the mapping's format, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +152,7 @@ def _column(req: PlanRequest, mapping: FieldMapping, position: int) -> Column:
     find_by = _lookup_find_by(req, field, mapping, path)
     default = _default(field, convert, mapping, path)
     label = req.header[mapping.index] if mapping.index is not None else field.api_name
-    return Column(field, mapping.index, label, convert, default, find_by)
+    return Column(field, mapping.index, label, convert, default, find_by, mapping.format)
 
 
 def _default(field: Field, convert: Converter, mapping: FieldMapping, path: str) -> object:

@@ -1,184 +1,231 @@
 """One chunk of a job: decide each row's fate, write records, render its result rows.
 
-Everything here runs inside the chunk's single transaction (DESIGN.md rule 4).
+The chunk is converted column by column before its transaction opens (``prepare``); then, inside
+the chunk's single transaction (DESIGN.md rule 4), keys and references are matched in batches,
+records written, and the result rows and counters saved (``write_chunk``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import polars as pl
 
 from bulkwrite.domain.job import Counts, Operation
-from bulkwrite.domain.outcome import RowCode, RowError, RowStatus, render_errors
+from bulkwrite.domain.outcome import RowCode, RowStatus
+from bulkwrite.errors import RecordConflict
 from bulkwrite.files.results import result_csv_rows
-from bulkwrite.importer.rows import PreparedRow, mandatory_errors, prepare_rows
+from bulkwrite.importer.chunk import PreparedChunk, prepare_chunk
 from bulkwrite.services.references import resolve_references
 from bulkwrite.services.run_context import JobRun
+from bulkwrite.services.unique import check_unique, labels_flagged
 from bulkwrite.store.base import Tx
-from bulkwrite.store.serialize import db_adapter, iso, now, to_db_value
+from bulkwrite.store.serialize import iso, now
 
 AUDIT_COLUMNS = ("Owner", "Created_Time", "Modified_Time", "Created_By", "Modified_By")
 
 
-@dataclass(slots=True)
-class Decision:
-    """A row bound for the store: created (target None) or updating ``target``."""
-
-    row: PreparedRow
-    target: int | None = None
-    record_id: int = 0
-    status: RowStatus = RowStatus.SKIPPED
-
-
-def prepare_chunk(run: JobRun, first_row: int, cells: list[list[str]]) -> list[PreparedRow]:
+def prepare(run: JobRun, first_row: int, cells: list[list[str]]) -> PreparedChunk:
     """The pure part of a chunk (cell conversion), done before its transaction opens."""
-    rows = prepare_rows(cells, run.plan, run.job.spec.ignore_empty)
-    if first_row + len(rows) > run.max_rows:
-        for offset, row in enumerate(rows):
-            if first_row + offset >= run.max_rows:
-                row.errors.append(RowError(RowCode.LIMIT_EXCEEDED, run.plan.module.api_name))
-    return rows
+    chunk = prepare_chunk(cells, run.plan, run.job.spec.ignore_empty)
+    over = max(0, first_row + chunk.size - run.max_rows)
+    if over:
+        beyond = [i >= chunk.size - over for i in range(chunk.size)]
+        chunk.flag(RowCode.LIMIT_EXCEEDED, run.plan.module.api_name, pl.Series(beyond))
+    return chunk
 
 
-def write_chunk(
-    tx: Tx, run: JobRun, chunk_no: int, first_row: int, rows: list[PreparedRow]
-) -> Counts:
+def write_chunk(tx: Tx, run: JobRun, chunk_no: int, first_row: int, chunk: PreparedChunk) -> Counts:
     """Decide, write and record one prepared chunk inside ``tx``; returns its counts."""
-    resolve_references(tx, run, rows)
-    decisions = _match_keys(tx, run, rows)
-    _check_unique(tx, run, decisions)
-    _write(tx, run, [d for d in decisions if d.row.ok])
-    counts, rendered = _outcomes(run, rows, decisions)
-    tx.save_chunk(run.job.id, chunk_no, first_row, counts, len(rows), rendered)
+    resolve_references(tx, run, chunk)
+    target = _match_keys(tx, run, chunk)
+    _check_mandatory(run, chunk, target)
+    before = dict(chunk.errors)
+    check_unique(tx, run, chunk, target, optimistic=True)
+    try:
+        with tx.savepoint():
+            record_ids = _write(tx, run, chunk, chunk.ok(), target)
+    except RecordConflict:  # a new record's unique value is already stored: check them all
+        chunk.errors = before
+        check_unique(tx, run, chunk, target)
+        record_ids = _write(tx, run, chunk, chunk.ok(), target)
+    ok = chunk.ok()
+    counts, rendered = _outcomes(chunk, ok, target, record_ids)
+    tx.save_chunk(run.job.id, chunk_no, first_row, counts, chunk.size, rendered)
     return counts
 
 
-def _match_keys(tx: Tx, run: JobRun, rows: list[PreparedRow]) -> list[Decision]:
-    """Bind each row to the record it updates (or none: it creates); collect every problem."""
-    plan, key = run.plan, run.plan.key
-    found: dict[object, list[tuple[int, int | None]]] = {}
-    if key is not None:
-        keys = list({r.key for r in rows if r.key is not None})
-        found = tx.match_records(run.table, key.field.api_name, keys) if keys else {}
-    seen: set[object] = set()
-    decisions = []
-    for row in rows:
-        decision = Decision(row)
-        clean = row.ok
-        if key is not None:
-            _decide_keyed(run, decision, found.get(row.key, []), seen, key.label)
-        creating = decision.target is None and plan.operation is not Operation.UPDATE
-        row.errors.extend(mandatory_errors(row, plan, creating))
-        if row.ok:
-            decisions.append(decision)
-        if clean and key is not None and row.key is not None:
-            seen.add(row.key)
-    return decisions
+def _match_keys(tx: Tx, run: JobRun, chunk: PreparedChunk) -> pl.Series:
+    """The id of the record each row updates (null: the row creates one, or is skipped)."""
+    key, column = chunk.key, run.plan.key
+    if key is None or column is None:
+        return pl.repeat(None, chunk.size, dtype=pl.Int64, eager=True)
+    operation, label = run.plan.operation, column.label
+    distinct = key.drop_nulls().unique().to_list()
+    found = tx.match_records(run.table, column.field.api_name, distinct) if distinct else {}
+    hits = pl.DataFrame(
+        {
+            "k": pl.Series(list(found), dtype=key.dtype),
+            "n": [len(v) for v in found.values()],
+            "id": [v[0][0] for v in found.values()],
+            "mine": [any(job == run.job_id for _, job in v) for v in found.values()],
+        },
+        schema={"k": key.dtype, "n": pl.Int64, "id": pl.Int64, "mine": pl.Boolean},
+    )
+    rows = pl.DataFrame({"k": key, "clean": chunk.ok(), "i": pl.int_range(chunk.size, eager=True)})
+    first = (
+        rows.filter(pl.col("clean") & pl.col("k").is_not_null())
+        .group_by("k")
+        .agg(pl.col("i").min().alias("first"))
+    )
+    joined = rows.join(hits, on="k", how="left", maintain_order="left").join(
+        first, on="k", how="left", maintain_order="left"
+    )
+    has_key, n = pl.col("k").is_not_null(), pl.col("n").fill_null(0)
+    repeated = (pl.col("first") < pl.col("i")).fill_null(False) | pl.col("mine").fill_null(False)
+    inserting, updating = operation is Operation.INSERT, operation is Operation.UPDATE
+    decided = joined.select(
+        dup=has_key & (repeated | (n > 1) | ((n > 0) & pl.lit(inserting))),
+        unmatched=has_key & (n == 0) & pl.lit(updating),
+        target=pl.col("id"),
+    )
+    duplicate = decided["dup"]
+    chunk.flag(RowCode.DUPLICATE_DATA, label, duplicate)
+    chunk.flag(RowCode.RESOURCE_NOT_FOUND, label, decided["unmatched"])
+    if updating:
+        blank = key.is_null() & ~labels_flagged(chunk, label)
+        chunk.flag(RowCode.MANDATORY_NOT_FOUND, label, blank)
+    nulls = pl.repeat(None, chunk.size, dtype=pl.Int64, eager=True)
+    return decided["target"].zip_with(~duplicate, nulls)
 
 
-def _decide_keyed(
-    run: JobRun,
-    decision: Decision,
-    matches: list[tuple[int, int | None]],
-    seen: set[object],
-    label: str,
-) -> None:
-    row, operation = decision.row, run.plan.operation
-    if row.key is None:
-        if operation is Operation.UPDATE:
-            row.errors.append(RowError(RowCode.MANDATORY_NOT_FOUND, label))
-        return
-    repeated = row.key in seen or any(job == run.job_id for _, job in matches)
-    if repeated or len(matches) > 1 or (matches and operation is Operation.INSERT):
-        row.errors.append(RowError(RowCode.DUPLICATE_DATA, label))
-    elif matches:
-        decision.target = matches[0][0]
-    elif operation is Operation.UPDATE:
-        row.errors.append(RowError(RowCode.RESOURCE_NOT_FOUND, label))
+def _check_mandatory(run: JobRun, chunk: PreparedChunk, target: pl.Series) -> None:
+    """Mandatory fields a new record lacks, or an update would clear."""
+    if run.plan.operation is Operation.UPDATE:
+        creating = pl.repeat(False, chunk.size, eager=True)
+    else:
+        creating = target.is_null()
+    for name, label in run.plan.mandatory:
+        values = chunk.values.get(name)
+        if values is None:
+            missing = creating
+        else:
+            cleared = chunk.present[name] & values.is_null()
+            missing = (creating & values.is_null()) | (~creating & cleared)
+        chunk.flag(RowCode.MANDATORY_NOT_FOUND, label, missing & ~labels_flagged(chunk, label))
 
 
-def _check_unique(tx: Tx, run: JobRun, decisions: list[Decision]) -> None:
-    labels = {c.field.api_name: c.label for c in run.plan.columns}
-    key = run.plan.key.field.api_name if run.plan.key is not None else None
-    for unique in run.plan.module.unique_fields:
-        name = unique.api_name
-        if name == key:
-            continue  # the key match already bound or refused every row with this value
-        candidates = [d for d in decisions if d.row.ok and d.row.values.get(name) is not None]
-        if not candidates:
-            continue
-        values = list({to_db_value(d.row.values[name]) for d in candidates})
-        taken = tx.match_records(run.table, name, values)
-        claimed: set[object] = set()
-        for decision in candidates:
-            value = to_db_value(decision.row.values[name])
-            owners = [rid for rid, _ in taken.get(value, []) if rid != decision.target]
-            if value in claimed or owners:
-                decision.row.errors.append(RowError(RowCode.DUPLICATE_DATA, labels.get(name, name)))
-            else:
-                claimed.add(value)
-
-
-def _write(tx: Tx, run: JobRun, decisions: list[Decision]) -> None:
+def _write(
+    tx: Tx, run: JobRun, chunk: PreparedChunk, ok: pl.Series, target: pl.Series
+) -> pl.Series:
+    """Insert and update the rows that passed; returns each row's record id (null: skipped)."""
     stamp = iso(now())
-    creates = [d for d in decisions if d.target is None]
-    if creates:
-        _insert(tx, run, creates, stamp)
-    groups: dict[tuple[str, ...], list[tuple[object, ...]]] = {}
-    for decision in decisions:
-        if decision.target is None:
-            continue
-        decision.record_id, decision.status = decision.target, RowStatus.UPDATED
-        names = tuple(decision.row.values)
-        new_values = tuple(to_db_value(decision.row.values[n]) for n in names)
-        groups.setdefault(names, []).append(
-            (*new_values, stamp, run.user_id, run.job_id, decision.target)
-        )
-    for names, params in groups.items():
-        tx.update_records(run.table, [*names, "Modified_Time", "Modified_By", "_job"], params)
+    creates = ok & target.is_null()
+    updates = ok & target.is_not_null()
+    record_ids = target.zip_with(updates, pl.repeat(None, chunk.size, dtype=pl.Int64, eager=True))
+    count = int(creates.sum())
+    if count:
+        first = tx.allocate_ids(count)
+        new_ids = pl.Series(range(first, first + count), dtype=pl.Int64)
+        positions = creates.arg_true()
+        record_ids = record_ids.scatter(positions, new_ids)
+        _insert(tx, run, chunk, creates, new_ids, stamp)
+    if bool(updates.any()):
+        _update(tx, run, chunk, updates, target, stamp)
+    return record_ids
 
 
-def _insert(tx: Tx, run: JobRun, creates: list[Decision], stamp: str) -> None:
-    fields = [
-        c.field
-        for c in run.plan.columns
-        if c.field.api_name != "id" and c.field.api_name not in AUDIT_COLUMNS
-    ]
-    names = [f.api_name for f in fields]
-    adapters = [(f.api_name, db_adapter(f.type)) for f in fields if db_adapter(f.type)]
-    first = tx.allocate_ids(len(creates))
-    user, job = run.user_id, run.job_id
-    records = []
-    for offset, decision in enumerate(creates):
-        decision.record_id, decision.status = first + offset, RowStatus.ADDED
-        values = decision.row.values
-        for name, adapt in adapters:
-            if name in values:
-                values[name] = adapt(values[name])  # type: ignore[misc]
-        owner = values.get("Owner") or user
-        record = [decision.record_id, job, owner, stamp, stamp, user, user]
-        record.extend(map(values.get, names))
-        records.append(record)
-    tx.insert_records(run.table, ["id", "_job", *AUDIT_COLUMNS, *names], records)
+def _insert(
+    tx: Tx, run: JobRun, chunk: PreparedChunk, rows: pl.Series, ids: pl.Series, stamp: str
+) -> None:
+    names = [n for n in chunk.values if n not in AUDIT_COLUMNS]
+    owner = chunk.values.get("Owner")
+    frame = pl.DataFrame(
+        {
+            "id": ids,
+            "_job": pl.repeat(run.job_id, len(ids), dtype=pl.Int64, eager=True),
+            "Owner": (
+                owner.filter(rows)
+                if owner is not None
+                else pl.repeat(None, len(ids), dtype=pl.Int64, eager=True)
+            ).fill_null(run.user_id),
+            "Created_Time": pl.repeat(stamp, len(ids), eager=True),
+            "Modified_Time": pl.repeat(stamp, len(ids), eager=True),
+            "Created_By": pl.repeat(run.user_id, len(ids), dtype=pl.Int64, eager=True),
+            "Modified_By": pl.repeat(run.user_id, len(ids), dtype=pl.Int64, eager=True),
+            **{f"v{i}": chunk.values[n].filter(rows) for i, n in enumerate(names)},
+        }
+    )
+    tx.insert_records(run.table, ["id", "_job", *AUDIT_COLUMNS, *names], frame.rows())
+
+
+def _update(
+    tx: Tx, run: JobRun, chunk: PreparedChunk, rows: pl.Series, target: pl.Series, stamp: str
+) -> None:
+    """One statement per set of fields present (``ignore_empty`` leaves some alone)."""
+    names = [n for n in chunk.values if n not in ("Created_Time", "Created_By")]
+    present = pl.DataFrame({f"p{i}": chunk.present[n] for i, n in enumerate(names)})
+    values = pl.DataFrame({f"v{i}": chunk.values[n] for i, n in enumerate(names)})
+    frame = (
+        pl.concat([present, values], how="horizontal")
+        .with_columns(target.alias("_target"))
+        .filter(rows)
+    )
+    if not names:
+        frame = frame.with_columns(pl.lit(True).alias("_all"))
+    for pattern, group in frame.group_by([f"p{i}" for i in range(len(names))] or ["_all"]):
+        chosen = [i for i, flag in enumerate(pattern) if flag is True] if names else []
+        columns = [names[i] for i in chosen]
+        params = group.select(
+            *(f"v{i}" for i in chosen),
+            pl.lit(stamp).alias("_mt"),
+            pl.lit(run.user_id).alias("_mb"),
+            pl.lit(run.job_id).alias("_job"),
+            "_target",
+        ).rows()
+        tx.update_records(run.table, [*columns, "Modified_Time", "Modified_By", "_job"], params)
 
 
 def _outcomes(
-    run: JobRun, rows: list[PreparedRow], decisions: list[Decision]
+    chunk: PreparedChunk, ok: pl.Series, target: pl.Series, record_ids: pl.Series
 ) -> tuple[Counts, bytes]:
-    by_row = {id(d.row): d for d in decisions if d.row.ok}
-    counts = Counts()
-    lines = []
-    echo = run.plan.echo
-    for row in rows:
-        decision = by_row.get(id(row))
-        status = decision.status if decision else RowStatus.SKIPPED
-        record_id = str(decision.record_id) if decision else ""
-        if status is RowStatus.ADDED:
-            counts.added += 1
-        elif status is RowStatus.UPDATED:
-            counts.updated += 1
-        else:
-            counts.skipped += 1
-        cells = [row.cells[i] if i < len(row.cells) else "" for i in echo]
-        errors = render_errors(row.errors) if row.errors else ""
-        lines.append([*cells, status.value, record_id, errors])
-    return counts, result_csv_rows(lines)
+    updated = ok & target.is_not_null()
+    added = ok & target.is_null()
+    status = pl.select(
+        pl.when(pl.lit(added))
+        .then(pl.lit(RowStatus.ADDED.value))
+        .when(pl.lit(updated))
+        .then(pl.lit(RowStatus.UPDATED.value))
+        .otherwise(pl.lit(RowStatus.SKIPPED.value))
+    ).to_series()
+    n_added, n_updated = int(added.sum()), int(updated.sum())
+    counts = Counts(n_added, n_updated, chunk.size - n_added - n_updated)
+    frame = pl.DataFrame(
+        {
+            **{f"e{i}": s for i, s in enumerate(chunk.echo)},
+            "status": status,
+            "id": record_ids.cast(pl.String).fill_null(""),
+            "errors": _error_text(chunk),
+        }
+    )
+    return counts, result_csv_rows(frame.rows())
+
+
+def _error_text(chunk: PreparedChunk) -> pl.Series:
+    """``CODE-col1,col2:CODE2-col3`` per row: codes in RowCode order, columns alphabetically."""
+    parts = []
+    for code in RowCode:
+        masks = sorted(
+            ((label, mask) for (c, label), mask in chunk.errors.items() if c is code),
+            key=lambda item: item[0],
+        )
+        if not masks:
+            continue
+        labels = pl.concat_str(
+            [pl.when(pl.lit(mask)).then(pl.lit(label)) for label, mask in masks],
+            separator=",",
+            ignore_nulls=True,
+        )
+        parts.append(pl.when(labels != "").then(pl.lit(f"{code.value}-") + labels))
+    if not parts:
+        return pl.repeat("", chunk.size, eager=True)
+    text = pl.concat_str(parts, separator=":", ignore_nulls=True).fill_null("")
+    return pl.select(text.alias("errors")).to_series()

@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
-from bulkwrite.domain.outcome import RowCode, RowError
+import polars as pl
+
+from bulkwrite.domain.outcome import RowCode
 from bulkwrite.domain.schema import REFERENCE_TYPES, FieldType
+from bulkwrite.importer.chunk import PreparedChunk
 from bulkwrite.importer.plan import Column
-from bulkwrite.importer.rows import PreparedRow
 from bulkwrite.services.run_context import JobRun
 from bulkwrite.store.base import Tx
 
 
-def resolve_references(tx: Tx, run: JobRun, rows: list[PreparedRow]) -> None:
-    """Replace each row's reference keys by ids, or add the row's error."""
+def resolve_references(tx: Tx, run: JobRun, chunk: PreparedChunk) -> None:
+    """Replace each reference column's keys by ids; flag keys matching none or several."""
     for column in run.plan.columns:
-        if column.field.type not in REFERENCE_TYPES:
-            continue
         name = column.field.api_name
-        keyed = [r for r in rows if name in r.refs]  # every problem of a row is reported
-        if not keyed:
+        if column.field.type not in REFERENCE_TYPES or name not in chunk.values:
             continue
-        keys = list({_key(column, r.refs[name]) for r in keyed})
-        matches = _matches(tx, run, column, keys)
-        for row in keyed:
-            found = matches.get(_key(column, row.refs.pop(name)), [])
-            if len(found) == 1:
-                row.values[name] = found[0]
-            else:
-                code = RowCode.RESOURCE_NOT_FOUND if not found else RowCode.DUPLICATE_DATA
-                row.errors.append(RowError(code, column.label))
+        raw = chunk.values[name].to_list()
+        normal = {k: _key(column, k) for k in set(raw) if k is not None}
+        matches = _matches(tx, run, column, list(set(normal.values())))
+        ids: list[int | None] = []
+        missing: list[bool] = []
+        several: list[bool] = []
+        for key in raw:
+            found = matches.get(normal[key], []) if key is not None else [0]
+            ids.append(found[0] if len(found) == 1 and key is not None else None)
+            missing.append(not found)
+            several.append(len(found) > 1)
+        chunk.values[name] = pl.Series(ids, dtype=pl.Int64)
+        chunk.flag(RowCode.RESOURCE_NOT_FOUND, column.label, pl.Series(missing))
+        chunk.flag(RowCode.DUPLICATE_DATA, column.label, pl.Series(several))
 
 
 def _key(column: Column, raw: object) -> object:
@@ -47,6 +51,8 @@ def _matches(tx: Tx, run: JobRun, column: Column, keys: list[object]) -> dict[ob
             key: object = int(user.id) if attr == "id" else user.email.lower()
             found.setdefault(key, []).append(int(user.id))
         return found
+    if not keys:
+        return {}
     target = column.field.lookup_module or ""
     table = run.tables[target]
     by_key = tx.match_records(table, column.find_by or "id", keys)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
 from bulkwrite.domain.job import FINAL_STATES, Job, JobStatus
 from bulkwrite.errors import BulkWriteError, StateConflict
 from bulkwrite.files.csvsource import CsvSource
+from bulkwrite.importer.chunk import PreparedChunk
 from bulkwrite.services.callbacks import send_callback
-from bulkwrite.services.chunk_writer import prepare_chunk, write_chunk
+from bulkwrite.services.chunk_writer import prepare, write_chunk
 from bulkwrite.services.context import Services
+from bulkwrite.services.prefetch import ahead
 from bulkwrite.services.result_file import assemble_result
 from bulkwrite.services.run_context import JobRun
 from bulkwrite.services.run_loader import dialect_of, load_run, source_path
@@ -50,12 +53,19 @@ def _process(services: Services, run: JobRun) -> None:
     chunk_no, first_row = job.chunks_done, job.rows_done
     size = services.settings.chunk_size
     with CsvSource(source_path(services, job), dialect_of(job)) as source:
-        for cells in source.chunks(size, skip=first_row):
-            rows = prepare_chunk(run, first_row, cells)
+        for chunk in ahead(_prepared(run, source.chunks(size, skip=first_row), first_row)):
             with services.store.transaction() as tx:
-                write_chunk(tx, run, chunk_no, first_row, rows)
+                write_chunk(tx, run, chunk_no, first_row, chunk)
             chunk_no += 1
-            first_row += len(cells)
+            first_row += chunk.size
+
+
+def _prepared(
+    run: JobRun, chunks: Iterator[list[list[str]]], first_row: int
+) -> Iterator[PreparedChunk]:
+    for cells in chunks:
+        yield prepare(run, first_row, cells)
+        first_row += len(cells)
 
 
 def _finish(

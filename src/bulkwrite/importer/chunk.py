@@ -1,0 +1,78 @@
+"""A chunk of raw CSV rows converted column by column: values, masks and row errors.
+
+Pure: no files, database or clock. Row problems are boolean columns, one per (code, column).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from bulkwrite.domain.outcome import RowCode
+from bulkwrite.importer.plan import MappingPlan
+from bulkwrite.importer.vector import convert_column, dtype_of, store_value
+
+ErrorKey = tuple[RowCode, str]
+
+
+@dataclass
+class PreparedChunk:
+    """Every mapped field of a chunk's rows as store-ready columns."""
+
+    size: int
+    echo: list[pl.Series]  # raw cells of the columns echoed in the result file
+    values: dict[str, pl.Series] = field(default_factory=dict)  # null: empty (clears)
+    present: dict[str, pl.Series] = field(default_factory=dict)  # False: left alone
+    errors: dict[ErrorKey, pl.Series] = field(default_factory=dict)
+    key: pl.Series | None = None  # the find_by value; null when empty or invalid
+
+    def flag(self, code: RowCode, column: str, mask: pl.Series) -> None:
+        """Add ``code`` for ``column`` on the rows where ``mask`` is true."""
+        mask = mask.fill_null(False)
+        if not bool(mask.any()):
+            return
+        known = self.errors.get((code, column))
+        self.errors[(code, column)] = mask if known is None else known | mask
+
+    def ok(self) -> pl.Series:
+        """Rows with no problem so far."""
+        bad = pl.repeat(False, self.size, eager=True)
+        for mask in self.errors.values():
+            bad = bad | mask
+        return ~bad
+
+
+def prepare_chunk(rows: list[list[str]], plan: MappingPlan, ignore_empty: bool) -> PreparedChunk:
+    """Convert every mapped column of ``rows``; a row's problems are flagged, never raised."""
+    width = plan.width
+    padded = [r if len(r) == width else _fit(r, width) for r in rows]
+    columns = list(zip(*padded, strict=True)) if padded else [() for _ in range(width)]
+    raw = [pl.Series(f"c{i}", col, dtype=pl.String) for i, col in enumerate(columns)]
+    blank = pl.Series([""] * len(rows), dtype=pl.String)
+    chunk = PreparedChunk(len(rows), [raw[i] for i in plan.echo])
+    extra = pl.Series(
+        [len(r) > width and any(c.strip() for c in r[width:]) for r in rows], dtype=pl.Boolean
+    )
+    chunk.flag(RowCode.CANNOT_PROCESS, f"column {width + 1}", extra)
+    for column in plan.columns:
+        cells = raw[column.index] if column.index is not None else blank
+        converted = convert_column(cells, column)
+        name = column.field.api_name
+        chunk.flag(RowCode.INVALID_DATA, column.label, converted.invalid)
+        values, empty = converted.values, converted.empty
+        if column.default is not None:
+            default = pl.Series([store_value(column.default)], dtype=dtype_of(column.field.type))
+            values = values.zip_with(~empty, default.new_from_index(0, len(rows)))
+            empty = pl.repeat(False, len(rows), eager=True)
+        if column is plan.key:
+            chunk.key = values
+        if name == "id":
+            continue
+        chunk.values[name] = values
+        chunk.present[name] = ~converted.invalid & ~(empty & ignore_empty)
+    return chunk
+
+
+def _fit(row: list[str], width: int) -> list[str]:
+    return row[:width] if len(row) > width else row + [""] * (width - len(row))
