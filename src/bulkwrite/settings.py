@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     port: int = 8000
     worker: bool = Field(default=True, description="run the job worker inside the API process")
     worker_threads: int = Field(default=1, ge=1, le=64)
+    heartbeat_interval: float = Field(default=10.0, gt=0, description="worker heartbeat, s")
+    stalled_after: float = Field(default=30.0, gt=0, description="a silent worker is dead, s")
+    rescue_interval: float = Field(default=5.0, ge=1, description="stalled-task check, s")
     chunk_size: int = Field(default=20000, ge=1, le=1_000_000)
     max_upload_bytes: int = Field(default=4 * 1024**3, ge=1)
     max_rows: int = Field(default=50_000_000, ge=1)
@@ -36,6 +39,10 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.database_url.startswith(("postgresql://", "postgres://"))
 
     @property
     def sqlite_path(self) -> Path:

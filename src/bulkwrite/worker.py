@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bulkwrite.files.storage import open_storage
 from bulkwrite.queue.inprocess import ThreadQueue
@@ -45,6 +45,22 @@ def build_services(settings: Settings) -> Services:
         endpoint_url=settings.s3_endpoint_url,
     )
     return Services(settings, store, files=files)
+
+
+class Worker(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def make_worker(services: Services) -> Worker:
+    """The worker inside ``serve``: worker threads with SQLite, a procrastinate worker with
+    PostgreSQL (so API processes with workers and ``bulkwrite worker`` processes share work)."""
+    if services.settings.uses_postgres:
+        from bulkwrite.queue.distributed import ThreadWorker
+
+        return ThreadWorker(services)
+    return EmbeddedWorker(services)
 
 
 class EmbeddedWorker:

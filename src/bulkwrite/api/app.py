@@ -12,14 +12,14 @@ from bulkwrite.api import bulk, meta, records, settings_routes
 from bulkwrite.api.envelope import install_error_handlers
 from bulkwrite.services.context import Services
 from bulkwrite.settings import Settings
-from bulkwrite.worker import EmbeddedWorker, build_services
+from bulkwrite.worker import build_services, make_worker
 
 log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     services = services or build_services(settings)
-    worker = EmbeddedWorker(services) if settings.worker else None
+    worker = make_worker(services) if settings.worker else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -62,5 +62,25 @@ def serve(
     )
 
 
+@app.command("worker")
+def worker_command(
+    concurrency: Annotated[int, typer.Option(help="jobs this process runs at once")] = 2,
+) -> None:
+    """Run a distributed worker (needs BULKWRITE_DATABASE_URL=postgresql://…)."""
+    from bulkwrite.worker import build_services
+
+    settings = Settings()
+    if not settings.uses_postgres:
+        typer.echo(
+            "error: bulkwrite worker needs PostgreSQL: set BULKWRITE_DATABASE_URL="
+            "postgresql://… (with SQLite, serve runs the worker itself)",
+            err=True,
+        )
+        raise typer.Exit(2)
+    from bulkwrite.queue.distributed import run_worker
+
+    run_worker(build_services(settings), concurrency)
+
+
 def main() -> None:
     app()

@@ -76,6 +76,7 @@ def create_job(services: Services, principal: Principal, body: Any) -> Job:
             stored.name,
         )
         tx.insert_job(job, stored.id)
+        tx.enqueue_job(job.id)
     services.queue.enqueue(job.id)
     return job
 

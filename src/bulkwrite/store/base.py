@@ -73,6 +73,10 @@ class ControlTx(Protocol):
 class JobTx(Protocol):
     """Files, jobs and their chunks."""
 
+    def enqueue_job(self, job_id: str) -> None:
+        """Make the job's work visible to workers when this transaction commits."""
+        ...
+
     def insert_file(self, stored: StoredFile) -> None: ...
 
     def get_file(self, org_id: str, file_id: str) -> StoredFile | None: ...

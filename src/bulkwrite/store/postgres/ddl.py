@@ -91,8 +91,16 @@ _V1_TABLES = """
     );
 """
 
+
 #: Each entry is one migration script, applied in one transaction; never edit a released one.
-MIGRATIONS: tuple[str, ...] = (_V1_IDS + _V1_TABLES,)
+def _procrastinate_schema() -> str:
+    """The task engine's own tables and functions (procrastinate, PostgreSQL-based)."""
+    from procrastinate.schema import SchemaManager
+
+    return SchemaManager.get_schema()
+
+
+MIGRATIONS: tuple[str, ...] = (_V1_IDS + _V1_TABLES, _procrastinate_schema())
 
 #: Columns of every record table that are not fields.
 SYSTEM_COLUMNS = ("id", "_job")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -11,6 +12,7 @@ from psycopg import Connection
 
 from bulkwrite.domain.accounts import StoredFile
 from bulkwrite.domain.job import FINAL_STATES, Counts, Job, JobStatus, can_move
+from bulkwrite.domain.tasks import RUN_JOB_TASK, TASK_QUEUE, job_lock
 from bulkwrite.errors import StateConflict
 from bulkwrite.store.postgres.control import utc
 from bulkwrite.store.serialize import now, spec_from_json, spec_to_json
@@ -49,8 +51,21 @@ CHUNKS_PER_FETCH = 16
 _cursor_names = itertools.count()
 
 
+DEFER_JOB = """
+SELECT procrastinate_defer_jobs_v1(ARRAY[
+    ROW(%s, %s, 0, %s, NULL, %s::jsonb, NULL)::procrastinate_job_to_defer_v1
+])
+"""
+
+
 class JobQueries:
     conn: Connection[Any]
+
+    def enqueue_job(self, job_id: str) -> None:
+        """Defer the job's task in this transaction: workers see it exactly when the job exists."""
+        self.conn.execute(
+            DEFER_JOB, (TASK_QUEUE, RUN_JOB_TASK, job_lock(job_id), json.dumps({"job_id": job_id}))
+        )
 
     # files --------------------------------------------------------------------------------
     def insert_file(self, stored: StoredFile) -> None:

@@ -19,6 +19,9 @@ _JOB_COLUMNS = """id, org_id, user_id, spec, status, created_time, file_name, ro
 class JobQueries:
     conn: sqlite3.Connection
 
+    def enqueue_job(self, job_id: str) -> None:
+        """Nothing to do: with SQLite the worker is in-process and told after the commit."""
+
     # files --------------------------------------------------------------------------------
     def insert_file(self, stored: StoredFile) -> None:
         self.conn.execute(
