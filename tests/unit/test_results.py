@@ -137,3 +137,14 @@ def test_compresslevel_is_honoured(tmp_path: Path) -> None:
         sizes[level] = dest.stat().st_size
         assert read_entry(dest)[1] == body
     assert sizes[9] < sizes[1]
+
+
+def test_frame_rendering_matches_the_csv_module() -> None:
+    import polars as pl
+
+    from bulkwrite.files.results import result_csv_frame
+
+    cells = ["a", "", "x,y", 'q"q', "line\nb", "cr\rx", " sp ", "tab\tx", "é", '"', "\\"]
+    rows = [[c, "ADDED", "", c] for c in cells]
+    frame = pl.DataFrame({f"c{i}": [r[i] for r in rows] for i in range(4)})
+    assert result_csv_frame(frame) == result_csv_rows(rows)

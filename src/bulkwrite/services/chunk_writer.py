@@ -12,7 +12,7 @@ import polars as pl
 from bulkwrite.domain.job import Counts, Operation
 from bulkwrite.domain.outcome import RowCode, RowStatus
 from bulkwrite.errors import RecordConflict
-from bulkwrite.files.results import result_csv_rows
+from bulkwrite.files.results import result_csv_frame
 from bulkwrite.importer.chunk import PreparedChunk, prepare_chunk
 from bulkwrite.services.references import resolve_references
 from bulkwrite.services.run_context import JobRun
@@ -202,11 +202,11 @@ def _outcomes(
         {
             **{f"e{i}": s for i, s in enumerate(chunk.echo)},
             "status": status,
-            "id": record_ids.cast(pl.String).fill_null(""),
+            "id": record_ids.cast(pl.String),
             "errors": _error_text(chunk),
         }
     )
-    return counts, result_csv_rows(frame.rows())
+    return counts, result_csv_frame(frame)
 
 
 def _error_text(chunk: PreparedChunk) -> pl.Series:
