@@ -42,7 +42,10 @@ class Harness:
         """Create a job, wait for the worker to finish it, return its details."""
         job = create_job(self.services, self.principal, body)
         self.worker.join()
-        return job_details(self.services, self.principal, job.id, "v8")
+        return self.run_details(job.id)
+
+    def run_details(self, job_id: str) -> dict[str, Any]:
+        return job_details(self.services, self.principal, job_id, "v8")
 
     def job(
         self, text: str, module: str, operation: str = "insert", **resource: Any

@@ -11,6 +11,7 @@ from bulkwrite.files.csvsource import CsvSource
 from bulkwrite.importer.chunk import PreparedChunk
 from bulkwrite.services.callbacks import send_callback
 from bulkwrite.services.chunk_writer import prepare, write_chunk
+from bulkwrite.services.cleanup import sweep_expired_results
 from bulkwrite.services.context import Services
 from bulkwrite.services.prefetch import ahead
 from bulkwrite.services.result_file import assemble_result
@@ -82,3 +83,4 @@ def _finish(
             tx.mark_result_ready(job_id)
             tx.drop_chunk_results(job_id)
     send_callback(services, job_id)
+    sweep_expired_results(services)

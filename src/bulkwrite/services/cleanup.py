@@ -1,0 +1,31 @@
+"""Results past their time (``result_ttl_days``): forgotten first, then deleted."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from bulkwrite.services.context import Services
+from bulkwrite.services.result_file import result_key
+from bulkwrite.store.serialize import now
+
+log = logging.getLogger(__name__)
+
+
+def sweep_expired_results(services: Services, at: datetime | None = None) -> list[str]:
+    """Expire every result older than the TTL at ``at`` (default now); returns their job ids.
+
+    The job stops offering its result before the file goes, so no download is handed a
+    result that is being deleted; a crash between the two leaves only an orphan file.
+    """
+    cutoff = (at or now()) - timedelta(days=services.settings.result_ttl_days)
+    with services.store.transaction(write=False) as tx:
+        expired = tx.expired_results(cutoff)
+    for job_id in expired:
+        with services.store.transaction() as tx:
+            tx.expire_result(job_id)
+        try:
+            services.files.delete(result_key(job_id))
+        except OSError:
+            log.warning("job %s: the expired result file could not be deleted", job_id)
+    return expired

@@ -1,0 +1,31 @@
+"""Results are kept for ``result_ttl_days``, then forgotten and deleted."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bulkwrite.errors import ResourceNotFound
+from bulkwrite.services.cleanup import sweep_expired_results
+from bulkwrite.services.result_file import result_key
+from bulkwrite.services.results import open_result
+from bulkwrite.store.serialize import now
+from tests.contract.harness import Harness
+
+
+def test_expired_results_are_forgotten_then_deleted(harness: Harness) -> None:
+    details = harness.job("Last_Name,Company\nA,Co\n", "Leads")
+    job_id = details["id"]
+    files = harness.services.files
+    assert files.exists(result_key(job_id))
+    assert sweep_expired_results(harness.services) == []  # a fresh result stays
+    later = now() + timedelta(days=harness.services.settings.result_ttl_days, seconds=1)
+    assert sweep_expired_results(harness.services, at=later) == [job_id]
+    assert not files.exists(result_key(job_id))
+    assert "result" not in harness.run_details(job_id)
+    with pytest.raises(ResourceNotFound):
+        open_result(
+            harness.services, harness.principal, harness.org.org.zgid, job_id, f"{job_id}.zip"
+        )
+    assert sweep_expired_results(harness.services, at=later) == []
