@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from bulkwrite.errors import FileFormatInvalid, FileTooLarge
+from bulkwrite.files.durable import fsync_dir
 from bulkwrite.files.zipsafe import BLOCK_SIZE, looks_like_zip, open_zipped_csv
 
 HEAD_SIZE = 64 * 1024
@@ -71,7 +72,7 @@ def store_upload(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    _fsync_dir(dest.parent)
+    fsync_dir(dest.parent)
     return stored
 
 
@@ -194,17 +195,3 @@ def _bom_length(head: bytes) -> int:
     if head.startswith(_UTF16_BOMS):
         return 2
     return 0
-
-
-def _fsync_dir(directory: Path) -> None:
-    """Make a rename durable; a no-op where directories cannot be opened (Windows)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
