@@ -47,8 +47,9 @@ def prepare_chunk(rows: list[list[str]], plan: MappingPlan, ignore_empty: bool) 
     """Convert every mapped column of ``rows``; a row's problems are flagged, never raised."""
     width = plan.width
     padded = [r if len(r) == width else _fit(r, width) for r in rows]
-    columns = list(zip(*padded, strict=True)) if padded else [() for _ in range(width)]
-    raw = [pl.Series(f"c{i}", col, dtype=pl.String) for i, col in enumerate(columns)]
+    raw = [
+        pl.Series(f"c{i}", col, dtype=pl.String) for i, col in enumerate(_columns(padded, width))
+    ]
     blank = pl.Series([""] * len(rows), dtype=pl.String)
     chunk = PreparedChunk(len(rows), [raw[i] for i in plan.echo])
     extra = pl.Series(
@@ -72,6 +73,16 @@ def prepare_chunk(rows: list[list[str]], plan: MappingPlan, ignore_empty: bool) 
         chunk.values[name] = values
         chunk.present[name] = ~converted.invalid & ~(empty & ignore_empty)
     return chunk
+
+
+def _columns(rows: list[list[str]], width: int, step: int = 2048) -> list[list[str]]:
+    """Rows turned into columns a slice at a time (each slice one short hold of the GIL)."""
+    columns: list[list[str]] = [[] for _ in range(width)]
+    for offset in range(0, len(rows), step):
+        block = zip(*rows[offset : offset + step], strict=True)
+        for column, cells in zip(columns, block, strict=True):
+            column.extend(cells)
+    return columns
 
 
 def _fit(row: list[str], width: int) -> list[str]:

@@ -154,7 +154,7 @@ def _insert(
             **{f"v{i}": chunk.values[n].filter(rows) for i, n in enumerate(names)},
         }
     )
-    tx.insert_records(run.table, ["id", "_job", *AUDIT_COLUMNS, *names], frame.rows())
+    tx.insert_records(run.table, ["id", "_job", *AUDIT_COLUMNS, *names], rows_of(frame))
 
 
 def _update(
@@ -174,14 +174,25 @@ def _update(
     for pattern, group in frame.group_by([f"p{i}" for i in range(len(names))] or ["_all"]):
         chosen = [i for i, flag in enumerate(pattern) if flag is True] if names else []
         columns = [names[i] for i in chosen]
-        params = group.select(
-            *(f"v{i}" for i in chosen),
-            pl.lit(stamp).alias("_mt"),
-            pl.lit(run.user_id).alias("_mb"),
-            pl.lit(run.job_id).alias("_job"),
-            "_target",
-        ).rows()
+        params = rows_of(
+            group.select(
+                *(f"v{i}" for i in chosen),
+                pl.lit(stamp).alias("_mt"),
+                pl.lit(run.user_id).alias("_mb"),
+                pl.lit(run.job_id).alias("_job"),
+                "_target",
+            )
+        )
         tx.update_records(run.table, [*columns, "Modified_Time", "Modified_By", "_job"], params)
+
+
+def rows_of(frame: pl.DataFrame, step: int = 2048) -> list[tuple[object, ...]]:
+    """The frame's rows as tuples, a slice at a time: each slice is one call that holds the
+    GIL, so API requests beside the worker are not kept waiting for the whole chunk."""
+    rows: list[tuple[object, ...]] = []
+    for offset in range(0, frame.height, step):
+        rows.extend(frame.slice(offset, step).rows())
+    return rows
 
 
 def _outcomes(
