@@ -192,3 +192,10 @@ class RecordConflict(BulkWriteError):
 
     code = "DUPLICATE_DATA"
     http_status = 400
+
+
+class StoreUnavailable(BulkWriteError):
+    """The database is unavailable; try again."""
+
+    code = "INTERNAL_ERROR"
+    http_status = 500

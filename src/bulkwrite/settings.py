@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     heartbeat_interval: float = Field(default=10.0, gt=0, description="worker heartbeat, s")
     stalled_after: float = Field(default=30.0, gt=0, description="a silent worker is dead, s")
     rescue_interval: float = Field(default=5.0, ge=1, description="stalled-task check, s")
+    store_retry_seconds: float = Field(
+        default=120.0, ge=0, description="how long a worker waits for a database gone away, s"
+    )
     chunk_size: int = Field(default=20000, ge=1, le=1_000_000)
     max_upload_bytes: int = Field(default=4 * 1024**3, ge=1)
     max_rows: int = Field(default=50_000_000, ge=1)

@@ -66,7 +66,13 @@ def serve(
 def worker_command(
     concurrency: Annotated[int, typer.Option(help="jobs this process runs at once")] = 2,
 ) -> None:
-    """Run a distributed worker (needs BULKWRITE_DATABASE_URL=postgresql://…)."""
+    """Run a distributed worker (needs BULKWRITE_DATABASE_URL=postgresql://…).
+
+    It rides out a database restart (jobs retry their step, the worker reconnects); if the
+    database stays away longer than BULKWRITE_STORE_RETRY_SECONDS (120), it exits with status 1
+    for its supervisor to restart it. SIGTERM/SIGINT: running jobs finish first; a second
+    signal stops at once (the jobs resume elsewhere).
+    """
     from bulkwrite.worker import build_services
 
     settings = Settings()
@@ -77,9 +83,12 @@ def worker_command(
             err=True,
         )
         raise typer.Exit(2)
-    from bulkwrite.queue.distributed import run_worker
+    from bulkwrite.queue.distributed import configure_logging, run_worker
 
-    run_worker(build_services(settings), concurrency)
+    configure_logging()
+    status = run_worker(build_services(settings), concurrency)
+    if status:
+        raise typer.Exit(status)
 
 
 def main() -> None:

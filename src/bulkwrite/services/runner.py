@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from functools import partial
+from typing import TypeVar
 
 from bulkwrite.domain.job import FINAL_STATES, Job, JobStatus
-from bulkwrite.errors import BulkWriteError, StateConflict
+from bulkwrite.errors import BulkWriteError, StateConflict, StoreUnavailable
 from bulkwrite.files.csvsource import CsvSource
 from bulkwrite.importer.chunk import PreparedChunk
 from bulkwrite.services.callbacks import send_callback
@@ -19,17 +23,25 @@ from bulkwrite.services.run_context import JobRun
 from bulkwrite.services.run_loader import dialect_of, load_run, source_path
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+#: Pauses between attempts while the store is unavailable: doubling, at most this long.
+FIRST_PAUSE, LONGEST_PAUSE = 0.1, 5.0
 
 
 def run_job(services: Services, job_id: str) -> JobStatus:
-    """Process every remaining chunk of a job; returns the state it ends in."""
-    job = _start(services, job_id)
+    """Process every remaining chunk of a job; returns the state it ends in.
+
+    While the store is unavailable (``StoreUnavailable``: a database restart, a failover), each
+    step is tried again after a pause, for up to ``settings.store_retry_seconds``; after that
+    the error is raised and the job left as it was, to be resumed by a later run.
+    """
+    job = _retrying(services, job_id, "starting", lambda _: _start(services, job_id))
     if job is None or job.status in FINAL_STATES:
         return job.status if job else JobStatus.FAILED
     try:
-        run = load_run(services, job)
+        run = _retrying(services, job_id, "loading", lambda _: load_run(services, job))
         _process(services, run)
-    except StateConflict:
+    except (StateConflict, StoreUnavailable):
         raise
     except Exception as exc:
         log.exception("job %s failed", job_id)
@@ -53,12 +65,30 @@ def _process(services: Services, run: JobRun) -> None:
     job = run.job
     chunk_no, first_row = job.chunks_done, job.rows_done
     size = services.settings.chunk_size
-    with CsvSource(source_path(services, job), dialect_of(job)) as source:
+    path = _retrying(services, job.id, "opening", lambda _: source_path(services, job))
+    with CsvSource(path, dialect_of(job)) as source:
         for chunk in ahead(_prepared(run, source.chunks(size, skip=first_row), first_row)):
-            with services.store.transaction() as tx:
-                write_chunk(tx, run, chunk_no, first_row, chunk)
+            write = partial(_write, services, run, chunk_no, first_row, chunk)
+            _retrying(services, job.id, f"chunk {chunk_no}", write)
             chunk_no += 1
             first_row += chunk.size
+
+
+def _write(
+    services: Services, run: JobRun, chunk_no: int, first_row: int, chunk: PreparedChunk, again: int
+) -> None:
+    """One chunk in one transaction. Each attempt works on a copy of the prepared chunk (writing
+    marks it); a later attempt first checks that a commit cut off by a lost connection did
+    not go through after all."""
+    with services.store.transaction() as tx:
+        if again:
+            job = tx.get_job(run.job.id)
+            if job is not None and job.chunks_done > chunk_no:
+                return
+        attempt = dataclasses.replace(
+            chunk, values=dict(chunk.values), present=dict(chunk.present), errors=dict(chunk.errors)
+        )
+        write_chunk(tx, run, chunk_no, first_row, attempt)
 
 
 def _prepared(
@@ -72,15 +102,52 @@ def _prepared(
 def _finish(
     services: Services, job_id: str, target: JobStatus, error: tuple[str, str] | None
 ) -> None:
-    with services.store.transaction(write=False) as tx:
-        job = tx.get_job(job_id)
+    job = _retrying(services, job_id, "finishing", lambda _: _read_job(services, job_id))
     if job is None:
         return
-    ready = assemble_result(services, job, failed=target is JobStatus.FAILED)
-    with services.store.transaction() as tx:
-        tx.move_job(job_id, JobStatus.INPROGRESS, target, error)
-        if ready:
-            tx.mark_result_ready(job_id)
-            tx.drop_chunk_results(job_id)
-    send_callback(services, job_id)
-    sweep_expired_results(services)
+    failed = target is JobStatus.FAILED
+    ready = _retrying(
+        services, job_id, "the result", lambda _: assemble_result(services, job, failed=failed)
+    )
+
+    def end(again: int) -> None:
+        with services.store.transaction() as tx:
+            if again and (now := tx.get_job(job_id)) is not None and now.status is target:
+                return  # the commit cut off by a lost connection went through
+            tx.move_job(job_id, JobStatus.INPROGRESS, target, error)
+            if ready:
+                tx.mark_result_ready(job_id)
+                tx.drop_chunk_results(job_id)
+
+    _retrying(services, job_id, "finishing", end)
+    _retrying(services, job_id, "the callback", lambda _: send_callback(services, job_id))
+    _retrying(services, job_id, "the cleanup", lambda _: sweep_expired_results(services))
+
+
+def _read_job(services: Services, job_id: str) -> Job | None:
+    with services.store.transaction(write=False) as tx:
+        return tx.get_job(job_id)
+
+
+def _retrying(services: Services, job_id: str, step: str, attempt: Callable[[int], T]) -> T:
+    """``attempt(0)``, then ``attempt(1)``… after growing pauses while it raises
+    ``StoreUnavailable``, for up to ``store_retry_seconds``; then that error is raised."""
+    deadline = time.monotonic() + services.settings.store_retry_seconds
+    pause = FIRST_PAUSE
+    again = 0
+    while True:
+        try:
+            return attempt(again)
+        except StoreUnavailable as exc:
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning(
+                "job %s: the database is unavailable (%s); %s again in %.1f s",
+                job_id,
+                str(exc.__cause__ or exc).strip().splitlines()[0],
+                step,
+                pause,
+            )
+        time.sleep(pause)  # a backoff while the database comes back
+        pause = min(pause * 2, LONGEST_PAUSE)
+        again += 1

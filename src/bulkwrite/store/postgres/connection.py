@@ -8,8 +8,10 @@ from typing import Any
 
 import psycopg
 from psycopg import Connection
-from psycopg_pool import ConnectionPool
+from psycopg.conninfo import conninfo_to_dict
+from psycopg_pool import ConnectionPool, PoolTimeout
 
+from bulkwrite.errors import StoreUnavailable
 from bulkwrite.store.postgres.catalog import Catalog
 from bulkwrite.store.postgres.control import ControlQueries
 from bulkwrite.store.postgres.ddl import MIGRATION_LOCK, MIGRATIONS, SCHEMA_MIGRATIONS
@@ -24,6 +26,11 @@ CURRENT_VERSION = "SELECT coalesce(max(version), 0) FROM schema_migrations"
 RECORD_MIGRATION = "INSERT INTO schema_migrations (version) VALUES (%s)"
 #: After a failed transaction: the id allocator's session lock must never outlive a statement.
 RELEASE_SESSION_LOCKS = "SELECT pg_advisory_unlock_all()"
+#: SQLSTATEs saying the server is not to be talked to, beside the connection exceptions (08…):
+#: shutting down, crashed, starting up; too many connections.
+UNAVAILABLE_STATES = ("57P01", "57P02", "57P03", "53300")
+#: How the store's connections show in ``pg_stat_activity``.
+APPLICATION_NAME = "bulkwrite"
 
 
 class DatabaseUnreachable(ConnectionError):
@@ -53,27 +60,41 @@ class PostgresStore:
             url,
             min_size=1,
             max_size=max(1, max_size),
-            kwargs={"autocommit": True},
+            kwargs={"autocommit": True, **application_name(url, APPLICATION_NAME)},
             configure=_configure,
             timeout=timeout,
             name="bulkwrite",
             open=True,
+            # A connection the server dropped (restart, failover) is replaced when taken.
+            check=ConnectionPool.check_connection,
         )
 
     @contextmanager
     def transaction(self, write: bool = True) -> Iterator[PostgresTx]:
-        """A unit of work: commits when the block ends, rolls back if it raises."""
-        with self._pool.connection() as conn:
-            conn.read_only = not write
-            tx = PostgresTx(conn, self.catalog)
-            try:
-                with conn.transaction():
-                    yield tx
-            except BaseException:
-                for table in tx.ddl_tables:  # what was read of them may be rolled back
-                    self.catalog.forget(table)
-                _release_session_locks(conn)
-                raise
+        """A unit of work: commits when the block ends, rolls back if it raises.
+
+        Raises ``StoreUnavailable`` when the database cannot be reached or the connection was
+        lost (the transaction is then rolled back, or, if the commit itself was cut off,
+        possibly committed: whoever retries checks which).
+        """
+        taken: list[Connection[Any]] = []
+        try:
+            with self._pool.connection() as conn:
+                taken.append(conn)
+                conn.read_only = not write
+                tx = PostgresTx(conn, self.catalog)
+                try:
+                    with conn.transaction():
+                        yield tx
+                except BaseException:
+                    for table in tx.ddl_tables:  # what was read of them may be rolled back
+                        self.catalog.forget(table)
+                    _release_session_locks(conn)
+                    raise
+        except psycopg.Error as exc:
+            if connection_lost(exc) or any(c.broken for c in taken):
+                raise StoreUnavailable() from exc
+            raise
 
     def migrate(self) -> int:
         """Apply the migrations not yet applied; returns the schema version.
@@ -105,6 +126,22 @@ class PostgresStore:
 
     def close(self) -> None:
         self._pool.close()
+
+
+def application_name(url: str, name: str) -> dict[str, str]:
+    """``application_name`` for connections (seen in ``pg_stat_activity``), unless the URL
+    names one."""
+    return {} if "application_name" in conninfo_to_dict(url) else {"application_name": name}
+
+
+def connection_lost(exc: BaseException | None) -> bool:
+    """Whether ``exc`` says the database is out of reach, rather than that a statement failed."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if not isinstance(exc, psycopg.OperationalError):
+        return False
+    state = exc.sqlstate
+    return state is None or state.startswith("08") or state in UNAVAILABLE_STATES
 
 
 def check_reachable(url: str) -> None:
