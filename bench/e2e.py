@@ -18,6 +18,7 @@ from typing import Any
 
 from bench.generate import KEY, MODULE
 from bench.monitor import RssReport, RssSampler, tree_cpu_seconds
+from bench.stats import percentile
 from bulkwrite.client import Client, JobDetails
 from tests.server import LiveServer, make_server
 
@@ -151,3 +152,13 @@ def watched_job(server: LiveServer, client: Client, csv_path: Path, rows: int) -
     timing.server_cpu_seconds = tree_cpu_seconds(pid) - cpu
     timing.rss = sampler.report()
     return timing
+
+
+def job_json(timing: JobTiming) -> dict[str, Any]:
+    """A job's figures, with the percentiles of its details latency."""
+    document = timing.as_json()
+    if timing.details_ms:
+        document["details_p50_ms"] = percentile(timing.details_ms, 50)
+        document["details_p99_ms"] = percentile(timing.details_ms, 99)
+        document["details_max_ms"] = max(timing.details_ms)
+    return document

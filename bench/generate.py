@@ -12,7 +12,11 @@ these. Bad cells stay storable by a plain SQL insert: invalid emails are still u
 out-of-range integers still fit SQLite's 64-bit integers.
 
 The same seed gives the same bytes; a file of N rows is a prefix of a file of M > N rows with the
-same seed. ``python -m bench.generate --rows N --bad 0.02 --seed 1 -o FILE``.
+same seed. ``first`` numbers the rows from another start: with the same seed, a file numbered
+from N + 1 has the same defects and, but for the row numbers in its Emails, the same cells as the
+first N rows, and no Email in common with them (the benchmark's second of two concurrent jobs).
+
+``python -m bench.generate --rows N --bad 0.02 --seed 1 [--first 1] -o FILE``.
 """
 
 from __future__ import annotations
@@ -207,12 +211,16 @@ def _check_share(bad: float) -> None:
 
 
 def iter_rows(
-    rows: int, bad: float = 0.02, seed: int = 1
+    rows: int, bad: float = 0.02, seed: int = 1, first: int = 1
 ) -> Iterator[tuple[list[str], Defect | None]]:
-    """Each data row (without the header) and its defect, ``None`` for a good row."""
+    """Each data row (without the header) and its defect, ``None`` for a good row.
+
+    Rows are numbered from ``first``; the number is part of each Email, so files numbered apart
+    have no Email in common (with the same seed, they differ only there).
+    """
     _check_share(bad)
     rng = random.Random(seed)
-    for number in range(1, rows + 1):
+    for number in range(first, first + rows):
         row = _good_row(rng, number)
         defect = rng.choice(ALL_DEFECTS) if rng.random() < bad else None
         if defect is not None:
@@ -220,15 +228,16 @@ def iter_rows(
         yield row, defect
 
 
-def generate(path: Path, rows: int, bad: float = 0.02, seed: int = 1) -> Summary:
-    """Write the header and ``rows`` data rows to ``path``, one row at a time."""
+def generate(path: Path, rows: int, bad: float = 0.02, seed: int = 1, first: int = 1) -> Summary:
+    """Write the header and ``rows`` data rows to ``path``, one row at a time, numbered from
+    ``first`` (see ``iter_rows``)."""
     _check_share(bad)
     path.parent.mkdir(parents=True, exist_ok=True)
     defects: Counter[str] = Counter()
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(HEADER)
-        for row, defect in iter_rows(rows, bad, seed):
+        for row, defect in iter_rows(rows, bad, seed, first):
             writer.writerow(row)
             if defect is not None:
                 defects[defect.value] += 1
@@ -240,9 +249,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rows", type=int, default=100_000, help="data rows (default 100000)")
     parser.add_argument("--bad", type=float, default=0.02, help="share of bad rows (0.02)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (1)")
+    parser.add_argument("--first", type=int, default=1, help="number of the first row (1)")
     parser.add_argument("-o", "--output", type=Path, required=True, help="CSV file to write")
     args = parser.parse_args(argv)
-    summary = generate(args.output, args.rows, args.bad, args.seed)
+    summary = generate(args.output, args.rows, args.bad, args.seed, args.first)
     print(
         f"{summary.path}: {summary.rows} rows ({summary.bad_rows} bad: {summary.defects}), "
         f"{summary.bytes} bytes",

@@ -46,15 +46,27 @@ class RssReport:
     samples: int
 
 
+def trees_rss(pids: tuple[int, ...]) -> int:
+    """Resident bytes of several process trees, now."""
+    total = 0
+    for pid in pids:
+        try:
+            total += tree_rss(pid)
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
 class RssSampler:
-    """Samples the RSS of a process tree every ~50 ms on a background thread, keeping the peak.
+    """Samples the RSS of a process tree (or the sum of several) every ~50 ms on a background
+    thread, keeping the peak.
 
     ``with RssSampler(pid) as sampler: ...`` then ``sampler.report()``.
     """
 
-    def __init__(self, pid: int, interval: float = SAMPLE_SECONDS) -> None:
-        self.pid, self.interval = pid, interval
-        self.baseline = self.peak = tree_rss(pid)
+    def __init__(self, *pids: int, interval: float = SAMPLE_SECONDS) -> None:
+        self.pids, self.interval = pids, interval
+        self.baseline = self.peak = trees_rss(pids)
         self.samples = 1
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="rss-sampler", daemon=True)
@@ -64,10 +76,7 @@ class RssSampler:
             self._sample()
 
     def _sample(self) -> None:
-        try:
-            rss = tree_rss(self.pid)
-        except psutil.NoSuchProcess:
-            return
+        rss = trees_rss(self.pids)
         self.samples += 1
         self.peak = max(self.peak, rss)
 

@@ -16,8 +16,9 @@ import csv
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bench.generate import KEY, MODULE
 from bulkwrite.domain.schema import Field, Module
@@ -39,10 +40,24 @@ class RawResult:
     rows: int
     seconds: float
     records_after: int
+    #: Where the seconds went, when the step has parts (e.g. COPY, then INSERT … SELECT).
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def rows_per_second(self) -> float:
         return self.rows / self.seconds
+
+
+def raw_json(result: RawResult) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "rows": result.rows,
+        "seconds": result.seconds,
+        "rows_per_second": result.rows_per_second,
+        "records_after": result.records_after,
+    }
+    if result.phases:
+        document["phases"] = result.phases
+    return document
 
 
 def leads_module() -> Module:
@@ -71,19 +86,24 @@ def _cast(field: Field) -> Cast:
     return str
 
 
-def _rows(path: Path, prefix: Callable[[int], tuple[object, ...]]) -> Iterator[tuple[object, ...]]:
-    """The file's data rows as SQL parameters, one at a time."""
+def data_rows(
+    path: Path,
+    prefix: Callable[[int], tuple[object, ...]],
+    cast_of: Callable[[Field], Cast] = _cast,
+) -> Iterator[tuple[object, ...]]:
+    """The file's data rows as SQL parameters, one at a time: ``prefix(row number)`` then the
+    cells, each empty one as None and the others through ``cast_of(field)``."""
     module = leads_module()
     with path.open(encoding="utf-8", newline="") as source:
         reader = csv.reader(source)
         header = next(reader)
-        casts = [_cast(module.by_name[name]) for name in header]
+        casts = [cast_of(module.by_name[name]) for name in header]
         for number, cells in enumerate(reader):
             values = [cast(cell) if cell else None for cast, cell in zip(casts, cells, strict=True)]
             yield (*prefix(number), *values)
 
 
-def _header(path: Path) -> list[str]:
+def header_of(path: Path) -> list[str]:
     with path.open(encoding="utf-8", newline="") as source:
         return next(csv.reader(source))
 
@@ -106,7 +126,7 @@ def _count(conn: sqlite3.Connection) -> int:
 
 def raw_insert(conn: sqlite3.Connection, csv_path: Path) -> RawResult:
     """Insert every row of the file as a new record; the table should be empty."""
-    fields = _header(csv_path)
+    fields = header_of(csv_path)
     columns = ["id", "_job", *AUDIT, *fields]
     sql = (
         f"INSERT INTO {quote(TABLE)} ({', '.join(quote(c) for c in columns)}) "
@@ -116,14 +136,14 @@ def raw_insert(conn: sqlite3.Connection, csv_path: Path) -> RawResult:
     def prefix(number: int) -> tuple[object, ...]:
         return (FIRST_ID + number, JOB_ID, USER_ID, STAMP, STAMP, USER_ID, USER_ID)
 
-    seconds, changes = _timed(conn, sql, _rows(csv_path, prefix))
+    seconds, changes = _timed(conn, sql, data_rows(csv_path, prefix))
     return RawResult(changes, seconds, _count(conn))
 
 
 def raw_upsert(conn: sqlite3.Connection, csv_path: Path) -> RawResult:
     """Every row again as ``INSERT … ON CONFLICT(Email) DO UPDATE``: over the table of
     ``raw_insert`` each one updates its record (mapped fields, Modified_*, _job)."""
-    fields = _header(csv_path)
+    fields = header_of(csv_path)
     columns = ["_job", *AUDIT, *fields]
     changed = [*(f for f in fields if f != KEY), "Modified_Time", "Modified_By", "_job"]
     sql = (
@@ -137,5 +157,5 @@ def raw_upsert(conn: sqlite3.Connection, csv_path: Path) -> RawResult:
     def prefix(_number: int) -> tuple[object, ...]:
         return (job, USER_ID, STAMP, STAMP, USER_ID, USER_ID)
 
-    seconds, changes = _timed(conn, sql, _rows(csv_path, prefix))
+    seconds, changes = _timed(conn, sql, data_rows(csv_path, prefix))
     return RawResult(changes, seconds, _count(conn))

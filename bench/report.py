@@ -49,6 +49,74 @@ FIGURES = (
     Figure("details_p99_ms", "job details during insert, p99", "ms", 1),
     Figure("peak_rss_mib", "server peak RSS during insert", "MiB", 0),
 )
+#: The PostgreSQL table, in sections: (title, figures).
+PG_SECTIONS: tuple[tuple[str, tuple[Figure, ...]], ...] = (
+    (
+        "raw PostgreSQL",
+        (
+            Figure("pg_raw_insert_rows_per_second", "raw PostgreSQL COPY insert", "rows/s"),
+            Figure("pg_raw_upsert_rows_per_second", "raw PostgreSQL staged upsert", "rows/s"),
+            Figure("pg_raw_upsert_copy_seconds", "raw upsert: COPY into staging", "s", 2),
+            Figure("pg_raw_upsert_statement_seconds", "raw upsert: INSERT … ON CONFLICT", "s", 2),
+        ),
+    ),
+    *(
+        (
+            title,
+            (
+                Figure(f"pg_{setup}_insert_rows_per_second", f"{what} insert", "rows/s"),
+                Figure(f"pg_{setup}_upsert_rows_per_second", f"{what} upsert", "rows/s"),
+                Figure(f"pg_{setup}_insert_ratio", "insert: bulkwrite / raw COPY", "x", 3),
+                Figure(f"pg_{setup}_upsert_ratio", "upsert: bulkwrite / raw upsert", "x", 3),
+            ),
+        )
+        for setup, title, what in (
+            ("workers_1", "bulkwrite, 1 worker, end to end", "bulkwrite"),
+            ("workers_2", "bulkwrite, 2 workers, 1 job", "bulkwrite"),
+            ("workers_2_jobs_2", "bulkwrite, 2 workers, 2 jobs at once", "aggregate"),
+        )
+    ),
+    (
+        "scaling and backends",
+        (
+            Figure("pg_insert_scaling", "insert: 2 jobs 2 workers / 1 job 1", "x", 2),
+            Figure("pg_upsert_scaling", "upsert: 2 jobs 2 workers / 1 job 1", "x", 2),
+            Figure("pg_insert_vs_sqlite", "insert: bulkwrite PG / SQLite", "x", 2),
+            Figure("pg_upsert_vs_sqlite", "upsert: bulkwrite PG / SQLite", "x", 2),
+        ),
+    ),
+    (
+        "where the time goes (1 worker)",
+        (
+            Figure("pg_workers_1_insert_upload_seconds", "insert: upload", "s", 2),
+            Figure("pg_workers_1_insert_processing_seconds", "insert: create → COMPLETED", "s", 2),
+            Figure("pg_workers_1_insert_download_seconds", "insert: download result", "s", 3),
+            *(
+                Figure(f"pg_{step}_{who}_cpu_share", f"{label}: {name} CPU / wall", "cores", 2)
+                for step, label in (
+                    ("workers_1_insert", "insert"),
+                    ("workers_1_upsert", "upsert"),
+                    ("raw_insert", "raw COPY"),
+                    ("raw_upsert", "raw upsert"),
+                )
+                for who, name in (
+                    ("worker", "worker"),
+                    ("backend", "PG backends"),
+                    ("server", "PG server"),
+                    ("api", "API"),
+                )
+            ),
+            Figure("pg_raw_insert_wal_mib", "WAL written: raw COPY insert", "MiB", 0),
+            Figure("pg_workers_1_insert_wal_mib", "WAL written: bulkwrite insert", "MiB", 0),
+            Figure("pg_raw_upsert_wal_mib", "WAL written: raw upsert", "MiB", 0),
+            Figure("pg_workers_1_upsert_wal_mib", "WAL written: bulkwrite upsert", "MiB", 0),
+            Figure("pg_workers_1_details_p50_ms", "job details during insert, p50", "ms", 1),
+            Figure("pg_workers_1_details_p99_ms", "job details during insert, p99", "ms", 1),
+            Figure("pg_workers_1_api_peak_rss_mib", "API peak RSS during insert", "MiB", 0),
+            Figure("pg_workers_1_worker_peak_rss_mib", "worker peak RSS during insert", "MiB", 0),
+        ),
+    ),
+)
 BIG_FIGURES = (
     Figure("rows_per_second", "insert, end to end", "rows/s"),
     Figure("processing_seconds", "create → COMPLETED", "s", 1),
@@ -91,19 +159,32 @@ def _cell(value: float, digits: int) -> str:
     return f"{value:,.{digits}f}"
 
 
-def summary_table(summary: dict[str, dict[str, float]], rows: int, runs: int) -> Table:
-    table = Table(title=f"bulkwrite vs raw SQLite — {rows:,} rows, {runs} run(s)")
+def summary_table(
+    summary: dict[str, dict[str, float]],
+    title: str,
+    sections: tuple[tuple[str, tuple[Figure, ...]], ...] = (("", FIGURES),),
+) -> Table | None:
+    """The figures of ``sections`` that ``summary`` holds (None if it holds none)."""
+    table = Table(title=title)
     table.add_column("measurement")
     for name in ("min", "median", "max"):
         table.add_column(name, justify="right")
     table.add_column("unit")
-    for figure in FIGURES:
-        spread = summary.get(figure.key)
-        if spread is None:
+    shown = 0
+    for heading, figures in sections:
+        present = [f for f in figures if f.key in summary]
+        if not present:
             continue
-        cells = [_cell(spread[k], figure.digits) for k in ("min", "median", "max")]
-        table.add_row(figure.label, *cells, figure.unit)
-    return table
+        if heading:
+            if shown:
+                table.add_section()
+            table.add_row(f"[bold]{heading}[/]", "", "", "", "")
+        for figure in present:
+            spread = summary[figure.key]
+            cells = [_cell(spread[k], figure.digits) for k in ("min", "median", "max")]
+            table.add_row(figure.label, *cells, figure.unit)
+            shown += 1
+    return table if shown else None
 
 
 def big_table(big: dict[str, float], rows: int) -> Table:
@@ -118,7 +199,13 @@ def big_table(big: dict[str, float], rows: int) -> Table:
 
 def print_report(console: Console, document: dict[str, Any]) -> None:
     config = document["config"]
-    console.print(summary_table(document["summary"], config["rows"], config["runs"]))
+    size = f"{config['rows']:,} rows, {config['runs']} run(s)"
+    for table in (
+        summary_table(document["summary"], f"bulkwrite vs raw SQLite — {size}"),
+        summary_table(document["summary"], f"bulkwrite vs raw PostgreSQL — {size}", PG_SECTIONS),
+    ):
+        if table is not None:
+            console.print(table)
     if document.get("big"):
         console.print(big_table(document["big"]["figures"], config["big_rows"]))
     for problem in document.get("problems", []):

@@ -1,12 +1,17 @@
-"""Run the benchmark: bulkwrite end to end next to raw SQLite, on one generated file.
+"""Run the benchmark: bulkwrite end to end next to raw SQLite and raw PostgreSQL, on one
+generated file.
 
-``python -m bench.run [--rows 100000] [--runs 3] [--big-rows 0] [--out bench/out/results.json]``
+``python -m bench.run [--rows 100000] [--runs 3] [--big-rows 0] [--backends sqlite,postgresql]
+[--out bench/out/results.json]``
 
-Each run measures, on the same file: the raw insert and upsert ceilings (bench/raw.py), then a
-fresh ``bulkwrite serve`` doing an insert job (with its details latency, peak RSS and CPU time)
-and an upsert job (find_by Email) of the file, then another fresh server doing one 25,000-row
-insert job (Zoho's largest file). ``--big-rows N`` adds one insert job of N rows for its
-throughput and peak RSS. See bench/README.md for what each figure means.
+Each run measures, on the same file. SQLite: the raw insert and upsert ceilings (bench/raw.py),
+then a fresh ``bulkwrite serve`` doing an insert job (with its details latency, peak RSS and CPU
+time) and an upsert job (find_by Email) of the file, then another fresh server doing one
+25,000-row insert job (Zoho's largest file). PostgreSQL (bench/pgrun.py), each step on a fresh
+database: the raw COPY insert and staged upsert ceilings, then an API process with one worker
+process and with two doing the insert and upsert jobs, then two concurrent jobs on two workers.
+``--big-rows N`` adds one SQLite insert job of N rows for its throughput and peak RSS. See
+bench/README.md for what each figure means.
 """
 
 from __future__ import annotations
@@ -17,21 +22,24 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-from bench.e2e import JobTiming, run_job, running_server, watched_job
+from bench.e2e import BenchError, job_json, run_job, running_server, watched_job
 from bench.generate import Summary, generate
-from bench.raw import RawResult, connect, raw_insert, raw_upsert
+from bench.pgdb import admin_url, redacted, server_facts, unreachable_reason
+from bench.pgrun import PgFiles, pg_checks, pg_run, pg_summary
+from bench.raw import RawResult, connect, raw_insert, raw_json, raw_upsert
 from bench.report import MIB, machine_facts, print_report, write_json
-from bench.stats import percentile, spread
+from bench.stats import spread
 
 ZOHO_MAX_ROWS = 25_000
 #: 1-minute load average above which the figures are flagged as noisy.
 BUSY_LOAD = 0.5
+BACKENDS = ("sqlite", "postgresql")
 
 
 @dataclass(frozen=True)
@@ -44,24 +52,9 @@ class Options:
     seed: int
     workdir: Path | None
     keep: bool
-
-
-def _raw_json(result: RawResult) -> dict[str, Any]:
-    return {
-        "rows": result.rows,
-        "seconds": result.seconds,
-        "rows_per_second": result.rows_per_second,
-        "records_after": result.records_after,
-    }
-
-
-def _job_json(timing: JobTiming) -> dict[str, Any]:
-    document = timing.as_json()
-    if timing.details_ms:
-        document["details_p50_ms"] = percentile(timing.details_ms, 50)
-        document["details_p99_ms"] = percentile(timing.details_ms, 99)
-        document["details_max_ms"] = max(timing.details_ms)
-    return document
+    #: None: SQLite, and PostgreSQL when ``pg_url`` is reachable.
+    backends: tuple[str, ...] | None = None
+    pg_url: str = ""
 
 
 def _raw_pair(work: Path, source: Summary) -> tuple[RawResult, RawResult]:
@@ -90,7 +83,7 @@ def _checks(run: dict[str, Any], source: Summary, zoho: Summary) -> list[str]:
     return problems
 
 
-def one_run(
+def sqlite_run(
     index: int, work: Path, source: Summary, zoho: Summary, console: Console
 ) -> dict[str, Any]:
     console.log(f"run {index}: raw SQLite insert and upsert")
@@ -103,12 +96,11 @@ def one_run(
     with running_server(work / "server-25k") as (_, client):
         small = run_job(client, zoho.path, zoho.rows, "insert")
     run = {
-        "run": index,
-        "raw_insert": _raw_json(raw_in),
-        "raw_upsert": _raw_json(raw_up),
-        "bulkwrite_insert": _job_json(insert),
-        "bulkwrite_upsert": _job_json(upsert),
-        "zoho_25k": _job_json(small),
+        "raw_insert": raw_json(raw_in),
+        "raw_upsert": raw_json(raw_up),
+        "bulkwrite_insert": job_json(insert),
+        "bulkwrite_upsert": job_json(upsert),
+        "zoho_25k": job_json(small),
         "insert_ratio": insert.rows_per_second / raw_in.rows_per_second,
         "upsert_ratio": upsert.rows_per_second / raw_up.rows_per_second,
     }
@@ -120,7 +112,43 @@ def one_run(
     return run
 
 
+def one_run(
+    index: int, work: Path, files: dict[str, Summary], options: Options, console: Console
+) -> tuple[dict[str, Any], list[str]]:
+    """One run of every backend asked for: its figures, and the sanity checks that failed."""
+    backends = options.backends or ()
+    run: dict[str, Any] = {"run": index}
+    problems: list[str] = []
+    if "sqlite" in backends:
+        run.update(sqlite_run(index, work, files["main"], files["zoho_25k"], console))
+        problems += _checks(run, files["main"], files["zoho_25k"])
+    if "postgresql" in backends:
+        pg_files = PgFiles(files["main"], files["twin"])
+        run["postgresql"] = pg_run(index, work, pg_files, options.pg_url, console)
+        problems += pg_checks(run["postgresql"], pg_files, index)
+        if "sqlite" in backends:
+            run["postgresql"]["ratios"]["insert_vs_sqlite"] = (
+                run["postgresql"]["workers_1"]["insert"]["rows_per_second"]
+                / run["bulkwrite_insert"]["rows_per_second"]
+            )
+            run["postgresql"]["ratios"]["upsert_vs_sqlite"] = (
+                run["postgresql"]["workers_1"]["upsert"]["rows_per_second"]
+                / run["bulkwrite_upsert"]["rows_per_second"]
+            )
+    return run, problems
+
+
 def summarise(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
+    """min/median/max over the runs of every figure the runs have."""
+    summary: dict[str, dict[str, float]] = {}
+    if "raw_insert" in runs[0]:
+        summary.update(sqlite_summary(runs))
+    if "postgresql" in runs[0]:
+        summary.update(pg_summary(runs))
+    return summary
+
+
+def sqlite_summary(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
     def each(*path: str) -> list[float]:
         values = []
         for run in runs:
@@ -161,7 +189,7 @@ def big_run(work: Path, options: Options, console: Console) -> dict[str, Any]:
     with running_server(work / "server-big") as (server, client):
         timing = watched_job(server, client, big.path, big.rows)
     big.path.unlink()
-    job = _job_json(timing)
+    job = job_json(timing)
     figures = {
         "rows_per_second": timing.rows_per_second,
         "processing_seconds": timing.processing_seconds,
@@ -187,27 +215,50 @@ def run_all(options: Options, work: Path, console: Console) -> dict[str, Any]:
             f"[yellow]the machine is busy (load {load_before[0]:.2f}): figures will be noisy"
         )
     console.log(f"generating {options.rows:,} rows (seed {options.seed}, bad {options.bad:.1%})")
-    source = generate(work / f"leads-{options.rows}.csv", options.rows, options.bad, options.seed)
-    zoho = generate(work / f"leads-{ZOHO_MAX_ROWS}.csv", ZOHO_MAX_ROWS, options.bad, options.seed)
+    backends = options.backends or ()
+    files = {
+        "main": generate(
+            work / f"leads-{options.rows}.csv", options.rows, options.bad, options.seed
+        )
+    }
+    if "sqlite" in backends:
+        files["zoho_25k"] = generate(
+            work / f"leads-{ZOHO_MAX_ROWS}.csv", ZOHO_MAX_ROWS, options.bad, options.seed
+        )
+    if "postgresql" in backends:
+        # The second of two concurrent jobs: same size and seed, rows numbered after the main
+        # file's, so no Email in common.
+        files["twin"] = generate(
+            work / f"leads-{options.rows}-twin.csv",
+            options.rows,
+            options.bad,
+            options.seed,
+            first=options.rows + 1,
+        )
     runs, problems = [], []
     for index in range(1, options.runs + 1):
         run_dir = work / f"run-{index}"
-        run = one_run(index, run_dir, source, zoho, console)
-        problems += _checks(run, source, zoho)
+        run, failed = one_run(index, run_dir, files, options, console)
+        problems += failed
         runs.append(run)
         shutil.rmtree(run_dir, ignore_errors=True)
-    big = big_run(work, options, console) if options.big_rows else None
+    big = big_run(work, options, console) if options.big_rows and "sqlite" in backends else None
+    machine = {**machine_facts(), "load_average_before": load_before}
+    if "postgresql" in backends:
+        machine["postgresql"] = server_facts(options.pg_url)
     return {
-        "machine": {**machine_facts(), "load_average_before": load_before},
+        "machine": machine,
         "config": {
             "rows": options.rows,
             "runs": options.runs,
             "big_rows": options.big_rows,
             "bad": options.bad,
             "seed": options.seed,
+            "backends": list(backends),
             "raw_rows": "all rows, bad ones included, none validated",
+            "postgresql_workers": "bulkwrite worker --concurrency 1 per worker process",
         },
-        "files": {"main": _file_json(source), "zoho_25k": _file_json(zoho)},
+        "files": {name: _file_json(summary) for name, summary in files.items()},
         "summary": summarise(runs),
         "runs": runs,
         "big": big,
@@ -227,17 +278,70 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         "--workdir", type=Path, default=None, help="for the files (default: a temp dir, removed)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temp work directory")
+    parser.add_argument(
+        "--backends",
+        default=None,
+        help="comma-separated, of sqlite,postgresql (default: both, PostgreSQL if reachable)",
+    )
+    parser.add_argument(
+        "--pg-url",
+        default=None,
+        help="PostgreSQL server to create the bench databases on (a postgresql:// URL of a "
+        "database to connect to; default: BULKWRITE_TEST_PG, else the local postgres database)",
+    )
     args = parser.parse_args(argv)
     if args.rows < 1 or args.runs < 1 or args.big_rows < 0:
         parser.error("--rows and --runs must be positive, --big-rows not negative")
+    backends: tuple[str, ...] | None = None
+    if args.backends is not None:
+        backends = tuple(dict.fromkeys(b.strip() for b in args.backends.split(",") if b.strip()))
+        unknown = [b for b in backends if b not in BACKENDS]
+        if unknown or not backends:
+            parser.error(f"--backends takes {','.join(BACKENDS)}, not {args.backends!r}")
     return Options(
-        args.rows, args.runs, args.big_rows, args.out, args.bad, args.seed, args.workdir, args.keep
+        args.rows,
+        args.runs,
+        args.big_rows,
+        args.out,
+        args.bad,
+        args.seed,
+        args.workdir,
+        args.keep,
+        backends,
+        args.pg_url or admin_url(),
     )
 
 
+def with_backends(options: Options, console: Console) -> Options:
+    """The options with the backends to measure settled: PostgreSQL is left out of the default
+    when unreachable, and an error when asked for."""
+    wanted = options.backends
+    if wanted is not None and "postgresql" not in wanted:
+        return options
+    reason = unreachable_reason(options.pg_url)
+    if reason is None:
+        return replace(options, backends=wanted or BACKENDS)
+    if wanted is not None:
+        raise BenchError(reason)
+    console.log(f"[yellow]{reason}: PostgreSQL left out (--backends sqlite)")
+    return replace(options, backends=("sqlite",))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    options = parse_args(argv)
     console = Console(stderr=True)
+    try:
+        options = with_backends(parse_args(argv), console)
+    except BenchError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        return 2
+    console.log(
+        f"backends: {', '.join(options.backends or ())}"
+        + (
+            f" (PostgreSQL at {redacted(options.pg_url)})"
+            if "postgresql" in (options.backends or ())
+            else ""
+        )
+    )
     temporary = options.workdir is None
     work = options.workdir or Path(tempfile.mkdtemp(prefix="bulkwrite-bench-"))
     work.mkdir(parents=True, exist_ok=True)
