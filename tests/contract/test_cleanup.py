@@ -29,3 +29,20 @@ def test_expired_results_are_forgotten_then_deleted(harness: Harness) -> None:
             harness.services, harness.principal, harness.org.org.zgid, job_id, f"{job_id}.zip"
         )
     assert sweep_expired_results(harness.services, at=later) == []
+
+
+def test_stale_temp_files_are_swept_fresh_ones_kept(harness: Harness) -> None:
+    import os
+
+    from bulkwrite.services.cleanup import sweep_stale_temp_files
+
+    tmp = harness.services.files.tmp_dir
+    assert sweep_stale_temp_files(harness.services) == 0  # also before any upload made the folder
+    tmp.mkdir(parents=True, exist_ok=True)
+    stale, fresh = tmp / ".upload-old.part", tmp / ".upload-new.part"
+    stale.write_bytes(b"half")
+    fresh.write_bytes(b"half")
+    two_days_ago = (now() - timedelta(days=2)).timestamp()
+    os.utime(stale, (two_days_ago, two_days_ago))
+    assert sweep_stale_temp_files(harness.services) == 1
+    assert not stale.exists() and fresh.exists()

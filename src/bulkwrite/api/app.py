@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from bulkwrite.api import bulk, meta, records, settings_routes
 from bulkwrite.api.envelope import install_error_handlers
+from bulkwrite.services.cleanup import sweep_stale_temp_files
 from bulkwrite.services.context import Services
 from bulkwrite.settings import Settings
 from bulkwrite.worker import build_services, make_worker
@@ -23,6 +24,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sweep_stale_temp_files(services)
         if worker is not None:
             worker.start()
         yield

@@ -29,3 +29,22 @@ def sweep_expired_results(services: Services, at: datetime | None = None) -> lis
         except OSError:
             log.warning("job %s: the expired result file could not be deleted", job_id)
     return expired
+
+
+def sweep_stale_temp_files(services: Services, older_than: timedelta = timedelta(days=1)) -> int:
+    """Delete temp files an interrupted upload or result left behind; returns how many.
+
+    Only files far older than any upload could take are touched, so another process's upload
+    in progress is never harmed.
+    """
+    cutoff = (now() - older_than).timestamp()
+    removed = 0
+    tmp = services.files.tmp_dir
+    for path in tmp.iterdir() if tmp.is_dir() else ():
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bulkwrite.domain.job import Job
 from bulkwrite.domain.outcome import RowStatus
-from bulkwrite.errors import BulkWriteError
+from bulkwrite.errors import BulkWriteError, StoreUnavailable
 from bulkwrite.files.csvsource import CsvSource
 from bulkwrite.files.results import result_csv_header, result_csv_rows, write_result_zip
 from bulkwrite.services.context import Services
@@ -35,6 +35,8 @@ def assemble_result(services: Services, job: Job, failed: bool) -> bool:
     """Write the result zip; False when not even the header can be known."""
     try:
         run = load_run(services, job)
+    except StoreUnavailable:
+        raise  # the database is away for a moment: the runner retries, the job stays open
     except Exception:
         log.exception("job %s: no result file can be made", job.id)
         return False
