@@ -24,11 +24,20 @@ from bulkwrite.store.postgres.values import (
 #: Keys per look-up statement: one array parameter, bounded so a statement stays modest.
 BATCH = 50_000
 
-MATCH = "SELECT {column}, id, _job FROM {table} WHERE {column} = ANY(%s::{cast}) ORDER BY id"
+# Joining an unnested array (estimated small) keeps the plan an index look-up per key even while
+# the table's statistics still describe it as nearly empty (it grows fast during a big job).
+MATCH = (
+    "SELECT t.{column}, t.id, t._job FROM unnest(%s::{cast}) AS k(v) "
+    "JOIN {table} AS t ON t.{column} = k.v ORDER BY t.id"
+)
 NAMES = "SELECT id, {columns} FROM {table} WHERE id = ANY(%s::bigint[])"
 COPY = "COPY {table} ({columns}) FROM STDIN"
 STAGE = "CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT id, {columns} FROM {table} WITH NO DATA"
 UPDATE_FROM = "UPDATE {table} AS t SET {sets} FROM {stage} AS s WHERE t.id = s.id"
+# One primary-key look-up per staged row, whatever the (possibly stale) statistics say: a hash or
+# merge join would read the whole record table for every chunk.
+BY_KEY_ONLY = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
+ANY_JOIN = "SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on"
 DROP_STAGE = "DROP TABLE {stage}"
 READ = "SELECT {columns} FROM {table} {where} ORDER BY {order} {direction}, id LIMIT %s OFFSET %s"
 COUNT = "SELECT count(*) FROM {table}"
@@ -103,10 +112,12 @@ class RecordQueries:
         id_column = Column("id", Kind.BIGINT)
         self._copy(_STAGE, [*cols, id_column], list(last.values()))
         sets = sql.SQL(", ").join(sql.SQL("{0} = s.{0}").format(t) for t in targets)
+        self.conn.execute(BY_KEY_ONLY)  # undone with the savepoint if the update fails
         with _conflicts():
             self.conn.execute(
                 sql.SQL(UPDATE_FROM).format(table=ident(table), sets=sets, stage=_STAGE)
             )
+        self.conn.execute(ANY_JOIN)
         self.conn.execute(sql.SQL(DROP_STAGE).format(stage=_STAGE))
 
     def _copy(
