@@ -46,3 +46,21 @@ def test_stale_temp_files_are_swept_fresh_ones_kept(harness: Harness) -> None:
     os.utime(stale, (two_days_ago, two_days_ago))
     assert sweep_stale_temp_files(harness.services) == 1
     assert not stale.exists() and fresh.exists()
+
+
+def test_chunk_rows_outlive_their_job_by_the_grace_period(harness: Harness) -> None:
+    from bulkwrite.services.cleanup import CHUNK_RESULTS_GRACE, sweep_chunk_results
+
+    details = harness.job("Last_Name,Company\nA,Co\nB,Co\n", "Leads")
+    job_id = details["id"]
+
+    def kept() -> int:
+        with harness.services.store.transaction(write=False) as tx:
+            return len(list(tx.chunk_results(job_id)))
+
+    assert kept() == 1  # chunk_size 3: one chunk
+    assert sweep_chunk_results(harness.services) == []
+    later = now() + CHUNK_RESULTS_GRACE + timedelta(seconds=1)
+    assert sweep_chunk_results(harness.services, at=later) == [job_id]
+    assert kept() == 0
+    assert "download_url" in harness.run_details(job_id)["result"]  # the zip is unaffected

@@ -10,6 +10,19 @@ from bulkwrite.services.result_file import result_key
 from bulkwrite.store.serialize import now
 
 log = logging.getLogger(__name__)
+#: Chunks' rendered rows outlive their job by this much, so a late second delivery of a job
+#: that rebuilds the result zip rebuilds the same file.
+CHUNK_RESULTS_GRACE = timedelta(hours=1)
+
+
+def sweep_chunk_results(services: Services, at: datetime | None = None) -> list[str]:
+    """Drop the per-chunk result rows of jobs that ended more than the grace period ago."""
+    with services.store.transaction(write=False) as tx:
+        done = tx.jobs_with_chunk_results((at or now()) - CHUNK_RESULTS_GRACE)
+    for job_id in done:
+        with services.store.transaction() as tx:
+            tx.drop_chunk_results(job_id)
+    return done
 
 
 def sweep_expired_results(services: Services, at: datetime | None = None) -> list[str]:

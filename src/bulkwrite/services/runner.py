@@ -15,7 +15,7 @@ from bulkwrite.files.csvsource import CsvSource
 from bulkwrite.importer.chunk import PreparedChunk
 from bulkwrite.services.callbacks import send_callback
 from bulkwrite.services.chunk_writer import prepare, write_chunk
-from bulkwrite.services.cleanup import sweep_expired_results
+from bulkwrite.services.cleanup import sweep_chunk_results, sweep_expired_results
 from bulkwrite.services.context import Services
 from bulkwrite.services.prefetch import ahead
 from bulkwrite.services.result_file import assemble_result
@@ -103,8 +103,8 @@ def _finish(
     services: Services, job_id: str, target: JobStatus, error: tuple[str, str] | None
 ) -> None:
     job = _retrying(services, job_id, "finishing", lambda _: _read_job(services, job_id))
-    if job is None:
-        return
+    if job is None or job.status is not JobStatus.INPROGRESS:
+        return  # another delivery of this job has finished it
     failed = target is JobStatus.FAILED
     ready = _retrying(
         services, job_id, "the result", lambda _: assemble_result(services, job, failed=failed)
@@ -117,11 +117,11 @@ def _finish(
             tx.move_job(job_id, JobStatus.INPROGRESS, target, error)
             if ready:
                 tx.mark_result_ready(job_id)
-                tx.drop_chunk_results(job_id)
 
     _retrying(services, job_id, "finishing", end)
     _retrying(services, job_id, "the callback", lambda _: send_callback(services, job_id))
     _retrying(services, job_id, "the cleanup", lambda _: sweep_expired_results(services))
+    _retrying(services, job_id, "the cleanup", lambda _: sweep_chunk_results(services))
 
 
 def _read_job(services: Services, job_id: str) -> Job | None:

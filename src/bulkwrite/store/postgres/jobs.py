@@ -43,6 +43,10 @@ CHUNK_RESULTS = "SELECT result FROM job_chunks WHERE job_id = %s ORDER BY chunk_
 MARK_RESULT_READY = "UPDATE jobs SET result_ready = TRUE WHERE id = %s"
 DROP_CHUNK_RESULTS = "DELETE FROM job_chunks WHERE job_id = %s"
 EXPIRED_RESULTS = "SELECT id FROM jobs WHERE result_ready AND finished_time < %s ORDER BY id"
+WITH_CHUNK_RESULTS = (
+    "SELECT id FROM jobs WHERE finished_time < %s AND EXISTS "
+    "(SELECT 1 FROM job_chunks c WHERE c.job_id = jobs.id) ORDER BY id"
+)
 EXPIRE_RESULT = "UPDATE jobs SET result_ready = FALSE WHERE id = %s"
 
 #: Chunk results fetched per round trip while streaming a result file.
@@ -165,6 +169,10 @@ class JobQueries:
 
     def drop_chunk_results(self, job_id: str) -> None:
         self.conn.execute(DROP_CHUNK_RESULTS, (int(job_id),))
+
+    def jobs_with_chunk_results(self, finished_before: datetime) -> list[str]:
+        """Jobs that ended before the time and still keep their chunks' rendered rows."""
+        return [str(r[0]) for r in self.conn.execute(WITH_CHUNK_RESULTS, (finished_before,))]
 
     def expired_results(self, before: datetime) -> list[str]:
         return [str(r[0]) for r in self.conn.execute(EXPIRED_RESULTS, (before,))]

@@ -143,6 +143,15 @@ class JobQueries:
     def drop_chunk_results(self, job_id: str) -> None:
         self.conn.execute("DELETE FROM job_chunks WHERE job_id = ?", (int(job_id),))
 
+    def jobs_with_chunk_results(self, finished_before: datetime) -> list[str]:
+        """Jobs that ended before the time and still keep their chunks' rendered rows."""
+        rows = self.conn.execute(
+            "SELECT id FROM jobs WHERE finished_time < ? AND EXISTS "
+            "(SELECT 1 FROM job_chunks c WHERE c.job_id = jobs.id) ORDER BY id",
+            (iso(finished_before),),
+        )
+        return [str(r[0]) for r in rows]
+
     def expired_results(self, before: datetime) -> list[str]:
         rows = self.conn.execute(
             "SELECT id FROM jobs WHERE result_ready = 1 AND finished_time < ?", (iso(before),)
