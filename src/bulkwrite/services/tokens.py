@@ -19,11 +19,6 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def token_hint(token: str) -> str:
-    """A loggable fragment of a token."""
-    return token[:10] + "…"
-
-
 def create_token(
     services: Services, user_id: str, scopes: list[str], ttl: timedelta | None = None
 ) -> str:

@@ -102,8 +102,6 @@ def _procrastinate_schema() -> str:
 
 MIGRATIONS: tuple[str, ...] = (_V1_IDS + _V1_TABLES, _procrastinate_schema())
 
-#: Columns of every record table that are not fields.
-SYSTEM_COLUMNS = ("id", "_job")
 
 _COLUMN_TYPES: dict[FieldType, str] = {
     FieldType.INTEGER: "BIGINT",

@@ -69,9 +69,6 @@ _COLUMN_TYPES: dict[FieldType, str] = {
     FieldType.USERLOOKUP: "INTEGER",
 }
 
-#: Columns of every record table that are not fields.
-SYSTEM_COLUMNS = ("id", "_job")
-
 
 def quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
