@@ -27,14 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-import pytest
 
 from bench.generate import BAD_PICKLIST, COLUMN, DOMAINS, HEADER, INT32_MAX, iter_rows
 from bulkwrite.client import Client, JobDetails
 from bulkwrite.services.accounts import NewOrg, ensure_demo_org
 from bulkwrite.settings import Settings
 from bulkwrite.worker import build_services
-from tests.pg import TestDatabases, admin_url, in_ci, unreachable_reason
 from tests.server import free_port, wait_until_healthy
 
 #: Heartbeats fast enough for a test: a SIGKILLed worker's task is back in the queue in ~5 s.
@@ -44,25 +42,6 @@ JOB_SECONDS = 120.0
 ID_RE = re.compile(r"[0-9]{18,19}")
 STOP_SECONDS = 20.0
 LOG_TAIL = 3000
-
-
-def databases_on_test_server() -> Iterator[TestDatabases]:
-    """The PostgreSQL server with a migrated template (for a module- or session-scope fixture).
-
-    Unreachable: skipped with the reason, except in CI (``CI=true``), where that fails.
-    """
-    url = admin_url()
-    reason = unreachable_reason(url)
-    if reason is not None:
-        if in_ci():
-            pytest.fail(f"{reason} (CI=true: the distributed tests must run)")
-        pytest.skip(reason)
-    databases = TestDatabases(url)
-    databases.create_template()
-    try:
-        yield databases
-    finally:
-        databases.close()
 
 
 @dataclass

@@ -9,10 +9,12 @@ from __future__ import annotations
 import os
 import uuid
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+import pytest
 from psycopg import sql
 
 from bulkwrite.store.postgres import PostgresStore
@@ -115,3 +117,22 @@ class TestDatabases:
             self.release(self._ready.popleft().result()[0])
         self._background.shutdown(wait=True)
         self.drop(self.template)
+
+
+def databases_on_test_server(who: str = "the PostgreSQL tests") -> Iterator[TestDatabases]:
+    """The PostgreSQL server with a migrated template (for a module- or session-scope fixture).
+
+    Unreachable: skipped with the reason, except in CI (``CI=true``), where that fails.
+    """
+    url = admin_url()
+    reason = unreachable_reason(url)
+    if reason is not None:
+        if in_ci():
+            pytest.fail(f"{reason} (CI=true: {who} must run)")
+        pytest.skip(reason)
+    databases = TestDatabases(url)
+    databases.create_template()
+    try:
+        yield databases
+    finally:
+        databases.close()

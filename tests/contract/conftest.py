@@ -17,7 +17,7 @@ from bulkwrite.settings import Settings
 from bulkwrite.store.base import Store
 from bulkwrite.worker import EmbeddedWorker, build_services, open_store
 from tests.contract.harness import Harness
-from tests.pg import TestDatabases, admin_url, in_ci, unreachable_reason
+from tests.pg import TestDatabases, databases_on_test_server
 
 STORES = ["sqlite", "postgresql"]
 
@@ -42,18 +42,7 @@ def make_harness(tmp_path: Path, store: str, database_url: str = "", **settings:
 @pytest.fixture(scope="session")
 def pg_databases() -> Iterator[TestDatabases]:
     """The session's PostgreSQL server, with a migrated template database."""
-    url = admin_url()
-    reason = unreachable_reason(url)
-    if reason is not None:
-        if in_ci():
-            pytest.fail(f"{reason} (CI=true: the PostgreSQL contract tests must run)")
-        pytest.skip(reason)
-    databases = TestDatabases(url)
-    databases.create_template()
-    try:
-        yield databases
-    finally:
-        databases.close()
+    yield from databases_on_test_server("the PostgreSQL contract tests")
 
 
 @pytest.fixture(params=STORES)

@@ -27,12 +27,11 @@ from tests.cluster import (
     Cluster,
     check_rows,
     counts,
-    databases_on_test_server,
     leads_job,
     result_rows,
     write_leads,
 )
-from tests.pg import TestDatabases
+from tests.pg import TestDatabases, databases_on_test_server
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +45,7 @@ DEFER = """SELECT procrastinate_defer_jobs_v1(ARRAY[
 
 @pytest.fixture(scope="module")
 def databases() -> Iterator[TestDatabases]:
-    yield from databases_on_test_server()
+    yield from databases_on_test_server("the distributed tests")
 
 
 @pytest.fixture

@@ -27,12 +27,11 @@ from tests.cluster import (
     LeadsFile,
     check_rows,
     counts,
-    databases_on_test_server,
     leads_job,
     result_rows,
     write_leads,
 )
-from tests.pg import TestDatabases, admin_url
+from tests.pg import TestDatabases, admin_url, databases_on_test_server
 
 pytestmark = pytest.mark.slow
 
@@ -48,7 +47,7 @@ OTHER_CLIENTS = """SELECT DISTINCT coalesce(datname, '?') FROM pg_stat_activity
 
 @pytest.fixture(scope="module")
 def databases() -> Iterator[TestDatabases]:
-    yield from databases_on_test_server()
+    yield from databases_on_test_server("the distributed tests")
 
 
 @pytest.fixture
