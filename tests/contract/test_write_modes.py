@@ -131,17 +131,20 @@ def test_update_key_repeated_across_chunks_first_row_wins(harness: Harness) -> N
     assert {r["Company"] for r in harness.records("Leads", "Company")} >= {"A"}
 
 
+WITH_DEFAULTS = [
+    {"api_name": "Last_Name", "index": 0},
+    {"api_name": "Email", "index": 1},
+    {"api_name": "Company", "default_value": {"value": "Default Co"}},
+    {"api_name": "Lead_Source", "index": 2, "default_value": {"value": "Chat"}},
+]
+
+
 def test_default_values_and_field_mappings(harness: Harness) -> None:
     text = "Name,Mail,Extra\nSmith,s@example.com,x\nJones,,y\n"
     details = harness.job(
         text,
         "Leads",
-        field_mappings=[
-            {"api_name": "Last_Name", "index": 0},
-            {"api_name": "Email", "index": 1},
-            {"api_name": "Company", "default_value": {"value": "Default Co"}},
-            {"api_name": "Lead_Source", "index": 2, "default_value": {"value": "Chat"}},
-        ],
+        field_mappings=WITH_DEFAULTS,
     )
     rows = harness.result_rows(details)
     assert list(rows[0])[:3] == ["Name", "Mail", "Extra"]
@@ -150,12 +153,7 @@ def test_default_values_and_field_mappings(harness: Harness) -> None:
     details = harness.job(
         fixed,
         "Leads",
-        field_mappings=[
-            {"api_name": "Last_Name", "index": 0},
-            {"api_name": "Email", "index": 1},
-            {"api_name": "Company", "default_value": {"value": "Default Co"}},
-            {"api_name": "Lead_Source", "index": 2, "default_value": {"value": "Chat"}},
-        ],
+        field_mappings=WITH_DEFAULTS,
     )
     assert counts(details) == (2, 0, 0, 2)
     stored = {
