@@ -27,6 +27,11 @@ class Settings(BaseSettings):
         default=120.0, ge=0, description="how long a worker waits for a database gone away, s"
     )
     chunk_size: int = Field(default=20000, ge=1, le=1_000_000)
+    split_jobs: bool = Field(
+        default=True,
+        description="with PostgreSQL: any worker converts any chunk of a job (in input order "
+        "written); false: one worker runs a job's chunks one after another",
+    )
     max_upload_bytes: int = Field(default=4 * 1024**3, ge=1)
     max_rows: int = Field(default=50_000_000, ge=1)
     max_columns: int = Field(default=200, ge=1)

@@ -8,11 +8,15 @@ the reason printed, except in CI (``CI=true``), where it fails them.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 
+from bulkwrite.queue.inprocess import ThreadQueue
 from bulkwrite.services.accounts import create_org
+from bulkwrite.services.context import Services
+from bulkwrite.services.split_run import prepare_chunk, run_split
 from bulkwrite.settings import Settings
 from bulkwrite.store.base import Store
 from bulkwrite.worker import EmbeddedWorker, build_services, open_store
@@ -22,7 +26,11 @@ from tests.pg import TestDatabases, databases_on_test_server
 STORES = ["sqlite", "postgresql"]
 
 
-def make_harness(tmp_path: Path, store: str, database_url: str = "", **settings: object) -> Harness:
+def make_harness(
+    tmp_path: Path, store: str, database_url: str = "", split: bool = False, **settings: object
+) -> Harness:
+    """``split``: jobs run as on many workers (``services/split_run.py``), their chunks
+    converted in reverse order, so each is written only once every chunk is prepared."""
     assert store in STORES
     assert (store == "postgresql") == database_url.startswith("postgresql://")
     config = Settings(
@@ -32,6 +40,8 @@ def make_harness(tmp_path: Path, store: str, database_url: str = "", **settings:
     )
     services = build_services(config)
     worker = EmbeddedWorker(services)
+    if split:
+        worker.queue = services.queue = ThreadQueue(partial(run_split_backwards, services))
     worker.start()
     org = create_org(services, "Test Org", "admin@test.example", "Test Admin")
     uploads = tmp_path / "in"
@@ -64,9 +74,28 @@ def database_url(store_kind: str, request: pytest.FixtureRequest) -> Iterator[st
         databases.release(name)
 
 
+def run_split_backwards(services: Services, job_id: str) -> None:
+    """A split job's tasks in the worst order: every chunk converted, the last first."""
+    run_split(services, job_id)
+    with services.store.transaction(write=False) as tx:
+        plans = tx.chunk_plans(job_id)
+    for plan in reversed(plans):
+        prepare_chunk(services, job_id, plan.chunk_no)
+
+
+@pytest.fixture(params=["sequential", "split"])
+def runner_kind(request: pytest.FixtureRequest, store_kind: str) -> str:
+    """How jobs run: one worker through the chunks, or split across workers (PostgreSQL
+    deployments; run here over SQLite too, as the store contract is the same)."""
+    return str(request.param)
+
+
 @pytest.fixture
-def harness(tmp_path: Path, store_kind: str, database_url: str) -> Iterator[Harness]:
-    made = make_harness(tmp_path, store_kind, database_url, chunk_size=3)
+def harness(
+    tmp_path: Path, store_kind: str, database_url: str, runner_kind: str
+) -> Iterator[Harness]:
+    split = runner_kind == "split"
+    made = make_harness(tmp_path, store_kind, database_url, split=split, chunk_size=3)
     try:
         yield made
     finally:

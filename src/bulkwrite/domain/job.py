@@ -105,3 +105,25 @@ class Job:
     error_message: str | None = None
     result_ready: bool = False
     finished_time: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkPlan:
+    """One chunk of a job split across workers: where it starts in the file, its row count,
+    and whether a worker has converted it (it is then written in input order)."""
+
+    chunk_no: int
+    first_row: int
+    rows: int
+    prepared: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class JobSplit:
+    """A job being (or done being) split into chunks; ``chunks_total`` is None until the
+    whole file has been read (or a read error ended the split: the job fails once the chunks
+    read before it are written)."""
+
+    header: tuple[str, ...]
+    chunks_total: int | None
+    error: tuple[str, str] | None = None  # the file could not be read past the last chunk

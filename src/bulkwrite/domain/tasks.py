@@ -2,6 +2,8 @@
 
 TASK_QUEUE = "bulkwrite"
 RUN_JOB_TASK = "bulkwrite.run_job"
+#: Converts one chunk of a split job, then writes whatever chunks are next in input order.
+PREPARE_CHUNK_TASK = "bulkwrite.prepare_chunk"
 
 
 def job_lock(job_id: str) -> str:

@@ -43,29 +43,51 @@ class PreparedChunk:
         return ~bad
 
 
-def prepare_chunk(rows: list[list[str]], plan: MappingPlan, ignore_empty: bool) -> PreparedChunk:
+@dataclass
+class RawChunk:
+    """A chunk's cells as text columns, each ``width`` long (short rows padded with "");
+    ``extra`` marks rows with non-empty cells beyond the header's width."""
+
+    columns: list[pl.Series]
+    extra: pl.Series
+
+    @property
+    def size(self) -> int:
+        return len(self.extra)
+
+    @classmethod
+    def of_rows(cls, rows: list[list[str]], width: int) -> RawChunk:
+        padded = [r if len(r) == width else _fit(r, width) for r in rows]
+        columns = [
+            pl.Series(f"c{i}", col, dtype=pl.String)
+            for i, col in enumerate(_columns(padded, width))
+        ]
+        extra = pl.Series(
+            [len(r) > width and any(c.strip() for c in r[width:]) for r in rows], dtype=pl.Boolean
+        )
+        return cls(columns, extra)
+
+
+def prepare_chunk(
+    rows: list[list[str]] | RawChunk, plan: MappingPlan, ignore_empty: bool
+) -> PreparedChunk:
     """Convert every mapped column of ``rows``; a row's problems are flagged, never raised."""
     width = plan.width
-    padded = [r if len(r) == width else _fit(r, width) for r in rows]
-    raw = [
-        pl.Series(f"c{i}", col, dtype=pl.String) for i, col in enumerate(_columns(padded, width))
-    ]
-    blank = pl.Series([""] * len(rows), dtype=pl.String)
-    chunk = PreparedChunk(len(rows), [raw[i] for i in plan.echo])
-    extra = pl.Series(
-        [len(r) > width and any(c.strip() for c in r[width:]) for r in rows], dtype=pl.Boolean
-    )
-    chunk.flag(RowCode.CANNOT_PROCESS, f"column {width + 1}", extra)
+    raw = rows if isinstance(rows, RawChunk) else RawChunk.of_rows(rows, width)
+    size = raw.size
+    blank = pl.Series([""] * size, dtype=pl.String)
+    chunk = PreparedChunk(size, [raw.columns[i] for i in plan.echo])
+    chunk.flag(RowCode.CANNOT_PROCESS, f"column {width + 1}", raw.extra)
     for column in plan.columns:
-        cells = raw[column.index] if column.index is not None else blank
+        cells = raw.columns[column.index] if column.index is not None else blank
         converted = convert_column(cells, column)
         name = column.field.api_name
         chunk.flag(RowCode.INVALID_DATA, column.label, converted.invalid)
         values, empty = converted.values, converted.empty
         if column.default is not None:
             default = pl.Series([store_value(column.default)], dtype=dtype_of(column.field.type))
-            values = values.zip_with(~empty, default.new_from_index(0, len(rows)))
-            empty = pl.repeat(False, len(rows), eager=True)
+            values = values.zip_with(~empty, default.new_from_index(0, size))
+            empty = pl.repeat(False, size, eager=True)
         if column is plan.key:
             chunk.key = values
         if name == "id":

@@ -1,7 +1,9 @@
 """The distributed queue: procrastinate workers (PostgreSQL-based, no broker) on any machines.
 
 A job's task is deferred in the same transaction that creates the job (``Tx.enqueue_job``);
-any worker may take it. A worker that dies mid-job stops sending heartbeats; a periodic task
+any worker may take it. It splits the job's file into chunks, each with a task of its own that
+any worker may take (``services/split_run.py``): chunks are converted in parallel and written in
+input order. A worker that dies mid-job stops sending heartbeats; a periodic task
 on the surviving workers puts its stalled tasks back in the queue, and the next worker resumes
 the job at its first uncommitted chunk. A task delivered twice (again after it ended, or beside
 a run that is still going) changes nothing: the job's compare-and-set state stops the second
@@ -33,10 +35,11 @@ from procrastinate import jobs as jobs_module
 from procrastinate.exceptions import ConnectorException
 from procrastinate.manager import JobManager
 
-from bulkwrite.domain.tasks import RUN_JOB_TASK, TASK_QUEUE
+from bulkwrite.domain.tasks import PREPARE_CHUNK_TASK, RUN_JOB_TASK, TASK_QUEUE
 from bulkwrite.errors import StateConflict, StoreUnavailable
 from bulkwrite.services.context import Services
 from bulkwrite.services.runner import run_job
+from bulkwrite.services.split_run import prepare_chunk, run_split
 from bulkwrite.store.postgres.connection import application_name, connection_lost
 
 log = logging.getLogger(__name__)
@@ -149,12 +152,20 @@ def make_app(services: Services) -> procrastinate.App:
             task.worker_id,
             task.attempts + 1,
         )
+        run = run_split if settings.split_jobs else run_job
         try:
-            status = run_job(services, job_id)
+            status = run(services, job_id)
         except StateConflict as exc:  # another delivery of the task is ahead of this one
             log.warning("job %s: another run has it (%s); this one stops", job_id, exc.message)
             return
         log.info("job %s: run ends %s (task %s)", job_id, status.value, task.id)
+
+    @app.task(name=PREPARE_CHUNK_TASK, queue=TASK_QUEUE, pass_context=True, retry=UNAVAILABLE_RETRY)
+    def prepare_chunk_task(context: procrastinate.JobContext, job_id: str, chunk_no: int) -> None:
+        try:
+            prepare_chunk(services, job_id, chunk_no, again=context.job.attempts > 0)
+        except StateConflict as exc:  # another delivery wrote this chunk first
+            log.warning("job %s: chunk %d: %s; this run stops", job_id, chunk_no, exc.message)
 
     @app.periodic(cron=f"* * * * * */{max(1, int(settings.rescue_interval))}")
     @app.task(name=RESCUE_TASK, queue=TASK_QUEUE, queueing_lock=RESCUE_TASK, pass_context=True)

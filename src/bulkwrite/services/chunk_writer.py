@@ -13,7 +13,7 @@ from bulkwrite.domain.job import Counts, Operation
 from bulkwrite.domain.outcome import RowCode, RowStatus
 from bulkwrite.errors import RecordConflict
 from bulkwrite.files.results import result_csv_frame
-from bulkwrite.importer.chunk import PreparedChunk, prepare_chunk
+from bulkwrite.importer.chunk import PreparedChunk, RawChunk, prepare_chunk
 from bulkwrite.services.references import resolve_references
 from bulkwrite.services.run_context import JobRun
 from bulkwrite.services.unique import check_unique, labels_flagged
@@ -23,7 +23,7 @@ from bulkwrite.store.serialize import iso, now
 AUDIT_COLUMNS = ("Owner", "Created_Time", "Modified_Time", "Created_By", "Modified_By")
 
 
-def prepare(run: JobRun, first_row: int, cells: list[list[str]]) -> PreparedChunk:
+def prepare(run: JobRun, first_row: int, cells: list[list[str]] | RawChunk) -> PreparedChunk:
     """The pure part of a chunk (cell conversion), done before its transaction opens."""
     chunk = prepare_chunk(cells, run.plan, run.job.spec.ignore_empty)
     over = max(0, first_row + chunk.size - run.max_rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from bulkwrite.domain.job import Job
@@ -12,7 +13,9 @@ from bulkwrite.services.create_job import plan_for
 from bulkwrite.services.run_context import JobRun
 
 
-def load_run(services: Services, job: Job) -> JobRun:
+def load_run(services: Services, job: Job, header: Sequence[str] | None = None) -> JobRun:
+    """What a run of ``job`` needs; ``header``: the source's header when already known (a
+    split job keeps it), else it is read from the file."""
     spec = job.spec
     with services.store.transaction(write=False) as tx:
         modules = {m.api_name: m for m in tx.list_modules(job.org_id)}
@@ -21,12 +24,20 @@ def load_run(services: Services, job: Job) -> JobRun:
         users = tx.list_users(job.org_id)
     if stored is None:
         raise BulkWriteError("The uploaded file is gone.")
-    with CsvSource(services.files.local_path(stored.path), dialect_of(job)) as source:
-        header = source.header
+    if header is None:
+        with CsvSource(services.files.local_path(stored.path), dialect_of(job)) as source:
+            header = source.header
     module = modules[spec.module]
-    plan = plan_for(services, spec, module, modules, header)
+    plan = plan_for(services, spec, module, modules, list(header))
     return JobRun(
-        job, plan, tables[spec.module], header, modules, tables, users, services.settings.max_rows
+        job,
+        plan,
+        tables[spec.module],
+        list(header),
+        modules,
+        tables,
+        users,
+        services.settings.max_rows,
     )
 
 

@@ -35,24 +35,24 @@ def run_job(services: Services, job_id: str) -> JobStatus:
     step is tried again after a pause, for up to ``settings.store_retry_seconds``; after that
     the error is raised and the job left as it was, to be resumed by a later run.
     """
-    job = _retrying(services, job_id, "starting", lambda _: _start(services, job_id))
+    job = retrying(services, job_id, "starting", lambda _: start_job(services, job_id))
     if job is None or job.status in FINAL_STATES:
         return job.status if job else JobStatus.FAILED
     try:
-        run = _retrying(services, job_id, "loading", lambda _: load_run(services, job))
+        run = retrying(services, job_id, "loading", lambda _: load_run(services, job))
         _process(services, run)
     except (StateConflict, StoreUnavailable):
         raise
     except Exception as exc:
         log.exception("job %s failed", job_id)
         error = exc if isinstance(exc, BulkWriteError) else BulkWriteError()
-        _finish(services, job_id, JobStatus.FAILED, (error.code, error.message))
+        finish_job(services, job_id, JobStatus.FAILED, (error.code, error.message))
         return JobStatus.FAILED
-    _finish(services, job_id, JobStatus.COMPLETED, None)
+    finish_job(services, job_id, JobStatus.COMPLETED, None)
     return JobStatus.COMPLETED
 
 
-def _start(services: Services, job_id: str) -> Job | None:
+def start_job(services: Services, job_id: str) -> Job | None:
     with services.store.transaction() as tx:
         job = tx.get_job(job_id)
         if job is not None and job.status is JobStatus.ADDED:
@@ -65,11 +65,11 @@ def _process(services: Services, run: JobRun) -> None:
     job = run.job
     chunk_no, first_row = job.chunks_done, job.rows_done
     size = services.settings.chunk_size
-    path = _retrying(services, job.id, "opening", lambda _: source_path(services, job))
+    path = retrying(services, job.id, "opening", lambda _: source_path(services, job))
     with CsvSource(path, dialect_of(job)) as source:
         for chunk in ahead(_prepared(run, source.chunks(size, skip=first_row), first_row)):
             write = partial(_write, services, run, chunk_no, first_row, chunk)
-            _retrying(services, job.id, f"chunk {chunk_no}", write)
+            retrying(services, job.id, f"chunk {chunk_no}", write)
             chunk_no += 1
             first_row += chunk.size
 
@@ -85,10 +85,14 @@ def _write(
             job = tx.get_job(run.job.id)
             if job is not None and job.chunks_done > chunk_no:
                 return
-        attempt = dataclasses.replace(
-            chunk, values=dict(chunk.values), present=dict(chunk.present), errors=dict(chunk.errors)
-        )
-        write_chunk(tx, run, chunk_no, first_row, attempt)
+        write_chunk(tx, run, chunk_no, first_row, copy_chunk(chunk))
+
+
+def copy_chunk(chunk: PreparedChunk) -> PreparedChunk:
+    """A copy an attempt at writing may mark without changing the original."""
+    return dataclasses.replace(
+        chunk, values=dict(chunk.values), present=dict(chunk.present), errors=dict(chunk.errors)
+    )
 
 
 def _prepared(
@@ -99,14 +103,14 @@ def _prepared(
         first_row += len(cells)
 
 
-def _finish(
+def finish_job(
     services: Services, job_id: str, target: JobStatus, error: tuple[str, str] | None
 ) -> None:
-    job = _retrying(services, job_id, "finishing", lambda _: _read_job(services, job_id))
+    job = retrying(services, job_id, "finishing", lambda _: read_job(services, job_id))
     if job is None or job.status is not JobStatus.INPROGRESS:
         return  # another delivery of this job has finished it
     failed = target is JobStatus.FAILED
-    ready = _retrying(
+    ready = retrying(
         services, job_id, "the result", lambda _: assemble_result(services, job, failed=failed)
     )
 
@@ -118,18 +122,18 @@ def _finish(
             if ready:
                 tx.mark_result_ready(job_id)
 
-    _retrying(services, job_id, "finishing", end)
-    _retrying(services, job_id, "the callback", lambda _: send_callback(services, job_id))
-    _retrying(services, job_id, "the cleanup", lambda _: sweep_expired_results(services))
-    _retrying(services, job_id, "the cleanup", lambda _: sweep_chunk_results(services))
+    retrying(services, job_id, "finishing", end)
+    retrying(services, job_id, "the callback", lambda _: send_callback(services, job_id))
+    retrying(services, job_id, "the cleanup", lambda _: sweep_expired_results(services))
+    retrying(services, job_id, "the cleanup", lambda _: sweep_chunk_results(services))
 
 
-def _read_job(services: Services, job_id: str) -> Job | None:
+def read_job(services: Services, job_id: str) -> Job | None:
     with services.store.transaction(write=False) as tx:
         return tx.get_job(job_id)
 
 
-def _retrying(services: Services, job_id: str, step: str, attempt: Callable[[int], T]) -> T:
+def retrying(services: Services, job_id: str, step: str, attempt: Callable[[int], T]) -> T:
     """``attempt(0)``, then ``attempt(1)``… after growing pauses while it raises
     ``StoreUnavailable``, for up to ``store_retry_seconds``; then that error is raised."""
     deadline = time.monotonic() + services.settings.store_retry_seconds

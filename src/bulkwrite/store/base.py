@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bulkwrite.domain.accounts import Org, Principal, Profile, StoredFile, User
-from bulkwrite.domain.job import Counts, Job, JobStatus
+from bulkwrite.domain.job import ChunkPlan, Counts, Job, JobSplit, JobStatus
 from bulkwrite.domain.schema import Field, Module
 
 
@@ -122,6 +122,40 @@ class JobTx(Protocol):
     def expire_result(self, job_id: str) -> None: ...
 
 
+class SplitTx(Protocol):
+    """A job split into chunks that any worker converts; written in input order."""
+
+    def begin_split(self, job_id: str, header: list[str]) -> None:
+        """Keep the source header (the first split of the job only)."""
+        ...
+
+    def get_split(self, job_id: str) -> JobSplit | None:
+        """None when the job was never split."""
+        ...
+
+    def end_split(
+        self, job_id: str, chunks_total: int, error: tuple[str, str] | None = None
+    ) -> None:
+        """The file is read (``error``: up to a point it could not be read past)."""
+        ...
+
+    def plan_chunk(self, job_id: str, plan: ChunkPlan) -> None:
+        """Record the chunk (once) and, with a distributed queue, defer its task."""
+        ...
+
+    def chunk_plans(self, job_id: str) -> list[ChunkPlan]: ...
+
+    def get_chunk_plan(self, job_id: str, chunk_no: int) -> ChunkPlan | None: ...
+
+    def mark_chunk_prepared(self, job_id: str, chunk_no: int) -> None: ...
+
+    def drop_chunk_plans(self, job_id: str) -> None: ...
+
+    def lock_job(self, job_id: str) -> Job | None:
+        """The job, locked against other writers of it until the transaction ends."""
+        ...
+
+
 class RecordTx(Protocol):
     """Record tables: batched look-ups, writes and reads."""
 
@@ -164,7 +198,7 @@ class RecordTx(Protocol):
         ...
 
 
-class Tx(ControlTx, JobTx, RecordTx, Protocol):
+class Tx(ControlTx, JobTx, SplitTx, RecordTx, Protocol):
     """One transaction of the store."""
 
 

@@ -17,6 +17,7 @@ from bulkwrite.store.postgres.control import ControlQueries
 from bulkwrite.store.postgres.ddl import MIGRATION_LOCK, MIGRATIONS, SCHEMA_MIGRATIONS
 from bulkwrite.store.postgres.jobs import JobQueries
 from bulkwrite.store.postgres.records import RecordQueries
+from bulkwrite.store.postgres.splits import SplitQueries
 
 SESSION_SETUP = "SET TIME ZONE 'UTC'"
 SERVER_ENCODING = "SHOW server_encoding"
@@ -41,7 +42,7 @@ class DatabaseUnsuitable(ValueError):
     """The database cannot hold bulkwrite's data (it is not UTF8)."""
 
 
-class PostgresTx(ControlQueries, JobQueries, RecordQueries):
+class PostgresTx(ControlQueries, JobQueries, SplitQueries, RecordQueries):
     """One transaction: every query method of the store, on one pooled connection."""
 
     def __init__(self, conn: Connection[Any], catalog: Catalog) -> None:

@@ -100,7 +100,21 @@ def _procrastinate_schema() -> str:
     return SchemaManager.get_schema()
 
 
-MIGRATIONS: tuple[str, ...] = (_V1_IDS + _V1_TABLES, _procrastinate_schema())
+#: A job split across workers (``services/split_run.py``): the source header and, once the
+#: whole file is split, the number of chunks (and the error that cut the file short, if one
+#: did); one row per chunk, marked when it is converted.
+_V3_SPLIT = """
+    ALTER TABLE jobs ADD COLUMN split_header TEXT, ADD COLUMN chunks_total INTEGER,
+        ADD COLUMN split_error TEXT;
+    CREATE TABLE job_chunk_plans (
+        job_id BIGINT NOT NULL REFERENCES jobs(id), chunk_no INTEGER NOT NULL,
+        first_row BIGINT NOT NULL, row_count INTEGER NOT NULL,
+        prepared BOOLEAN NOT NULL DEFAULT FALSE,
+        PRIMARY KEY (job_id, chunk_no)
+    );
+"""
+
+MIGRATIONS: tuple[str, ...] = (_V1_IDS + _V1_TABLES, _procrastinate_schema(), _V3_SPLIT)
 
 
 _COLUMN_TYPES: dict[FieldType, str] = {

@@ -12,6 +12,7 @@ from bulkwrite.store.sqlite.control import ControlQueries
 from bulkwrite.store.sqlite.ddl import MIGRATIONS
 from bulkwrite.store.sqlite.jobs import JobQueries
 from bulkwrite.store.sqlite.records import RecordQueries
+from bulkwrite.store.sqlite.splits import SplitQueries
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -23,7 +24,7 @@ PRAGMAS = (
 )
 
 
-class SqliteTx(ControlQueries, JobQueries, RecordQueries):
+class SqliteTx(ControlQueries, JobQueries, SplitQueries, RecordQueries):
     """One transaction: every query method of the store, on one connection."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:

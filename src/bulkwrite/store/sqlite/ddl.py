@@ -54,6 +54,20 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (job_id, chunk_no)
     ) WITHOUT ROWID;
     """,
+    # A job split across workers (services/split_run.py): the source header, the number of
+    # chunks once the whole file is split (and the error that cut it short, if one did), and
+    # one row per chunk, marked when converted.
+    """
+    ALTER TABLE jobs ADD COLUMN split_header TEXT;
+    ALTER TABLE jobs ADD COLUMN chunks_total INTEGER;
+    ALTER TABLE jobs ADD COLUMN split_error TEXT;
+    CREATE TABLE job_chunk_plans (
+        job_id INTEGER NOT NULL REFERENCES jobs(id), chunk_no INTEGER NOT NULL,
+        first_row INTEGER NOT NULL, row_count INTEGER NOT NULL,
+        prepared INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (job_id, chunk_no)
+    ) WITHOUT ROWID;
+    """,
 )
 
 _COLUMN_TYPES: dict[FieldType, str] = {

@@ -77,6 +77,10 @@ class JobQueries:
         row = self.conn.execute(sql, params).fetchone()
         return _job(row) if row else None
 
+    def lock_job(self, job_id: str) -> Job | None:
+        """The job (a write transaction already holds the database's one write lock)."""
+        return self.get_job(job_id)
+
     def open_job_ids(self) -> list[str]:
         rows = self.conn.execute(
             "SELECT id FROM jobs WHERE status IN ('ADDED', 'INPROGRESS') ORDER BY id"
