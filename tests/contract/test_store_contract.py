@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bulkwrite.domain.accounts import Org, Profile, Right, StoredFile, User
-from bulkwrite.domain.job import Counts, Job, JobSpec, JobStatus, Operation
+from bulkwrite.domain.job import ChunkPlan, Counts, Job, JobSpec, JobSplit, JobStatus, Operation
 from bulkwrite.domain.schema import Field, FieldType, Module
 from bulkwrite.errors import RecordConflict, StateConflict
 from bulkwrite.settings import Settings
@@ -163,6 +163,33 @@ def test_chunks_are_saved_in_turn_and_read_back_in_order(store: Store) -> None:
     assert stored is not None
     assert (stored.chunks_done, stored.rows_done) == (3, 9)
     assert (stored.counts.added, stored.counts.updated, stored.counts.skipped) == (6, 0, 3)
+
+
+def test_a_split_job_keeps_its_header_plan_and_end(store: Store) -> None:
+    job = _job(store)
+    with store.transaction() as tx:
+        assert tx.get_split(job.id) is None
+        tx.begin_split(job.id, ["Last_Name", "Company"])
+        tx.begin_split(job.id, ["another run's header is not kept"])
+        for chunk_no in (0, 1, 0):  # planned twice: kept once
+            tx.plan_chunk(job.id, ChunkPlan(chunk_no, chunk_no * 5, 5))
+    with store.transaction() as tx:
+        assert tx.get_split(job.id) == JobSplit(("Last_Name", "Company"), None)
+        assert tx.chunk_plans(job.id) == [ChunkPlan(0, 0, 5), ChunkPlan(1, 5, 5)]
+        tx.mark_chunk_prepared(job.id, 1)
+        assert tx.get_chunk_plan(job.id, 1) == ChunkPlan(1, 5, 5, prepared=True)
+        assert tx.get_chunk_plan(job.id, 2) is None
+        tx.end_split(job.id, 2, ("INVALID_DATA", "The file is not valid ascii text."))
+        locked = tx.lock_job(job.id)
+        assert locked is not None and locked.id == job.id
+    with store.transaction(write=False) as tx:
+        split = tx.get_split(job.id)
+    assert split == JobSplit(
+        ("Last_Name", "Company"), 2, ("INVALID_DATA", "The file is not valid ascii text.")
+    )
+    with store.transaction() as tx:
+        tx.drop_chunk_plans(job.id)
+        assert tx.chunk_plans(job.id) == []
 
 
 def test_results_are_kept_then_expire(store: Store) -> None:

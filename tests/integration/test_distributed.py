@@ -170,6 +170,16 @@ def test_two_apis_three_workers_five_jobs_every_count_and_row_exact(
     table = cluster.leads_table()
     stored_ids = {str(r[0]) for r in cluster.query(f'SELECT id FROM "{table}"')}
     assert stored_ids == set(added)
+    # Jobs were split: the chunks of one job were converted by several workers.
+    preparers = {
+        name: {
+            i
+            for i, w in enumerate(cluster.workers)
+            if re.search(rf"job {job}: chunk \d+ prepared", w.log())
+        }
+        for name, job in jobs.items()
+    }
+    assert max(len(workers) for workers in preparers.values()) >= 2, preparers
     # Each record's last writer: every f1/f2 record was updated by its upsert.
     writers = dict(cluster.query(f'SELECT "_job", count(*) FROM "{table}" GROUP BY 1'))
     assert {str(job): n for job, n in writers.items()} == {

@@ -210,6 +210,7 @@ def _prepare(services: Services, run: JobRun, plan: ChunkPlan) -> None:
             tx.mark_chunk_prepared(job_id, plan.chunk_no)
 
     retrying(services, job_id, f"chunk {plan.chunk_no}", mark)
+    log.info("job %s: chunk %d prepared", job_id, plan.chunk_no)
 
 
 def _chunk_plan(services: Services, job_id: str, chunk_no: int, _: int) -> ChunkPlan | None:
