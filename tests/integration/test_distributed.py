@@ -294,6 +294,29 @@ def test_a_job_delivered_twice_is_written_once(
     assert sorted(written) == list(range(big.rows // 2000)), cluster.logs()
 
 
+def test_an_open_job_whose_task_failed_for_good_runs_again(
+    new_cluster: Callable[..., Cluster], tmp_path: Path
+) -> None:
+    cluster = new_cluster(chunk_size="2000")
+    cluster.start_api()
+    leads = write_leads(tmp_path / "o.csv", 10_000, seed=41, tag="o1")
+    with cluster.client() as client:
+        job_id = client.create_job(leads_job(client.upload(leads.path, "o.csv")))
+        # No worker yet. The task fails for good, as after its last retry while the
+        # database was away: the job is left open with no task.
+        cluster.query(
+            "UPDATE procrastinate_jobs SET status = 'failed' WHERE args->>'job_id' = %s "
+            "RETURNING id",
+            (job_id,),
+        )
+        cluster.start_worker()
+        details = client.wait(job_id, timeout=JOB_SECONDS)
+        rows = result_of(client, details)
+    assert counts(details) == ("COMPLETED", leads.good, 0, leads.bad, leads.rows)
+    assert len([r for r in check_rows(rows, leads) if r]) == leads.good
+    assert any(f"job {job_id} had no task left" in w.log() for w in cluster.workers)
+
+
 # --- 4. an API process SIGKILLed while a file streams in ---------------------------------------
 
 

@@ -3,15 +3,16 @@
 A job's task is deferred in the same transaction that creates the job (``Tx.enqueue_job``);
 any worker may take it. It splits the job's file into chunks, each with a task of its own that
 any worker may take (``services/split_run.py``): chunks are converted in parallel and written in
-input order. A worker that dies mid-job stops sending heartbeats; a periodic task
-on the surviving workers puts its stalled tasks back in the queue, and the next worker resumes
-the job at its first uncommitted chunk. A task delivered twice (again after it ended, or beside
-a run that is still going) changes nothing: the job's compare-and-set state stops the second
-run, which ends quietly.
+input order. A worker that dies mid-job stops sending heartbeats; a keeper beside the task slots
+of every surviving worker (``keep``) puts its stalled tasks back in the queue, and the next
+worker resumes the job at its first uncommitted chunk. The keeper also gives an open job that
+has no task left (retries used up while the database was away) a new run. A task delivered
+twice (again after it ended, or beside a run that is still going) changes nothing: chunk plans
+are made once, a chunk is written once (compare-and-set), and a job finishes once.
 
 A database restart or failover does not stop a worker: a job's run tries its step again
-(``services/runner.py``), the LISTEN connection reconnects, and the heartbeat, the periodic
-deferrals and the tasks' bookkeeping are retried while the database is away. If procrastinate's
+(``services/runner.py``), the LISTEN connection reconnects, and the heartbeat and the tasks'
+bookkeeping are retried while the database is away. If procrastinate's
 worker still stops on its own (its fetch of a task was cut off, or the database stayed away),
 it is started again in the same process; when it has kept stopping for ``store_retry_seconds``,
 ``bulkwrite worker`` exits with status 1, for its supervisor (systemd ``Restart=on-failure``,
@@ -27,15 +28,15 @@ import signal
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, LiteralString, TypeVar
 
 import procrastinate
 from procrastinate import connector as connector_module
 from procrastinate import jobs as jobs_module
-from procrastinate.exceptions import ConnectorException
+from procrastinate.exceptions import AlreadyEnqueued, ConnectorException
 from procrastinate.manager import JobManager
 
-from bulkwrite.domain.tasks import PREPARE_CHUNK_TASK, RUN_JOB_TASK, TASK_QUEUE
+from bulkwrite.domain.tasks import PREPARE_CHUNK_TASK, RUN_JOB_TASK, TASK_QUEUE, job_lock
 from bulkwrite.errors import StateConflict, StoreUnavailable
 from bulkwrite.services.context import Services
 from bulkwrite.services.runner import run_job
@@ -44,7 +45,16 @@ from bulkwrite.store.postgres.connection import application_name, connection_los
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-RESCUE_TASK = "bulkwrite.rescue_stalled"
+#: Open jobs none of whose tasks is waiting or running.
+ORPHANED_JOBS: LiteralString = """
+SELECT j.id FROM jobs j
+WHERE j.status IN ('ADDED', 'INPROGRESS') AND NOT EXISTS (
+    SELECT 1 FROM procrastinate_jobs t
+    WHERE t.queue_name = %(queue)s AND t.status IN ('todo', 'doing')
+      AND t.args->>'job_id' = j.id::text
+)
+ORDER BY j.id
+"""
 #: How the task engine's connections show in ``pg_stat_activity``.
 APPLICATION_NAME = "bulkwrite-queue"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"
@@ -114,14 +124,6 @@ class PatientJobManager(JobManager):
         call = super().update_heartbeat
         await _persist("heartbeat", self.patience, lambda: call(worker_id))
 
-    async def defer_periodic_job(
-        self, job: jobs_module.Job, periodic_id: str, defer_timestamp: int
-    ) -> int | None:
-        call = super().defer_periodic_job
-        return await _persist(
-            "periodic task", self.patience, lambda: call(job, periodic_id, defer_timestamp)
-        )
-
     async def finish_job(
         self, job: jobs_module.Job, status: jobs_module.Status, delete_job: bool
     ) -> None:
@@ -167,20 +169,49 @@ def make_app(services: Services) -> procrastinate.App:
         except StateConflict as exc:  # another delivery wrote this chunk first
             log.warning("job %s: chunk %d: %s; this run stops", job_id, chunk_no, exc.message)
 
-    @app.periodic(cron=f"* * * * * */{max(1, int(settings.rescue_interval))}")
-    @app.task(name=RESCUE_TASK, queue=TASK_QUEUE, queueing_lock=RESCUE_TASK, pass_context=True)
-    async def rescue_stalled(context: procrastinate.JobContext, timestamp: int) -> None:
-        stalled = await app.job_manager.get_stalled_jobs(
-            seconds_since_heartbeat=settings.stalled_after
-        )
-        for job in stalled:
-            log.warning("task %s of a dead worker goes back in the queue", job.id)
-            try:
-                await app.job_manager.retry_job(job)
-            except ConnectorException as exc:  # rescued meanwhile by another worker
-                log.warning("task %s: not rescued (%s)", job.id, _cause(exc))
-
     return app
+
+
+async def rescue_stalled(app: procrastinate.App, stalled_after: float) -> None:
+    """Put the tasks of workers that stopped sending heartbeats back in the queue."""
+    for task in await app.job_manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after):
+        log.warning("task %s of a dead worker goes back in the queue", task.id)
+        try:
+            await app.job_manager.retry_job(task)
+        except ConnectorException as exc:  # rescued meanwhile by another worker
+            log.warning("task %s: not rescued (%s)", task.id, _cause(exc))
+
+
+async def requeue_orphans(app: procrastinate.App) -> None:
+    """Give each open job with no task left (its task used up its retries while the database
+    was away, or was deleted by hand) a new run: it resumes where the job stands."""
+    rows = await app.connector.execute_query_all_async(ORPHANED_JOBS, queue=TASK_QUEUE)
+    for row in rows:
+        job_id = str(row["id"])
+        task = app.configure_task(
+            RUN_JOB_TASK, lock=job_lock(job_id), queueing_lock=f"requeue-{job_id}"
+        )
+        try:
+            await task.defer_async(job_id=job_id)
+        except AlreadyEnqueued:  # another worker did it first
+            continue
+        log.warning("job %s had no task left: it runs again", job_id)
+
+
+async def keep(app: procrastinate.App, services: Services, stop: asyncio.Event) -> None:
+    """Every ``rescue_interval`` seconds, in each worker process beside its task slots (so it
+    never waits for a free one): rescue stalled tasks, then re-queue orphaned jobs."""
+    settings = services.settings
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), settings.rescue_interval)
+        if stop.is_set():
+            return
+        try:
+            await rescue_stalled(app, settings.stalled_after)
+            await requeue_orphans(app)
+        except ConnectorException as exc:  # the database is away: next time
+            log.warning("rescue skipped: the database is unavailable (%s)", _cause(exc))
 
 
 def worker_options(services: Services, concurrency: int) -> dict[str, Any]:
@@ -236,8 +267,10 @@ async def _run_once(
                 app.run_worker_async(**worker_options(services, concurrency))
             )
             stopping = asyncio.ensure_future(stop.wait())
+            keeper = asyncio.ensure_future(keep(app, services, stop))
             await asyncio.wait({worker, stopping}, return_when=asyncio.FIRST_COMPLETED)
             stopping.cancel()
+            keeper.cancel()
             if not worker.done():
                 worker.cancel()  # procrastinate stops fetching and lets running tasks finish
             try:

@@ -53,8 +53,11 @@ def run_split(services: Services, job_id: str) -> JobStatus:
     if job is None or job.status is not JobStatus.INPROGRESS:
         return job.status if job else JobStatus.FAILED
     with _failing_the_job(services, job_id):
-        run = retrying(services, job_id, "loading", lambda _: load_run(services, job))
+        run = retrying(services, job_id, "loading", lambda _: _load_split_run(services, job))
+        again = retrying(services, job_id, "loading", lambda _: _split_began(services, job_id))
         _split(services, run)
+        if again:  # a run after one cut short: chunks whose tasks are lost are converted here
+            _prepare_left(services, run)
         drain(services, run, may_finish=True)
     return _status(services, job_id)
 
@@ -146,6 +149,25 @@ def _split(services: Services, run: JobRun) -> None:
     end = partial(_end_split, services, job_id, chunk_no, error)
     retrying(services, job_id, "planning", end)
     log.info("job %s: split into %d chunks", job_id, chunk_no)
+
+
+def _split_began(services: Services, job_id: str) -> bool:
+    """Whether an earlier run began to split the job."""
+    with services.store.transaction(write=False) as tx:
+        return tx.get_split(job_id) is not None
+
+
+def _prepare_left(services: Services, run: JobRun) -> None:
+    """Convert the chunks still waiting for it (their tasks may be gone: failed for good)."""
+    job_id = run.job.id
+    for plan in retrying(services, job_id, "loading", lambda _: _plans(services, job_id)):
+        if not plan.prepared:
+            _prepare(services, run, plan)
+
+
+def _plans(services: Services, job_id: str) -> list[ChunkPlan]:
+    with services.store.transaction(write=False) as tx:
+        return tx.chunk_plans(job_id)
 
 
 def _resume(services: Services, run: JobRun) -> tuple[int, int]:
