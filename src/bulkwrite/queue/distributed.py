@@ -1,11 +1,13 @@
 """The distributed queue: procrastinate workers (PostgreSQL-based, no broker) on any machines.
 
 A job's task is deferred in the same transaction that creates the job (``Tx.enqueue_job``);
-any worker may take it. It splits the job's file into chunks, each with a task of its own that
-any worker may take (``services/split_run.py``): chunks are converted in parallel and written in
-input order. A worker that dies mid-job stops sending heartbeats; a keeper beside the task slots
-of every surviving worker (``keep``) puts its stalled tasks back in the queue, and the next
-worker resumes the job at its first uncommitted chunk. The keeper also gives an open job that
+any worker may take it. When other worker processes are alive, it splits the job's file into
+chunks, each with a task of its own that any worker may take (``services/split_run.py``): chunks
+are converted in parallel and written in input order.
+
+A worker that dies mid-job stops sending heartbeats; a keeper beside the task slots of every
+surviving worker (``keep``) puts its stalled tasks back in the queue, and the next worker
+resumes the job at its first uncommitted chunk. The keeper also gives an open job that
 has no task left (retries used up while the database was away) a new run. A task delivered
 twice (again after it ended, or beside a run that is still going) changes nothing: chunk plans
 are made once, a chunk is written once (compare-and-set), and a job finishes once.
@@ -39,8 +41,7 @@ from procrastinate.manager import JobManager
 from bulkwrite.domain.tasks import PREPARE_CHUNK_TASK, RUN_JOB_TASK, TASK_QUEUE, job_lock
 from bulkwrite.errors import StateConflict, StoreUnavailable
 from bulkwrite.services.context import Services
-from bulkwrite.services.runner import run_job
-from bulkwrite.services.split_run import prepare_chunk, run_split
+from bulkwrite.services.split_run import prepare_chunk, run_shared
 from bulkwrite.store.postgres.connection import application_name, connection_lost
 
 log = logging.getLogger(__name__)
@@ -154,9 +155,8 @@ def make_app(services: Services) -> procrastinate.App:
             task.worker_id,
             task.attempts + 1,
         )
-        run = run_split if settings.split_jobs else run_job
         try:
-            status = run(services, job_id)
+            status = run_shared(services, job_id)
         except StateConflict as exc:  # another delivery of the task is ahead of this one
             log.warning("job %s: another run has it (%s); this one stops", job_id, exc.message)
             return

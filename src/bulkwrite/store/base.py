@@ -155,6 +155,10 @@ class SplitTx(Protocol):
         """The job, locked against other writers of it until the transaction ends."""
         ...
 
+    def live_workers(self, within: float) -> int:
+        """Worker processes that showed signs of life in the last ``within`` seconds."""
+        ...
+
 
 class RecordTx(Protocol):
     """Record tables: batched look-ups, writes and reads."""

@@ -22,6 +22,8 @@ GET_CHUNK_PLAN = f"SELECT {_PLAN_COLUMNS} FROM job_chunk_plans WHERE job_id = %s
 MARK_PREPARED = "UPDATE job_chunk_plans SET prepared = TRUE WHERE job_id = %s AND chunk_no = %s"
 DROP_PLANS = "DELETE FROM job_chunk_plans WHERE job_id = %s"
 LOCK_JOB = GET_JOB + " FOR UPDATE"
+LIVE_WORKERS = """SELECT count(*) FROM procrastinate_workers
+    WHERE last_heartbeat > now() - make_interval(secs => %s)"""
 
 
 class SplitQueries:
@@ -64,6 +66,11 @@ class SplitQueries:
 
     def drop_chunk_plans(self, job_id: str) -> None:
         self.conn.execute(DROP_PLANS, (int(job_id),))
+
+    def live_workers(self, within: float) -> int:
+        """Worker processes that sent a heartbeat in the last ``within`` seconds."""
+        row = self.conn.execute(LIVE_WORKERS, (within,)).fetchone()
+        return int(row[0]) if row else 0
 
     def lock_job(self, job_id: str) -> Job | None:
         """The job, its row locked until this transaction ends (writers of a job queue here)."""

@@ -65,6 +65,10 @@ class SplitQueries:
             (int(job_id), chunk_no),
         )
 
+    def live_workers(self, within: float) -> int:
+        """One: the worker inside the API process (SQLite has no other)."""
+        return 1
+
     def drop_chunk_plans(self, job_id: str) -> None:
         self.conn.execute("DELETE FROM job_chunk_plans WHERE job_id = ?", (int(job_id),))
 
