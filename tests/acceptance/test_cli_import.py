@@ -6,13 +6,18 @@ Exit status: 0 every row added or updated, 1 some skipped, 2 failed or not creat
 from __future__ import annotations
 
 import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
 import uuid
 from pathlib import Path
 
 import pytest
 
 from bulkwrite.client import Client
-from tests.acceptance.clitools import read_csv, run_cli, write_text
+from tests.acceptance.clitools import cli_env, read_csv, run_cli, write_text
 from tests.acceptance.helpers import RESULT_TAIL, is_record_id, leads_rows, write_csv
 from tests.server import LiveServer, free_port
 
@@ -277,3 +282,37 @@ def test_no_token_and_a_server_that_is_down(tmp_path: Path) -> None:
         "import", "d.csv", "-m", "Deals", "--server", url, "--token", "1000.x", cwd=tmp_path
     )
     assert ran.one_error_line() == f"error: cannot reach server at {url} (connection failed)"
+
+
+def test_ctrl_c_during_the_upload_exits_130(tmp_path: Path) -> None:
+    """A server that takes the start of the upload and then stops reading (a real socket):
+    the client is blocked sending when SIGINT comes."""
+    rows = "".join(f"{uuid.uuid4().hex}{uuid.uuid4().hex},{uuid.uuid4().hex}\n" for _ in range(4))
+    big = tmp_path / "big.csv"
+    with big.open("w") as out:
+        out.write("Last_Name,Company\n")
+        for _ in range(100_000):  # ~27 MB of random text: the zip stays big
+            out.write(rows.replace("\n", uuid.uuid4().hex[:4] + "\n", 1))
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    receiving = threading.Event()
+
+    def stall() -> None:
+        conn, _ = listener.accept()
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        conn.recv(65536)
+        receiving.set()  # ...and never read again until the test ends
+
+    threading.Thread(target=stall, daemon=True).start()
+    argv = [sys.executable, "-m", "bulkwrite", "import", str(big), "-m", "Leads"]
+    argv += ["--server", f"http://127.0.0.1:{port}", "--token", "1000.x"]
+    with subprocess.Popen(
+        argv, cwd=tmp_path, env=cli_env(None), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    ) as child:
+        assert receiving.wait(timeout=120), "the upload never started"
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=60)
+    listener.close()
+    assert child.returncode == 130, (out, err)
+    assert err.decode().strip().splitlines()[-1] == "error: interrupted before the job was created"
+    assert b"Traceback" not in err + out

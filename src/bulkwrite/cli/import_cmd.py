@@ -127,10 +127,13 @@ def run_import(opts: ImportOptions) -> int:
     with one_line_errors():
         client = connect(opts.server, opts.token)
         with client, tempfile.TemporaryFile() as packed:
-            local, job = _prepare(opts, packed)
-            packed.seek(0)
-            file_id = client.upload(packed, f"{opts.file.stem}.zip")
-            job_id = client.create_job(job.body(file_id))
+            try:
+                local, job = _prepare(opts, packed)
+                packed.seek(0)
+                file_id = client.upload(packed, f"{opts.file.stem}.zip")
+                job_id = client.create_job(job.body(file_id))
+            except KeyboardInterrupt:
+                raise fail("interrupted before the job was created", EXIT_INTERRUPTED) from None
             started = time.monotonic()
             details = _follow(client, job_id, local, opts.quiet)
             elapsed = time.monotonic() - started
