@@ -23,8 +23,10 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from bulkwrite.client import Client
+from bulkwrite.files import chunkfile
 from bulkwrite.files.s3 import S3Storage
 from bulkwrite.files.storage import FileStorage, LocalStorage, open_storage
+from bulkwrite.importer.chunk import RawChunk
 from tests.server import LiveServer, free_port, make_server
 
 MB = 1024 * 1024
@@ -192,6 +194,19 @@ def test_another_machine_downloads_once_and_replaces_a_stale_copy(
     there.delete(key)
     assert not here.exists(key)
     assert not fresh.parent.exists()
+
+
+def test_chunks_of_a_split_job_pass_through_without_a_cached_copy(
+    storage: FileStorage, tmp_path: Path
+) -> None:
+    raw = RawChunk.of_rows([["a", "b"], ["ü", "x,y"]], 2)
+    chunkfile.put_raw(storage, "5", 0, raw)
+    back = chunkfile.get_raw(storage, "5", 0)
+    assert [c.to_list() for c in back.columns] == [["a", "ü"], ["b", "x,y"]]
+    cache = tmp_path / "cache" / "objects"
+    assert not cache.exists() or not any(p.is_file() for p in cache.rglob("*"))
+    chunkfile.drop_work(storage, "5", 1)
+    assert not storage.exists(chunkfile.raw_key("5", 0))
 
 
 def test_big_files_go_up_in_parts(moto_endpoint: str, bucket: str, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ and ``o:<i>`` the echoed cells.
 
 from __future__ import annotations
 
+import io
 import uuid
 from pathlib import Path
 from typing import Final
@@ -37,7 +38,7 @@ def put_raw(files: FileStorage, job_id: str, chunk_no: int, raw: RawChunk) -> No
 
 
 def get_raw(files: FileStorage, job_id: str, chunk_no: int) -> RawChunk:
-    frame = pl.read_ipc(files.local_path(raw_key(job_id, chunk_no)))
+    frame = _get(files, raw_key(job_id, chunk_no))
     columns = [frame[name] for name in frame.columns if name.startswith("c:")]
     return RawChunk(columns, frame["x"])
 
@@ -54,7 +55,7 @@ def put_prepared(files: FileStorage, job_id: str, chunk_no: int, chunk: Prepared
 
 
 def get_prepared(files: FileStorage, job_id: str, chunk_no: int) -> PreparedChunk:
-    frame = pl.read_ipc(files.local_path(prepared_key(job_id, chunk_no)))
+    frame = _get(files, prepared_key(job_id, chunk_no))
     chunk = PreparedChunk(frame.height, [])
     for name in frame.columns:
         kind, _, rest = name.partition(":")
@@ -88,3 +89,14 @@ def _put(files: FileStorage, key: str, frame: pl.DataFrame) -> None:
         files.put(key, local)
     finally:
         Path(local).unlink(missing_ok=True)
+    files.evict(key)  # read once, most likely on another machine: keep no local copy
+
+
+def _get(files: FileStorage, key: str) -> pl.DataFrame:
+    """The stored frame, read from the file itself or straight from the object store's
+    stream (no cached copy is left behind on this machine)."""
+    stored = files.open(key)
+    if stored.path is not None:
+        stored.close()
+        return pl.read_ipc(stored.path)
+    return pl.read_ipc(io.BytesIO(b"".join(stored.blocks())))

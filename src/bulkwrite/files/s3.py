@@ -108,6 +108,9 @@ class S3Storage:
         self.client.delete_object(Bucket=self.bucket, Key=self._name(key))
         shutil.rmtree(self._cache_for(key), ignore_errors=True)
 
+    def evict(self, key: str) -> None:
+        shutil.rmtree(self._cache_for(key), ignore_errors=True)
+
     def exists(self, key: str) -> bool:
         try:
             self._head(self._name(key), key)

@@ -81,6 +81,10 @@ class FileStorage(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def evict(self, key: str) -> None:
+        """Drop this machine's cached copy of the key, if it keeps one (the object stays)."""
+        ...
+
 
 def check_key(key: str) -> str:
     """``key`` itself if it is a relative slash-separated name that stays inside the storage."""
@@ -121,6 +125,9 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def evict(self, key: str) -> None:
+        """Nothing to drop: the file itself is the only copy."""
 
     def _path(self, key: str) -> Path:
         return self.root / check_key(key)
