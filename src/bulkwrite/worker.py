@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import TYPE_CHECKING, Protocol
 
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 SWITCH_INTERVAL = 0.0005
+#: Collect the youngest generation after this many new container objects, not CPython's 700.
+GC_YOUNG_THRESHOLD = 50_000
 
 
 def open_store(settings: Settings) -> SqliteStore | PostgresStore:
@@ -45,6 +48,23 @@ def build_services(settings: Settings) -> Services:
         endpoint_url=settings.s3_endpoint_url,
     )
     return Services(settings, store, files=files)
+
+
+def tune_gc() -> None:
+    """Keep the cyclic garbage collector from pausing the API process for long while a job runs.
+
+    A chunk makes tens of thousands of container objects (its rows as lists, its parameters as
+    tuples) that live until it is written. With CPython's default thresholds (700, 10, 10) they
+    set off a full collection about once a second, holding the GIL for 60 to 120 ms while it
+    walks the whole heap, and middle ones of 10 to 40 ms: the long tail of the job-details
+    latency (measured on a 300,000-row insert). So the objects alive at start-up (modules, the
+    app) are frozen out of every collection, once per process, and the youngest generation is
+    collected about 70 times less often.
+    """
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+    _, middle, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, middle, oldest)
 
 
 class Worker(Protocol):
@@ -77,6 +97,7 @@ class EmbeddedWorker:
         # Hand the GIL over every millisecond (default 5 ms), so API requests are answered
         # promptly while a worker thread converts cells.
         sys.setswitchinterval(SWITCH_INTERVAL)
+        tune_gc()
         with self.services.store.transaction(write=False) as tx:
             open_jobs = tx.open_job_ids()
         self.queue.start()

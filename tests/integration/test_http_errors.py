@@ -342,5 +342,16 @@ def test_unexpected_failure_is_internal_error_without_traceback(shared_server: L
     response = create(shared_server, job_body(file_id))
     assert_error(response, 500, "INTERNAL_ERROR", {}, "Internal Server Error")
     assert str(stored) not in response.text
-    # "it is logged, with a request id"
-    assert re.search(r"request [0-9a-f]+ failed", shared_server.server_log())
+    # "it is logged, with a request id": the one the response carries
+    request_id = response.headers["X-Request-Id"]
+    assert f"request {request_id} failed" in shared_server.server_log()
+
+
+def test_every_response_carries_its_own_request_id(shared_server: LiveServer) -> None:
+    ok = httpx.get(f"{shared_server.base_url}/health")
+    unknown = httpx.get(f"{shared_server.base_url}/crm/v9/nowhere", headers=shared_server.headers())
+    refused = httpx.get(f"{shared_server.base_url}/crm/bulk/v8/write/1")
+    ids = [r.headers["X-Request-Id"] for r in (ok, unknown, refused)]
+    assert [r.status_code for r in (ok, unknown, refused)] == [200, 404, 401]
+    assert all(re.fullmatch(r"[0-9a-f]{16}", i) for i in ids)
+    assert len(set(ids)) == 3

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep
+from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep, store_read
 from bulkwrite.api.envelope import ZohoJSON
 from bulkwrite.errors import (
     DataInvalid,
@@ -109,7 +109,7 @@ async def details(
     principal: PrincipalDep,
 ) -> ZohoJSON:
     base = str(request.base_url).rstrip("/")
-    document = await run_in_threadpool(job_details, services, principal, job_id, version, base)
+    document = await store_read(services, job_details, services, principal, job_id, version, base)
     return ZohoJSON(document)
 
 

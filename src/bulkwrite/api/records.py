@@ -20,7 +20,7 @@ from bulkwrite.errors import RequestMethodInvalid, UrlPatternInvalid
 from bulkwrite.services.records import RecordPage, RecordQuery, get_record, list_records
 
 
-def wrong_method_elsewhere(request: Request) -> None:
+async def wrong_method_elsewhere(request: Request) -> None:
     """Another route serves this path with other methods: the method is wrong, not the URL.
 
     Unless the version is unknown: then the URL is, as for every other route.
@@ -32,7 +32,7 @@ def wrong_method_elsewhere(request: Request) -> None:
             raise RequestMethodInvalid() if known else UrlPatternInvalid()
 
 
-def module_segment(module: str) -> str:
+async def module_segment(module: str) -> str:
     """The ``{module}`` path segment; one that cannot be an API name is an unknown URL."""
     if not API_NAME.match(module):
         raise UrlPatternInvalid()

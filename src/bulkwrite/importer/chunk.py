@@ -58,10 +58,7 @@ class RawChunk:
     @classmethod
     def of_rows(cls, rows: list[list[str]], width: int) -> RawChunk:
         padded = [r if len(r) == width else _fit(r, width) for r in rows]
-        columns = [
-            pl.Series(f"c{i}", col, dtype=pl.String)
-            for i, col in enumerate(_columns(padded, width))
-        ]
+        columns = _columns(padded, width)
         extra = pl.Series(
             [len(r) > width and any(c.strip() for c in r[width:]) for r in rows], dtype=pl.Boolean
         )
@@ -75,7 +72,7 @@ def prepare_chunk(
     width = plan.width
     raw = rows if isinstance(rows, RawChunk) else RawChunk.of_rows(rows, width)
     size = raw.size
-    blank = pl.Series([""] * size, dtype=pl.String)
+    blank = pl.repeat("", size, dtype=pl.String, eager=True)
     chunk = PreparedChunk(size, [raw.columns[i] for i in plan.echo])
     chunk.flag(RowCode.CANNOT_PROCESS, f"column {width + 1}", raw.extra)
     for column in plan.columns:
@@ -97,14 +94,17 @@ def prepare_chunk(
     return chunk
 
 
-def _columns(rows: list[list[str]], width: int, step: int = 2048) -> list[list[str]]:
-    """Rows turned into columns a slice at a time (each slice one short hold of the GIL)."""
-    columns: list[list[str]] = [[] for _ in range(width)]
+def _columns(rows: list[list[str]], width: int, step: int = 2048) -> list[pl.Series]:
+    """Rows turned into String columns ``c0``, ``c1``… a slice at a time: building a series
+    from Python strings holds the GIL, so each hold is one slice, not the whole chunk."""
+    parts: list[list[pl.Series]] = [[] for _ in range(width)]
     for offset in range(0, len(rows), step):
         block = zip(*rows[offset : offset + step], strict=True)
-        for column, cells in zip(columns, block, strict=True):
-            column.extend(cells)
-    return columns
+        for i, (column, cells) in enumerate(zip(parts, block, strict=True)):
+            column.append(pl.Series(f"c{i}", cells, dtype=pl.String))
+    if not rows:
+        return [pl.Series(f"c{i}", [], dtype=pl.String) for i in range(width)]
+    return [pl.concat(column, rechunk=True) for column in parts]
 
 
 def _fit(row: list[str], width: int) -> list[str]:
