@@ -199,3 +199,7 @@ class StoreUnavailable(BulkWriteError):
 
     code = "INTERNAL_ERROR"
     http_status = 500
+
+
+class ConverterLost(BulkWriteError):
+    """The process converting the job's rows stopped unexpectedly."""

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Protocol
 from bulkwrite.files.storage import open_storage
 from bulkwrite.queue.inprocess import ThreadQueue
 from bulkwrite.services.context import Services
+from bulkwrite.services.convert_process import start_forkserver
 from bulkwrite.services.runner import run_job
 from bulkwrite.settings import Settings
 from bulkwrite.store.sqlite import SqliteStore
@@ -98,6 +99,8 @@ class EmbeddedWorker:
         # promptly while a worker thread converts cells.
         sys.setswitchinterval(SWITCH_INTERVAL)
         tune_gc()
+        if self.services.settings.convert_process:
+            start_forkserver()  # the first job's converter then starts warm
         with self.services.store.transaction(write=False) as tx:
             open_jobs = tx.open_job_ids()
         self.queue.start()

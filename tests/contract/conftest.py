@@ -83,10 +83,11 @@ def run_split_backwards(services: Services, job_id: str) -> None:
         prepare_chunk(services, job_id, plan.chunk_no)
 
 
-@pytest.fixture(params=["sequential", "split"])
+@pytest.fixture(params=["sequential", "process", "split"])
 def runner_kind(request: pytest.FixtureRequest, store_kind: str) -> str:
-    """How jobs run: one worker through the chunks, or split across workers (PostgreSQL
-    deployments; run here over SQLite too, as the store contract is the same)."""
+    """How jobs run: one worker through the chunks, converting the next on a thread or in a
+    child process (``convert_process``); or split across workers (PostgreSQL deployments; run
+    here over SQLite too, as the store contract is the same)."""
     return str(request.param)
 
 
@@ -94,8 +95,10 @@ def runner_kind(request: pytest.FixtureRequest, store_kind: str) -> str:
 def harness(
     tmp_path: Path, store_kind: str, database_url: str, runner_kind: str
 ) -> Iterator[Harness]:
-    split = runner_kind == "split"
-    made = make_harness(tmp_path, store_kind, database_url, split=split, chunk_size=3)
+    split, process = runner_kind == "split", runner_kind == "process"
+    made = make_harness(
+        tmp_path, store_kind, database_url, split=split, chunk_size=3, convert_process=process
+    )
     try:
         yield made
     finally:

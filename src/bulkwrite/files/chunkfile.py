@@ -44,6 +44,25 @@ def get_raw(files: FileStorage, job_id: str, chunk_no: int) -> RawChunk:
 
 
 def put_prepared(files: FileStorage, job_id: str, chunk_no: int, chunk: PreparedChunk) -> None:
+    _put(files, prepared_key(job_id, chunk_no), _prepared_frame(chunk))
+
+
+def get_prepared(files: FileStorage, job_id: str, chunk_no: int) -> PreparedChunk:
+    return _from_frame(_get(files, prepared_key(job_id, chunk_no)))
+
+
+def encode_prepared(chunk: PreparedChunk) -> bytes:
+    """The chunk as uncompressed Arrow IPC bytes (for a pipe between processes)."""
+    out = io.BytesIO()
+    _prepared_frame(chunk).write_ipc(out, compression="uncompressed")
+    return out.getvalue()
+
+
+def decode_prepared(data: bytes) -> PreparedChunk:
+    return _from_frame(pl.read_ipc(io.BytesIO(data)))
+
+
+def _prepared_frame(chunk: PreparedChunk) -> pl.DataFrame:
     columns = [pl.Series("_", [None] * chunk.size, dtype=pl.Null)]
     columns += [s.alias(f"o:{i}") for i, s in enumerate(chunk.echo)]
     columns += [s.alias(f"v:{name}") for name, s in chunk.values.items()]
@@ -51,11 +70,10 @@ def put_prepared(files: FileStorage, job_id: str, chunk_no: int, chunk: Prepared
     columns += [s.alias(f"e:{code.value}:{label}") for (code, label), s in chunk.errors.items()]
     if chunk.key is not None:
         columns.append(chunk.key.alias("k"))
-    _put(files, prepared_key(job_id, chunk_no), pl.DataFrame(columns))
+    return pl.DataFrame(columns)
 
 
-def get_prepared(files: FileStorage, job_id: str, chunk_no: int) -> PreparedChunk:
-    frame = _get(files, prepared_key(job_id, chunk_no))
+def _from_frame(frame: pl.DataFrame) -> PreparedChunk:
     chunk = PreparedChunk(frame.height, [])
     for name in frame.columns:
         kind, _, rest = name.partition(":")

@@ -41,6 +41,7 @@ from procrastinate.manager import JobManager
 from bulkwrite.domain.tasks import PREPARE_CHUNK_TASK, RUN_JOB_TASK, TASK_QUEUE, job_lock
 from bulkwrite.errors import StateConflict, StoreUnavailable
 from bulkwrite.services.context import Services
+from bulkwrite.services.convert_process import start_forkserver
 from bulkwrite.services.split_run import prepare_chunk, run_shared
 from bulkwrite.store.postgres.connection import application_name, connection_lost
 
@@ -299,6 +300,8 @@ def run_worker(services: Services, concurrency: int) -> int:
     """
 
     async def main() -> int:
+        if services.settings.convert_process:
+            start_forkserver()
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
 

@@ -7,16 +7,18 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from functools import partial
+from pathlib import Path
 from typing import TypeVar
 
 from bulkwrite.domain.job import FINAL_STATES, Job, JobStatus
-from bulkwrite.errors import BulkWriteError, StateConflict, StoreUnavailable
+from bulkwrite.errors import BulkWriteError, ConverterLost, StateConflict, StoreUnavailable
 from bulkwrite.files.csvsource import CsvSource
 from bulkwrite.importer.chunk import PreparedChunk
 from bulkwrite.services.callbacks import send_callback
 from bulkwrite.services.chunk_writer import prepare, write_chunk
 from bulkwrite.services.cleanup import sweep_chunk_results, sweep_expired_results
 from bulkwrite.services.context import Services
+from bulkwrite.services.convert_process import converted_chunks
 from bulkwrite.services.prefetch import ahead
 from bulkwrite.services.result_file import assemble_result
 from bulkwrite.services.run_context import JobRun
@@ -64,14 +66,12 @@ def start_job(services: Services, job_id: str) -> Job | None:
 def _process(services: Services, run: JobRun) -> None:
     job = run.job
     chunk_no, first_row = job.chunks_done, job.rows_done
-    size = services.settings.chunk_size
     path = retrying(services, job.id, "opening", lambda _: source_path(services, job))
-    with CsvSource(path, dialect_of(job)) as source:
-        for chunk in ahead(_prepared(run, source.chunks(size, skip=first_row), first_row)):
-            write = partial(_write, services, run, chunk_no, first_row, chunk)
-            retrying(services, job.id, f"chunk {chunk_no}", write)
-            chunk_no += 1
-            first_row += chunk.size
+    for chunk in prepared_chunks(services, run, path, first_row):
+        write = partial(_write, services, run, chunk_no, first_row, chunk)
+        retrying(services, job.id, f"chunk {chunk_no}", write)
+        chunk_no += 1
+        first_row += chunk.size
 
 
 def _write(
@@ -93,6 +93,27 @@ def copy_chunk(chunk: PreparedChunk) -> PreparedChunk:
     return dataclasses.replace(
         chunk, values=dict(chunk.values), present=dict(chunk.present), errors=dict(chunk.errors)
     )
+
+
+def prepared_chunks(
+    services: Services, run: JobRun, path: Path, first_row: int
+) -> Iterator[PreparedChunk]:
+    """The file's prepared chunks from ``first_row`` on, converted one chunk ahead of the
+    writer: in a child process (``convert_process``), else — or from where that process
+    stopped, should it die — on a thread of this one."""
+    size, dialect = services.settings.chunk_size, dialect_of(run.job)
+    if services.settings.convert_process:
+        try:
+            for chunk in converted_chunks(run, path, dialect, size, first_row):
+                yield chunk
+                first_row += chunk.size
+            return
+        except ConverterLost:
+            log.warning(
+                "job %s: the converter process died; on a thread from row %d", run.job.id, first_row
+            )
+    with CsvSource(path, dialect) as source:
+        yield from ahead(_prepared(run, source.chunks(size, skip=first_row), first_row))
 
 
 def _prepared(
