@@ -138,23 +138,20 @@ def _insert(
 ) -> None:
     names = [n for n in chunk.values if n not in AUDIT_COLUMNS]
     owner = chunk.values.get("Owner")
-    frame = pl.DataFrame(
-        {
-            "id": ids,
-            "_job": pl.repeat(run.job_id, len(ids), dtype=pl.Int64, eager=True),
-            "Owner": (
-                owner.filter(rows)
-                if owner is not None
-                else pl.repeat(None, len(ids), dtype=pl.Int64, eager=True)
-            ).fill_null(run.user_id),
-            "Created_Time": pl.repeat(stamp, len(ids), eager=True),
-            "Modified_Time": pl.repeat(stamp, len(ids), eager=True),
-            "Created_By": pl.repeat(run.user_id, len(ids), dtype=pl.Int64, eager=True),
-            "Modified_By": pl.repeat(run.user_id, len(ids), dtype=pl.Int64, eager=True),
-            **{f"v{i}": chunk.values[n].filter(rows) for i, n in enumerate(names)},
-        }
-    )
-    tx.insert_records(run.table, ["id", "_job", *AUDIT_COLUMNS, *names], rows_of(frame))
+    columns: dict[str, pl.Series] = {"id": ids}
+    fixed: dict[str, object] = {"_job": run.job_id}
+    if owner is not None:
+        columns["Owner"] = owner.filter(rows).fill_null(run.user_id)
+    else:
+        fixed["Owner"] = run.user_id
+    fixed |= {
+        "Created_Time": stamp,
+        "Modified_Time": stamp,
+        "Created_By": run.user_id,
+        "Modified_By": run.user_id,
+    }
+    frame = pl.DataFrame({**columns, **{n: chunk.values[n].filter(rows) for n in names}})
+    tx.insert_frame(run.table, frame, fixed)
 
 
 def _update(
@@ -171,28 +168,13 @@ def _update(
     )
     if not names:
         frame = frame.with_columns(pl.lit(True).alias("_all"))
+    fixed = {"Modified_Time": stamp, "Modified_By": run.user_id, "_job": run.job_id}
     for pattern, group in frame.group_by([f"p{i}" for i in range(len(names))] or ["_all"]):
         chosen = [i for i, flag in enumerate(pattern) if flag is True] if names else []
-        columns = [names[i] for i in chosen]
-        params = rows_of(
-            group.select(
-                *(f"v{i}" for i in chosen),
-                pl.lit(stamp).alias("_mt"),
-                pl.lit(run.user_id).alias("_mb"),
-                pl.lit(run.job_id).alias("_job"),
-                "_target",
-            )
+        changes = group.select(
+            *(pl.col(f"v{i}").alias(names[i]) for i in chosen), pl.col("_target").alias("id")
         )
-        tx.update_records(run.table, [*columns, "Modified_Time", "Modified_By", "_job"], params)
-
-
-def rows_of(frame: pl.DataFrame, step: int = 2048) -> list[tuple[object, ...]]:
-    """The frame's rows as tuples, a slice at a time: each slice is one call that holds the
-    GIL, so API requests beside the worker are not kept waiting for the whole chunk."""
-    rows: list[tuple[object, ...]] = []
-    for offset in range(0, frame.height, step):
-        rows.extend(frame.slice(offset, step).rows())
-    return rows
+        tx.update_frame(run.table, changes, fixed)
 
 
 def _outcomes(

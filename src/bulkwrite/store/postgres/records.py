@@ -3,15 +3,17 @@ into a staging table and one ``UPDATE … FROM``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import polars as pl
 from psycopg import Connection, IntegrityError, sql
 
 from bulkwrite.errors import RecordConflict
 from bulkwrite.store.postgres.catalog import Catalog, Column
 from bulkwrite.store.postgres.ddl import ident
+from bulkwrite.store.postgres.frames import CSV_OPTIONS, copy_payload
 from bulkwrite.store.postgres.values import (
     Kind,
     key_from_db,
@@ -32,6 +34,7 @@ MATCH = (
 )
 NAMES = "SELECT id, {columns} FROM {table} WHERE id = ANY(%s::bigint[])"
 COPY = "COPY {table} ({columns}) FROM STDIN"
+COPY_CSV = "COPY {table} ({columns}) FROM STDIN " + CSV_OPTIONS
 STAGE = "CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT id, {columns} FROM {table} WITH NO DATA"
 UPDATE_FROM = "UPDATE {table} AS t SET {sets} FROM {stage} AS s WHERE t.id = s.id"
 # One primary-key look-up per staged row, whatever the (possibly stale) statistics say: a hash or
@@ -95,6 +98,29 @@ class RecordQueries:
         with _conflicts(), self.savepoint():
             self._copy(ident(table), cols, rows)
 
+    def insert_frame(
+        self, table: str, frame: pl.DataFrame, fixed: Mapping[str, object] | None = None
+    ) -> None:
+        """One record per row of ``frame`` (columns named as the table's), plus the ``fixed``
+        value of each column named there on every row; as ``insert_records`` otherwise."""
+        if frame.height == 0:
+            return
+        frame = _with_fixed(frame, fixed)
+        cols = self._columns(table, frame.columns)
+        with _conflicts(), self.savepoint():
+            self._copy_frame(ident(table), cols, frame)
+
+    def update_frame(
+        self, table: str, frame: pl.DataFrame, fixed: Mapping[str, object] | None = None
+    ) -> None:
+        """Set each row's values on the record its ``id`` column names (the last row wins);
+        ``fixed`` as for ``insert_frame``."""
+        if frame.height == 0:
+            return
+        frame = _with_fixed(frame, fixed).unique(subset="id", keep="last", maintain_order=True)
+        names = [n for n in frame.columns if n != "id"]
+        self._update_staged(table, self._columns(table, names), frame.select(*names, "id"))
+
     def update_records(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
     ) -> None:
@@ -104,13 +130,22 @@ class RecordQueries:
         """
         if not rows:
             return
-        cols = self._columns(table, columns)
+        last = {row[-1]: row for row in rows}
+        self._update_staged(table, self._columns(table, columns), list(last.values()))
+
+    def _update_staged(
+        self, table: str, cols: list[Column], rows: Sequence[Sequence[object]] | pl.DataFrame
+    ) -> None:
+        """COPY ``rows`` (values of ``cols``, then the id) into a staging table, then one
+        ``UPDATE … FROM`` it."""
         targets = [c for col in cols for c in col.selected()]
         listed = sql.SQL(", ").join(targets)
         self.conn.execute(sql.SQL(STAGE).format(stage=_STAGE, columns=listed, table=ident(table)))
-        last = {row[-1]: row for row in rows}
         id_column = Column("id", Kind.BIGINT)
-        self._copy(_STAGE, [*cols, id_column], list(last.values()))
+        if isinstance(rows, pl.DataFrame):
+            self._copy_frame(_STAGE, [*cols, id_column], rows)
+        else:
+            self._copy(_STAGE, [*cols, id_column], rows)
         sets = sql.SQL(", ").join(sql.SQL("{0} = s.{0}").format(t) for t in targets)
         self.conn.execute(BY_KEY_ONLY)  # undone with the savepoint if the update fails
         with _conflicts():
@@ -131,6 +166,18 @@ class RecordQueries:
             with cur.copy(query) as copy:
                 for row in rows:
                     copy.write_row(convert(row))
+
+    def _copy_frame(self, target: sql.Identifier, cols: list[Column], frame: pl.DataFrame) -> None:
+        """COPY a frame (columns in ``cols`` order): one CSV payload rendered by polars when
+        every column allows it, else row by row."""
+        payload = copy_payload(frame, cols)
+        if payload is None:
+            self._copy(target, cols, frame.rows())
+            return
+        listed = sql.SQL(", ").join(_copy_columns(cols))
+        query = sql.SQL(COPY_CSV).format(table=target, columns=listed)
+        with self.conn.cursor() as cur, cur.copy(query) as copy:
+            copy.write(payload)
 
     def read_records(
         self,
@@ -172,6 +219,23 @@ class RecordQueries:
             for record_id, *value in self.conn.execute(query, (list(ids[start : start + BATCH]),)):
                 names[int(record_id)] = read(tuple(value))[0]
         return names
+
+
+def _with_fixed(frame: pl.DataFrame, fixed: Mapping[str, object] | None) -> pl.DataFrame:
+    """The frame with a column per ``fixed`` name holding its value on every row."""
+    if not fixed:
+        return frame
+    return frame.with_columns(_literal(value).alias(name) for name, value in fixed.items())
+
+
+def _literal(value: object) -> pl.Expr:
+    if isinstance(value, bool):
+        return pl.lit(value)
+    if isinstance(value, int):
+        return pl.lit(value, dtype=pl.Int64)
+    if isinstance(value, float):
+        return pl.lit(value, dtype=pl.Float64)
+    return pl.lit(value, dtype=pl.String) if isinstance(value, str) else pl.lit(value)
 
 
 @contextmanager
