@@ -134,3 +134,27 @@ def test_a_conflicting_frame_writes_nothing(store: Store) -> None:
         assert tx.count_records(table) == 3
         tx.insert_frame(table, frame.head(1))
         assert tx.count_records(table) == 4
+
+
+def _as_frame(found: dict[object, list[tuple[int, int | None]]]) -> list[tuple[object, ...]]:
+    return sorted((k, rid, job) for k, hits in found.items() for rid, job in hits)
+
+
+def test_match_frame_finds_what_match_records_finds(store: Store) -> None:
+    table, _, rows = _records(store)
+    first = int(str(rows[0][0]))
+    cases: list[tuple[str, pl.Series]] = [
+        ("Name", pl.Series(["Apollo", "apollo", None, "Nobody", "Apollo", "\u00fcmlaut"])),
+        ("Code", pl.Series([7, 8, 9, None, 7])),
+        ("id", pl.Series([first + 1, first + 5])),
+        ("Day", pl.Series(["2026-11-28", "not a date"])),
+        ("Flag", pl.Series([0])),
+    ]
+    with store.transaction(write=False) as tx:
+        for column, keys in cases:
+            framed = tx.match_frame(table, column, keys)
+            assert framed.columns == ["key", "id", "job"]
+            assert framed["key"].dtype == keys.dtype
+            distinct = keys.drop_nulls().unique().to_list()
+            expected = _as_frame(tx.match_records(table, column, distinct))
+            assert sorted(framed.rows()) == expected, column

@@ -59,17 +59,11 @@ def _match_keys(tx: Tx, run: JobRun, chunk: PreparedChunk) -> pl.Series:
     if key is None or column is None:
         return pl.repeat(None, chunk.size, dtype=pl.Int64, eager=True)
     operation, label = run.plan.operation, column.label
-    distinct = key.drop_nulls().unique().to_list()
-    found = tx.match_records(run.table, column.field.api_name, distinct) if distinct else {}
-    hits = pl.DataFrame(
-        {
-            "k": pl.Series(list(found), dtype=key.dtype),
-            "n": [len(v) for v in found.values()],
-            "id": [v[0][0] for v in found.values()],
-            "mine": [any(job == run.job_id for _, job in v) for v in found.values()],
-        },
-        schema={"k": key.dtype, "n": pl.Int64, "id": pl.Int64, "mine": pl.Boolean},
+    found = tx.match_frame(run.table, column.field.api_name, key)
+    hits = found.group_by("key").agg(
+        n=pl.len(), id=pl.col("id").min(), mine=(pl.col("job") == run.job_id).any()
     )
+    hits = hits.rename({"key": "k"}).with_columns(pl.col("n").cast(pl.Int64))
     rows = pl.DataFrame({"k": key, "clean": chunk.ok(), "i": pl.int_range(chunk.size, eager=True)})
     first = (
         rows.filter(pl.col("clean") & pl.col("k").is_not_null())

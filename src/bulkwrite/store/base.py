@@ -137,6 +137,11 @@ class RecordTx(Protocol):
         """For each key, the (id, last job) of every record whose ``column`` equals it."""
         ...
 
+    def match_frame(self, table: str, column: str, keys: pl.Series) -> pl.DataFrame:
+        """``match_records`` of the distinct non-null ``keys`` as a frame, one row per record
+        matched: ``key`` (the value stored, of ``keys``' dtype), ``id`` and ``job`` (Int64)."""
+        ...
+
     def insert_records(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
     ) -> None: ...

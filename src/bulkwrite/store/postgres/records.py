@@ -82,6 +82,25 @@ class RecordQueries:
                     found.setdefault(key, []).append((record_id, job))
         return found
 
+    def match_frame(self, table: str, column: str, keys: pl.Series) -> pl.DataFrame:
+        """``match_records`` as a frame (``RecordTx.match_frame``). Text keys of a text column
+        and integer keys of a bigint one are their own canonical form: sent as they are."""
+        (col,) = self._columns(table, [column])
+        schema = {"key": keys.dtype, "id": pl.Int64(), "job": pl.Int64()}
+        wanted = keys.drop_nulls().unique().sort()
+        if (col.kind, keys.dtype) not in ((Kind.TEXT, pl.String()), (Kind.BIGINT, pl.Int64())):
+            found = self.match_records(table, column, wanted.to_list())
+            pairs = [(key, rid, job) for key, hits in found.items() for rid, job in hits]
+            return pl.DataFrame(pairs, schema=schema, orient="row")
+        query = sql.SQL(MATCH).format(
+            column=col.ident, table=ident(table), cast=sql.SQL(col.kind.array_cast)
+        )
+        rows: list[tuple[object, ...]] = []
+        for start in range(0, len(wanted), BATCH):
+            batch = wanted.slice(start, BATCH).to_list()
+            rows.extend(self.conn.execute(query, (batch,)).fetchall())
+        return pl.DataFrame(rows, schema=schema, orient="row")
+
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """Undo what the block wrote if it raises; the transaction goes on."""

@@ -39,6 +39,23 @@ class RecordQueries:
                 found.setdefault(key, []).append((record_id, job))
         return found
 
+    def match_frame(self, table: str, column: str, keys: pl.Series) -> pl.DataFrame:
+        """``match_records`` as a frame (``RecordTx.match_frame``). Keys are looked up in
+        sorted order: neighbouring probes of the index share its pages."""
+        wanted = keys.drop_nulls().unique().sort().to_list()
+        found: list[tuple[object, ...]] = []
+        for start in range(0, len(wanted), BATCH):
+            batch = wanted[start : start + BATCH]
+            marks = ",".join("?" * len(batch))
+            cur = self.conn.execute(
+                f"SELECT {quote(column)}, id, _job FROM {quote(table)} "
+                f"WHERE {quote(column)} IN ({marks})",
+                batch,
+            )
+            found.extend(cur.fetchall())
+        schema = {"key": keys.dtype, "id": pl.Int64(), "job": pl.Int64()}
+        return pl.DataFrame(found, schema=schema, orient="row")
+
     def insert_records(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
     ) -> None:
