@@ -129,9 +129,14 @@ def test_a_conflicting_frame_writes_nothing(store: Store) -> None:
     with store.transaction() as tx:
         first = tx.allocate_ids(2)
         frame = pl.DataFrame({"id": [first, first + 1], "Name": ["Zeta", "Apollo"]})
-        with pytest.raises(RecordConflict):
+        with pytest.raises(RecordConflict) as conflict:
             tx.insert_frame(table, frame)
+        assert conflict.value.details == {"api_name": "Name"}
         assert tx.count_records(table) == 3
+        clash = pl.DataFrame({"Code": [8], "id": [first - 3]})  # the first record takes 8 too
+        with pytest.raises(RecordConflict) as conflict:
+            tx.update_frame(table, clash)
+        assert conflict.value.details == {"api_name": "Code"}
         tx.insert_frame(table, frame.head(1))
         assert tx.count_records(table) == 4
 

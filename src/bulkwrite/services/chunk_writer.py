@@ -40,13 +40,14 @@ def write_chunk(tx: Tx, run: JobRun, chunk_no: int, first_row: int, chunk: Prepa
     _check_mandatory(run, chunk, target)
     before = dict(chunk.errors)
     check_unique(tx, run, chunk, target, optimistic=True)
+    stamp = iso(now())
     try:
         with tx.savepoint():
-            record_ids = _write(tx, run, chunk, chunk.ok(), target)
+            record_ids = _write(tx, run, chunk, chunk.ok(), target, stamp)
     except RecordConflict:  # a new record's unique value is already stored: check them all
         chunk.errors = before
         check_unique(tx, run, chunk, target)
-        record_ids = _write(tx, run, chunk, chunk.ok(), target)
+        record_ids = _write_bisecting(tx, run, chunk, chunk.ok(), target, stamp)
     ok = chunk.ok()
     counts, rendered = _outcomes(chunk, ok, target, record_ids)
     tx.save_chunk(run.job.id, chunk_no, first_row, counts, chunk.size, rendered)
@@ -107,11 +108,41 @@ def _check_mandatory(run: JobRun, chunk: PreparedChunk, target: pl.Series) -> No
         chunk.flag(RowCode.MANDATORY_NOT_FOUND, label, missing & ~labels_flagged(chunk, label))
 
 
+def _write_bisecting(
+    tx: Tx, run: JobRun, chunk: PreparedChunk, rows: pl.Series, target: pl.Series, stamp: str
+) -> pl.Series:
+    """``_write`` of ``rows``; while the write breaks a unique index all the same (a value
+    another job committed after the check), each half is written on its own, down to the
+    single rows to skip as DUPLICATE_DATA."""
+    positions = rows.arg_true()
+    try:
+        with tx.savepoint():
+            return _write(tx, run, chunk, rows, target, stamp)
+    except RecordConflict as conflict:
+        if len(positions) == 1:
+            chunk.flag(RowCode.DUPLICATE_DATA, _conflict_label(run, conflict), rows)
+            return pl.repeat(None, chunk.size, dtype=pl.Int64, eager=True)
+    first = pl.repeat(False, chunk.size, eager=True).scatter(positions[: len(positions) // 2], True)
+    written = _write_bisecting(tx, run, chunk, first, target, stamp)
+    rest = _write_bisecting(tx, run, chunk, rows & ~first, target, stamp)
+    return written.zip_with(written.is_not_null(), rest)
+
+
+def _conflict_label(run: JobRun, conflict: RecordConflict) -> str:
+    """The column a broken unique index is on: the field the store names, else the first
+    unique field mapped."""
+    labels = {c.field.api_name: c.label for c in run.plan.columns}
+    name = conflict.details.get("api_name")
+    if isinstance(name, str) and name in labels:
+        return labels[name]
+    unique = [labels[f.api_name] for f in run.plan.module.unique_fields if f.api_name in labels]
+    return unique[0] if unique else str(name or run.plan.module.api_name)
+
+
 def _write(
-    tx: Tx, run: JobRun, chunk: PreparedChunk, ok: pl.Series, target: pl.Series
+    tx: Tx, run: JobRun, chunk: PreparedChunk, ok: pl.Series, target: pl.Series, stamp: str
 ) -> pl.Series:
     """Insert and update the rows that passed; returns each row's record id (null: skipped)."""
-    stamp = iso(now())
     creates = ok & target.is_null()
     updates = ok & target.is_not_null()
     record_ids = target.zip_with(updates, pl.repeat(None, chunk.size, dtype=pl.Int64, eager=True))

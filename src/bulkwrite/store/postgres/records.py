@@ -12,7 +12,7 @@ from psycopg import Connection, IntegrityError, sql
 
 from bulkwrite.errors import RecordConflict
 from bulkwrite.store.postgres.catalog import Catalog, Column
-from bulkwrite.store.postgres.ddl import ident
+from bulkwrite.store.postgres.ddl import ident, pg_name
 from bulkwrite.store.postgres.frames import CSV_OPTIONS, copy_payload
 from bulkwrite.store.postgres.values import (
     Kind,
@@ -32,6 +32,8 @@ MATCH = (
     "SELECT t.{column}, t.id, t._job FROM unnest(%s::{cast}) AS k(v) "
     "JOIN {table} AS t ON t.{column} = k.v ORDER BY t.id"
 )
+#: ``match_frame``'s: the order of the rows does not matter (its caller groups them).
+MATCH_ANY = MATCH.removesuffix(" ORDER BY t.id")
 NAMES = "SELECT id, {columns} FROM {table} WHERE id = ANY(%s::bigint[])"
 COPY = "COPY {table} ({columns}) FROM STDIN"
 COPY_CSV = "COPY {table} ({columns}) FROM STDIN " + CSV_OPTIONS
@@ -92,7 +94,7 @@ class RecordQueries:
             found = self.match_records(table, column, wanted.to_list())
             pairs = [(key, rid, job) for key, hits in found.items() for rid, job in hits]
             return pl.DataFrame(pairs, schema=schema, orient="row")
-        query = sql.SQL(MATCH).format(
+        query = sql.SQL(MATCH_ANY).format(
             column=col.ident, table=ident(table), cast=sql.SQL(col.kind.array_cast)
         )
         rows: list[tuple[object, ...]] = []
@@ -114,7 +116,7 @@ class RecordQueries:
         if not rows:
             return
         cols = self._columns(table, columns)
-        with _conflicts(), self.savepoint():
+        with _conflicts(table), self.savepoint():
             self._copy(ident(table), cols, rows)
 
     def insert_frame(
@@ -126,7 +128,7 @@ class RecordQueries:
             return
         frame = _with_fixed(frame, fixed)
         cols = self._columns(table, frame.columns)
-        with _conflicts(), self.savepoint():
+        with _conflicts(table), self.savepoint():
             self._copy_frame(ident(table), cols, frame)
 
     def update_frame(
@@ -136,9 +138,10 @@ class RecordQueries:
         ``fixed`` as for ``insert_frame``."""
         if frame.height == 0:
             return
-        frame = _with_fixed(frame, fixed).unique(subset="id", keep="last", maintain_order=True)
+        frame = _with_fixed(frame, fixed).unique(subset="id", keep="last").sort("id")
         names = [n for n in frame.columns if n != "id"]
-        self._update_staged(table, self._columns(table, names), frame.select(*names, "id"))
+        with self.savepoint():
+            self._update_staged(table, self._columns(table, names), frame.select(*names, "id"))
 
     def update_records(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
@@ -167,7 +170,7 @@ class RecordQueries:
             self._copy(_STAGE, [*cols, id_column], rows)
         sets = sql.SQL(", ").join(sql.SQL("{0} = s.{0}").format(t) for t in targets)
         self.conn.execute(BY_KEY_ONLY)  # undone with the savepoint if the update fails
-        with _conflicts():
+        with _conflicts(table):
             self.conn.execute(
                 sql.SQL(UPDATE_FROM).format(table=ident(table), sets=sets, stage=_STAGE)
             )
@@ -258,12 +261,19 @@ def _literal(value: object) -> pl.Expr:
 
 
 @contextmanager
-def _conflicts() -> Iterator[None]:
-    """A broken unique index as ``RecordConflict`` (naming the index, not the values)."""
+def _conflicts(table: str) -> Iterator[None]:
+    """A broken unique index as ``RecordConflict`` (naming the index, not the values), with
+    the field whose index it is as ``details["api_name"]`` when the index name tells it."""
     try:
         yield
     except IntegrityError as exc:
-        raise RecordConflict(exc.diag.message_primary or type(exc).__name__) from None
+        index = exc.diag.constraint_name or ""
+        prefix = f"{table}__"
+        details = {"api_name": index[len(prefix) :]} if index.startswith(prefix) else None
+        if details is not None and pg_name(index) != index:
+            details = None  # a long name was cut and hashed: the field cannot be read back
+        message = exc.diag.message_primary or type(exc).__name__
+        raise RecordConflict(message, details) from None
 
 
 def _order_expression(col: Column) -> sql.Composable:

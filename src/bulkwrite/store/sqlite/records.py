@@ -67,7 +67,7 @@ class RecordQueries:
             try:
                 self.conn.executemany(sql, rows)
             except sqlite3.IntegrityError as exc:
-                raise RecordConflict(str(exc)) from None
+                raise _conflict(exc) from None
 
     def insert_frame(
         self, table: str, frame: pl.DataFrame, fixed: Mapping[str, object] | None = None
@@ -82,7 +82,7 @@ class RecordQueries:
             try:
                 self.conn.executemany(sql, _rows(frame))
             except sqlite3.IntegrityError as exc:
-                raise RecordConflict(str(exc)) from None
+                raise _conflict(exc) from None
 
     def update_frame(
         self, table: str, frame: pl.DataFrame, fixed: Mapping[str, object] | None = None
@@ -94,7 +94,11 @@ class RecordQueries:
         sets = [f"{quote(c)} = ?" for c in names]
         sets += [f"{quote(c)} = {_literal(v)}" for c, v in fixed.items()]
         sql = f"UPDATE {quote(table)} SET {', '.join(sets)} WHERE id = ?"
-        self.conn.executemany(sql, _rows(frame.select(*names, "id")))
+        with self.savepoint():
+            try:
+                self.conn.executemany(sql, _rows(frame.select(*names, "id")))
+            except sqlite3.IntegrityError as exc:
+                raise _conflict(exc) from None
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -152,6 +156,14 @@ class RecordQueries:
             )
             names.update((int(record_id), name) for record_id, name in cur)
         return names
+
+
+def _conflict(exc: sqlite3.IntegrityError) -> RecordConflict:
+    """``UNIQUE constraint failed: <table>.<column>`` as ``RecordConflict`` naming the field."""
+    message = str(exc)
+    _, found, failed = message.partition("UNIQUE constraint failed: ")
+    column = failed.split(", ")[0].rpartition(".")[2] if found else ""
+    return RecordConflict(message, {"api_name": column} if column else None)
 
 
 def _rows(frame: pl.DataFrame) -> Iterator[tuple[object, ...]]:
