@@ -11,6 +11,7 @@ import polars as pl
 
 from bulkwrite.domain.job import Counts, Operation
 from bulkwrite.domain.outcome import RowCode, RowStatus
+from bulkwrite.domain.schema import INTEGER_TYPES, TEXT_TYPES
 from bulkwrite.errors import RecordConflict
 from bulkwrite.files.results import result_csv_frame
 from bulkwrite.importer.chunk import PreparedChunk, prepare_chunk
@@ -182,8 +183,10 @@ def _insert(
 def _update(
     tx: Tx, run: JobRun, chunk: PreparedChunk, rows: pl.Series, target: pl.Series, stamp: str
 ) -> None:
-    """One statement per set of fields present (``ignore_empty`` leaves some alone)."""
-    names = [n for n in chunk.values if n not in ("Created_Time", "Created_By")]
+    """One statement per set of fields present (``ignore_empty`` leaves some alone). The key
+    the records were found by is left as it is where it can only equal the row's value."""
+    kept = ("Created_Time", "Created_By", _unchanged_key(run))
+    names = [n for n in chunk.values if n not in kept]
     present = pl.DataFrame({f"p{i}": chunk.present[n] for i, n in enumerate(names)})
     values = pl.DataFrame({f"v{i}": chunk.values[n] for i, n in enumerate(names)})
     frame = (
@@ -200,6 +203,15 @@ def _update(
             *(pl.col(f"v{i}").alias(names[i]) for i in chosen), pl.col("_target").alias("id")
         )
         tx.update_frame(run.table, changes, fixed)
+
+
+def _unchanged_key(run: JobRun) -> str | None:
+    """The find_by field whose matched records hold exactly the row's value: text and integers
+    match byte for byte, so setting them again would change nothing but index entries."""
+    key = run.plan.key
+    if key is None or key.field.type not in TEXT_TYPES | INTEGER_TYPES:
+        return None
+    return key.field.api_name
 
 
 def _outcomes(
