@@ -31,3 +31,5 @@ def test_vectorised_unique_check_matches_the_row_rules(
     )
     fast = _duplicates(values, candidates, target, taken)
     assert fast.to_list() == _duplicates_by_value(values, candidates, target, taken).to_list()
+    if not stored:  # nothing asked of the store
+        assert _duplicates(values, candidates, target, None).to_list() == fast.to_list()
