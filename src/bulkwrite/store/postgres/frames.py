@@ -12,6 +12,7 @@ makes ``copy_payload`` answer None, and the caller takes the row-by-row path.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 
 import polars as pl
 
@@ -20,6 +21,8 @@ from bulkwrite.store.postgres.values import Kind, offset_of
 
 #: COPY options matching the payload ``copy_payload`` renders.
 CSV_OPTIONS = "(FORMAT csv)"
+#: Rows rendered and sent at a time.
+SLICE = 4096
 
 _INT, _FLOAT, _TEXT, _BOOL, _NULL = pl.Int64(), pl.Float64(), pl.String(), pl.Boolean(), pl.Null()
 
@@ -35,9 +38,11 @@ _AS_IS: dict[Kind, tuple[pl.DataType, ...]] = {
 }
 
 
-def copy_payload(frame: pl.DataFrame, cols: list[Column]) -> bytes | None:
+def copy_payload(frame: pl.DataFrame, cols: list[Column]) -> Iterator[bytes] | None:
     """The frame (columns in ``cols`` order) as CSV for ``COPY … (FORMAT csv)`` of ``cols``
-    followed by the offset column of each datetime (as ``_copy_columns`` lists them)."""
+    followed by the offset column of each datetime (as ``_copy_columns`` lists them), in
+    pieces of ``SLICE`` rows: the server stores one while the next is rendered. None when a
+    column's type is not one its kind takes as text."""
     values: list[pl.Series] = []
     offsets: list[pl.Series] = []
     for series, col in zip(frame.get_columns(), cols, strict=True):
@@ -48,10 +53,14 @@ def copy_payload(frame: pl.DataFrame, cols: list[Column]) -> bytes | None:
         values.append(series.alias(f"c{len(values)}"))
         if col.kind is Kind.TIMESTAMPTZ:
             offsets.append(_offsets(series).alias(f"o{len(offsets)}"))
-    out = io.BytesIO()
-    payload = pl.DataFrame([*values, *offsets])
-    payload.write_csv(out, include_header=False, quote_style="non_numeric")
-    return out.getvalue()
+    return _rendered(pl.DataFrame([*values, *offsets]))
+
+
+def _rendered(payload: pl.DataFrame) -> Iterator[bytes]:
+    for start in range(0, payload.height, SLICE):
+        out = io.BytesIO()
+        payload.slice(start, SLICE).write_csv(out, include_header=False, quote_style="non_numeric")
+        yield out.getvalue()
 
 
 def _offsets(stamps: pl.Series) -> pl.Series:

@@ -199,7 +199,8 @@ class RecordQueries:
         listed = sql.SQL(", ").join(_copy_columns(cols))
         query = sql.SQL(COPY_CSV).format(table=target, columns=listed)
         with self.conn.cursor() as cur, cur.copy(query) as copy:
-            copy.write(payload)
+            for piece in payload:
+                copy.write(piece)
 
     def read_records(
         self,
