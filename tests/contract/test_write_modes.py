@@ -237,3 +237,19 @@ def test_unreadable_rest_of_file_fails_the_job_keeping_what_was_done(harness: Ha
     assert [r["STATUS"] for r in rows] == ["ADDED"] * 6 + ["UNPROCESSED"] * 2
     assert [r["Last_Name"] for r in rows][6:] == ["N6", "Bad\ufffd"]
     assert "download_url" in details["result"]
+
+
+def test_upsert_by_email_updates_every_field_but_the_key_it_matched(harness: Harness) -> None:
+    harness.job(LEADS, "Leads")
+    upsert = "Email,Last_Name,Company\ned@example.com,Poe2,Initech\nJOHN@example.com,J,Co\n"
+    details = harness.job(upsert, "Leads", "upsert", find_by="Email")
+    assert counts(details) == (1, 1, 0, 2)  # the key matches byte for byte: JOHN@ is new
+    stored = {
+        r["Email"]: r for r in harness.records("Leads", "Email", "Last_Name", "Company", "_job")
+    }
+    assert (stored["ed@example.com"]["Last_Name"], stored["ed@example.com"]["Company"]) == (
+        "Poe2",
+        "Initech",
+    )
+    assert stored["ed@example.com"]["_job"] == int(details["id"])
+    assert {"john@example.com", "JOHN@example.com"} <= set(stored)

@@ -11,6 +11,7 @@ import polars as pl
 
 from bulkwrite.domain.job import Counts, Operation
 from bulkwrite.domain.outcome import RowCode, RowStatus
+from bulkwrite.domain.schema import INTEGER_TYPES, TEXT_TYPES
 from bulkwrite.errors import RecordConflict
 from bulkwrite.files.results import result_csv_frame
 from bulkwrite.importer.chunk import PreparedChunk, RawChunk, prepare_chunk
@@ -40,13 +41,14 @@ def write_chunk(tx: Tx, run: JobRun, chunk_no: int, first_row: int, chunk: Prepa
     _check_mandatory(run, chunk, target)
     before = dict(chunk.errors)
     check_unique(tx, run, chunk, target, optimistic=True)
+    stamp = iso(now())
     try:
         with tx.savepoint():
-            record_ids = _write(tx, run, chunk, chunk.ok(), target)
+            record_ids = _write(tx, run, chunk, chunk.ok(), target, stamp)
     except RecordConflict:  # a new record's unique value is already stored: check them all
         chunk.errors = before
         check_unique(tx, run, chunk, target)
-        record_ids = _write(tx, run, chunk, chunk.ok(), target)
+        record_ids = _write_bisecting(tx, run, chunk, chunk.ok(), target, stamp)
     ok = chunk.ok()
     counts, rendered = _outcomes(chunk, ok, target, record_ids)
     tx.save_chunk(run.job.id, chunk_no, first_row, counts, chunk.size, rendered)
@@ -59,17 +61,11 @@ def _match_keys(tx: Tx, run: JobRun, chunk: PreparedChunk) -> pl.Series:
     if key is None or column is None:
         return pl.repeat(None, chunk.size, dtype=pl.Int64, eager=True)
     operation, label = run.plan.operation, column.label
-    distinct = key.drop_nulls().unique().to_list()
-    found = tx.match_records(run.table, column.field.api_name, distinct) if distinct else {}
-    hits = pl.DataFrame(
-        {
-            "k": pl.Series(list(found), dtype=key.dtype),
-            "n": [len(v) for v in found.values()],
-            "id": [v[0][0] for v in found.values()],
-            "mine": [any(job == run.job_id for _, job in v) for v in found.values()],
-        },
-        schema={"k": key.dtype, "n": pl.Int64, "id": pl.Int64, "mine": pl.Boolean},
+    found = tx.match_frame(run.table, column.field.api_name, key)
+    hits = found.group_by("key").agg(
+        n=pl.len(), id=pl.col("id").min(), mine=(pl.col("job") == run.job_id).any()
     )
+    hits = hits.rename({"key": "k"}).with_columns(pl.col("n").cast(pl.Int64))
     rows = pl.DataFrame({"k": key, "clean": chunk.ok(), "i": pl.int_range(chunk.size, eager=True)})
     first = (
         rows.filter(pl.col("clean") & pl.col("k").is_not_null())
@@ -113,11 +109,41 @@ def _check_mandatory(run: JobRun, chunk: PreparedChunk, target: pl.Series) -> No
         chunk.flag(RowCode.MANDATORY_NOT_FOUND, label, missing & ~labels_flagged(chunk, label))
 
 
+def _write_bisecting(
+    tx: Tx, run: JobRun, chunk: PreparedChunk, rows: pl.Series, target: pl.Series, stamp: str
+) -> pl.Series:
+    """``_write`` of ``rows``; while the write breaks a unique index all the same (a value
+    another job committed after the check), each half is written on its own, down to the
+    single rows to skip as DUPLICATE_DATA."""
+    positions = rows.arg_true()
+    try:
+        with tx.savepoint():
+            return _write(tx, run, chunk, rows, target, stamp)
+    except RecordConflict as conflict:
+        if len(positions) == 1:
+            chunk.flag(RowCode.DUPLICATE_DATA, _conflict_label(run, conflict), rows)
+            return pl.repeat(None, chunk.size, dtype=pl.Int64, eager=True)
+    first = pl.repeat(False, chunk.size, eager=True).scatter(positions[: len(positions) // 2], True)
+    written = _write_bisecting(tx, run, chunk, first, target, stamp)
+    rest = _write_bisecting(tx, run, chunk, rows & ~first, target, stamp)
+    return written.zip_with(written.is_not_null(), rest)
+
+
+def _conflict_label(run: JobRun, conflict: RecordConflict) -> str:
+    """The column a broken unique index is on: the field the store names, else the first
+    unique field mapped."""
+    labels = {c.field.api_name: c.label for c in run.plan.columns}
+    name = conflict.details.get("api_name")
+    if isinstance(name, str) and name in labels:
+        return labels[name]
+    unique = [labels[f.api_name] for f in run.plan.module.unique_fields if f.api_name in labels]
+    return unique[0] if unique else str(name or run.plan.module.api_name)
+
+
 def _write(
-    tx: Tx, run: JobRun, chunk: PreparedChunk, ok: pl.Series, target: pl.Series
+    tx: Tx, run: JobRun, chunk: PreparedChunk, ok: pl.Series, target: pl.Series, stamp: str
 ) -> pl.Series:
     """Insert and update the rows that passed; returns each row's record id (null: skipped)."""
-    stamp = iso(now())
     creates = ok & target.is_null()
     updates = ok & target.is_not_null()
     record_ids = target.zip_with(updates, pl.repeat(None, chunk.size, dtype=pl.Int64, eager=True))
@@ -138,30 +164,29 @@ def _insert(
 ) -> None:
     names = [n for n in chunk.values if n not in AUDIT_COLUMNS]
     owner = chunk.values.get("Owner")
-    frame = pl.DataFrame(
-        {
-            "id": ids,
-            "_job": pl.repeat(run.job_id, len(ids), dtype=pl.Int64, eager=True),
-            "Owner": (
-                owner.filter(rows)
-                if owner is not None
-                else pl.repeat(None, len(ids), dtype=pl.Int64, eager=True)
-            ).fill_null(run.user_id),
-            "Created_Time": pl.repeat(stamp, len(ids), eager=True),
-            "Modified_Time": pl.repeat(stamp, len(ids), eager=True),
-            "Created_By": pl.repeat(run.user_id, len(ids), dtype=pl.Int64, eager=True),
-            "Modified_By": pl.repeat(run.user_id, len(ids), dtype=pl.Int64, eager=True),
-            **{f"v{i}": chunk.values[n].filter(rows) for i, n in enumerate(names)},
-        }
-    )
-    tx.insert_records(run.table, ["id", "_job", *AUDIT_COLUMNS, *names], rows_of(frame))
+    columns: dict[str, pl.Series] = {"id": ids}
+    fixed: dict[str, object] = {"_job": run.job_id}
+    if owner is not None:
+        columns["Owner"] = owner.filter(rows).fill_null(run.user_id)
+    else:
+        fixed["Owner"] = run.user_id
+    fixed |= {
+        "Created_Time": stamp,
+        "Modified_Time": stamp,
+        "Created_By": run.user_id,
+        "Modified_By": run.user_id,
+    }
+    frame = pl.DataFrame({**columns, **{n: chunk.values[n].filter(rows) for n in names}})
+    tx.insert_frame(run.table, frame, fixed)
 
 
 def _update(
     tx: Tx, run: JobRun, chunk: PreparedChunk, rows: pl.Series, target: pl.Series, stamp: str
 ) -> None:
-    """One statement per set of fields present (``ignore_empty`` leaves some alone)."""
-    names = [n for n in chunk.values if n not in ("Created_Time", "Created_By")]
+    """One statement per set of fields present (``ignore_empty`` leaves some alone). The key
+    the records were found by is left as it is where it can only equal the row's value."""
+    kept = ("Created_Time", "Created_By", _unchanged_key(run))
+    names = [n for n in chunk.values if n not in kept]
     present = pl.DataFrame({f"p{i}": chunk.present[n] for i, n in enumerate(names)})
     values = pl.DataFrame({f"v{i}": chunk.values[n] for i, n in enumerate(names)})
     frame = (
@@ -171,28 +196,22 @@ def _update(
     )
     if not names:
         frame = frame.with_columns(pl.lit(True).alias("_all"))
+    fixed = {"Modified_Time": stamp, "Modified_By": run.user_id, "_job": run.job_id}
     for pattern, group in frame.group_by([f"p{i}" for i in range(len(names))] or ["_all"]):
         chosen = [i for i, flag in enumerate(pattern) if flag is True] if names else []
-        columns = [names[i] for i in chosen]
-        params = rows_of(
-            group.select(
-                *(f"v{i}" for i in chosen),
-                pl.lit(stamp).alias("_mt"),
-                pl.lit(run.user_id).alias("_mb"),
-                pl.lit(run.job_id).alias("_job"),
-                "_target",
-            )
+        changes = group.select(
+            *(pl.col(f"v{i}").alias(names[i]) for i in chosen), pl.col("_target").alias("id")
         )
-        tx.update_records(run.table, [*columns, "Modified_Time", "Modified_By", "_job"], params)
+        tx.update_frame(run.table, changes, fixed)
 
 
-def rows_of(frame: pl.DataFrame, step: int = 2048) -> list[tuple[object, ...]]:
-    """The frame's rows as tuples, a slice at a time: each slice is one call that holds the
-    GIL, so API requests beside the worker are not kept waiting for the whole chunk."""
-    rows: list[tuple[object, ...]] = []
-    for offset in range(0, frame.height, step):
-        rows.extend(frame.slice(offset, step).rows())
-    return rows
+def _unchanged_key(run: JobRun) -> str | None:
+    """The find_by field whose matched records hold exactly the row's value: text and integers
+    match byte for byte, so setting them again would change nothing but index entries."""
+    key = run.plan.key
+    if key is None or key.field.type not in TEXT_TYPES | INTEGER_TYPES:
+        return None
+    return key.field.api_name
 
 
 def _outcomes(

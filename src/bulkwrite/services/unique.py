@@ -38,18 +38,50 @@ def check_unique(
         if not bool(candidates.any()):
             continue
         asked = candidates & target.is_not_null() if optimistic else candidates
-        wanted = values.filter(asked).unique().to_list()
-        taken = tx.match_records(run.table, name, wanted) if wanted else {}
-        owners = {value: {rid for rid, _ in hits} for value, hits in taken.items()}
-        claimed: set[object] = set()
-        duplicate = []
-        for value, candidate, row_target in zip(
-            values.to_list(), candidates.to_list(), target.to_list(), strict=True
-        ):
-            if not candidate:
-                duplicate.append(False)
-                continue
-            others = owners.get(value, set()) - {row_target}
-            duplicate.append(value in claimed or bool(others))
-            claimed.add(value)
-        chunk.flag(RowCode.DUPLICATE_DATA, labels.get(name, name), pl.Series(duplicate))
+        taken = tx.match_frame(run.table, name, values.filter(asked)) if asked.any() else None
+        check = _duplicates if values.dtype in (pl.String, pl.Int64) else _duplicates_by_value
+        duplicate = check(values, candidates, target, taken)
+        chunk.flag(RowCode.DUPLICATE_DATA, labels.get(name, name), duplicate)
+
+
+def _duplicates(
+    values: pl.Series, candidates: pl.Series, target: pl.Series, taken: pl.DataFrame | None
+) -> pl.Series:
+    """Candidates whose value an earlier candidate claimed, or a record other than the row's
+    target holds (``taken``: the records holding the values asked about; None: none asked)."""
+    keyed = values.zip_with(
+        candidates, pl.repeat(None, len(values), dtype=values.dtype, eager=True)
+    )
+    claimed = candidates & ~keyed.is_first_distinct()  # an earlier candidate has the value
+    if taken is None or taken.is_empty():
+        return claimed
+    owners = taken.group_by("key").agg(owners=pl.col("id").n_unique(), owner=pl.col("id").first())
+    rows = pl.DataFrame({"key": values, "c": candidates, "t": target})
+    joined = rows.join(owners, on="key", how="left", maintain_order="left")
+    n = pl.col("owners").fill_null(0)
+    others = (n > 1) | ((n == 1) & (pl.col("t").is_null() | (pl.col("owner") != pl.col("t"))))
+    held = joined.select(held=pl.col("c") & others.fill_null(False))["held"]
+    return claimed | held
+
+
+def _duplicates_by_value(
+    values: pl.Series, candidates: pl.Series, target: pl.Series, taken: pl.DataFrame | None
+) -> pl.Series:
+    """``_duplicates`` by Python equality, for values polars might compare otherwise
+    (floats: ``0.0 == -0.0``)."""
+    owners: dict[object, set[object]] = {}
+    pairs = (taken["key"].to_list(), taken["id"].to_list()) if taken is not None else ([], [])
+    for value, record_id in zip(*pairs, strict=True):
+        owners.setdefault(value, set()).add(record_id)
+    claimed: set[object] = set()
+    duplicate = []
+    for value, candidate, row_target in zip(
+        values.to_list(), candidates.to_list(), target.to_list(), strict=True
+    ):
+        if not candidate:
+            duplicate.append(False)
+            continue
+        others = owners.get(value, set()) - {row_target}
+        duplicate.append(value in claimed or bool(others))
+        claimed.add(value)
+    return pl.Series(duplicate, dtype=pl.Boolean)

@@ -6,10 +6,12 @@ implementation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol
+
+import polars as pl
 
 from bulkwrite.domain.accounts import Org, Principal, Profile, StoredFile, User
 from bulkwrite.domain.job import ChunkPlan, Counts, Job, JobSplit, JobStatus
@@ -173,6 +175,11 @@ class RecordTx(Protocol):
         """For each key, the (id, last job) of every record whose ``column`` equals it."""
         ...
 
+    def match_frame(self, table: str, column: str, keys: pl.Series) -> pl.DataFrame:
+        """``match_records`` of the distinct non-null ``keys`` as a frame, one row per record
+        matched: ``key`` (the value stored, of ``keys``' dtype), ``id`` and ``job`` (Int64)."""
+        ...
+
     def insert_records(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
     ) -> None: ...
@@ -181,6 +188,22 @@ class RecordTx(Protocol):
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
     ) -> None:
         """Each row holds the new values of ``columns`` followed by the record id."""
+        ...
+
+    def insert_frame(
+        self, table: str, frame: pl.DataFrame, fixed: Mapping[str, object] | None = None
+    ) -> None:
+        """``insert_records`` of a frame whose columns are named as the table's (values as
+        services hold them: Int64, Float64 or String), plus the ``fixed`` value (None, an int
+        or a str) of each column named there on every row. Each store takes its fastest path."""
+        ...
+
+    def update_frame(
+        self, table: str, frame: pl.DataFrame, fixed: Mapping[str, object] | None = None
+    ) -> None:
+        """``update_records`` of a frame: its ``id`` column names the record each row sets its
+        other columns on (a record named twice gets the last row's values); ``fixed`` as for
+        ``insert_frame``."""
         ...
 
     def read_records(

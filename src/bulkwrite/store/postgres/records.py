@@ -3,15 +3,17 @@ into a staging table and one ``UPDATE … FROM``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+import polars as pl
 from psycopg import Connection, IntegrityError, sql
 
 from bulkwrite.errors import RecordConflict
 from bulkwrite.store.postgres.catalog import Catalog, Column
-from bulkwrite.store.postgres.ddl import ident
+from bulkwrite.store.postgres.ddl import ident, pg_name
+from bulkwrite.store.postgres.frames import CSV_OPTIONS, copy_payload
 from bulkwrite.store.postgres.values import (
     Kind,
     key_from_db,
@@ -30,8 +32,11 @@ MATCH = (
     "SELECT t.{column}, t.id, t._job FROM unnest(%s::{cast}) AS k(v) "
     "JOIN {table} AS t ON t.{column} = k.v ORDER BY t.id"
 )
+#: ``match_frame``'s: the order of the rows does not matter (its caller groups them).
+MATCH_ANY = MATCH.removesuffix(" ORDER BY t.id")
 NAMES = "SELECT id, {columns} FROM {table} WHERE id = ANY(%s::bigint[])"
 COPY = "COPY {table} ({columns}) FROM STDIN"
+COPY_CSV = "COPY {table} ({columns}) FROM STDIN " + CSV_OPTIONS
 STAGE = "CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT id, {columns} FROM {table} WITH NO DATA"
 UPDATE_FROM = "UPDATE {table} AS t SET {sets} FROM {stage} AS s WHERE t.id = s.id"
 # One primary-key look-up per staged row, whatever the (possibly stale) statistics say: a hash or
@@ -79,6 +84,25 @@ class RecordQueries:
                     found.setdefault(key, []).append((record_id, job))
         return found
 
+    def match_frame(self, table: str, column: str, keys: pl.Series) -> pl.DataFrame:
+        """``match_records`` as a frame (``RecordTx.match_frame``). Text keys of a text column
+        and integer keys of a bigint one are their own canonical form: sent as they are."""
+        (col,) = self._columns(table, [column])
+        schema = {"key": keys.dtype, "id": pl.Int64(), "job": pl.Int64()}
+        wanted = keys.drop_nulls().unique().sort()
+        if (col.kind, keys.dtype) not in ((Kind.TEXT, pl.String()), (Kind.BIGINT, pl.Int64())):
+            found = self.match_records(table, column, wanted.to_list())
+            pairs = [(key, rid, job) for key, hits in found.items() for rid, job in hits]
+            return pl.DataFrame(pairs, schema=schema, orient="row")
+        query = sql.SQL(MATCH_ANY).format(
+            column=col.ident, table=ident(table), cast=sql.SQL(col.kind.array_cast)
+        )
+        rows: list[tuple[object, ...]] = []
+        for start in range(0, len(wanted), BATCH):
+            batch = wanted.slice(start, BATCH).to_list()
+            rows.extend(self.conn.execute(query, (batch,)).fetchall())
+        return pl.DataFrame(rows, schema=schema, orient="row")
+
     @contextmanager
     def savepoint(self) -> Iterator[None]:
         """Undo what the block wrote if it raises; the transaction goes on."""
@@ -92,8 +116,32 @@ class RecordQueries:
         if not rows:
             return
         cols = self._columns(table, columns)
-        with _conflicts(), self.savepoint():
+        with _conflicts(table), self.savepoint():
             self._copy(ident(table), cols, rows)
+
+    def insert_frame(
+        self, table: str, frame: pl.DataFrame, fixed: Mapping[str, object] | None = None
+    ) -> None:
+        """One record per row of ``frame`` (columns named as the table's), plus the ``fixed``
+        value of each column named there on every row; as ``insert_records`` otherwise."""
+        if frame.height == 0:
+            return
+        frame = _with_fixed(frame, fixed)
+        cols = self._columns(table, frame.columns)
+        with _conflicts(table), self.savepoint():
+            self._copy_frame(ident(table), cols, frame)
+
+    def update_frame(
+        self, table: str, frame: pl.DataFrame, fixed: Mapping[str, object] | None = None
+    ) -> None:
+        """Set each row's values on the record its ``id`` column names (the last row wins);
+        ``fixed`` as for ``insert_frame``."""
+        if frame.height == 0:
+            return
+        frame = _with_fixed(frame, fixed).unique(subset="id", keep="last").sort("id")
+        names = [n for n in frame.columns if n != "id"]
+        with self.savepoint():
+            self._update_staged(table, self._columns(table, names), frame.select(*names, "id"))
 
     def update_records(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
@@ -104,16 +152,25 @@ class RecordQueries:
         """
         if not rows:
             return
-        cols = self._columns(table, columns)
+        last = {row[-1]: row for row in rows}
+        self._update_staged(table, self._columns(table, columns), list(last.values()))
+
+    def _update_staged(
+        self, table: str, cols: list[Column], rows: Sequence[Sequence[object]] | pl.DataFrame
+    ) -> None:
+        """COPY ``rows`` (values of ``cols``, then the id) into a staging table, then one
+        ``UPDATE … FROM`` it."""
         targets = [c for col in cols for c in col.selected()]
         listed = sql.SQL(", ").join(targets)
         self.conn.execute(sql.SQL(STAGE).format(stage=_STAGE, columns=listed, table=ident(table)))
-        last = {row[-1]: row for row in rows}
         id_column = Column("id", Kind.BIGINT)
-        self._copy(_STAGE, [*cols, id_column], list(last.values()))
+        if isinstance(rows, pl.DataFrame):
+            self._copy_frame(_STAGE, [*cols, id_column], rows)
+        else:
+            self._copy(_STAGE, [*cols, id_column], rows)
         sets = sql.SQL(", ").join(sql.SQL("{0} = s.{0}").format(t) for t in targets)
         self.conn.execute(BY_KEY_ONLY)  # undone with the savepoint if the update fails
-        with _conflicts():
+        with _conflicts(table):
             self.conn.execute(
                 sql.SQL(UPDATE_FROM).format(table=ident(table), sets=sets, stage=_STAGE)
             )
@@ -131,6 +188,19 @@ class RecordQueries:
             with cur.copy(query) as copy:
                 for row in rows:
                     copy.write_row(convert(row))
+
+    def _copy_frame(self, target: sql.Identifier, cols: list[Column], frame: pl.DataFrame) -> None:
+        """COPY a frame (columns in ``cols`` order): one CSV payload rendered by polars when
+        every column allows it, else row by row."""
+        payload = copy_payload(frame, cols)
+        if payload is None:
+            self._copy(target, cols, frame.rows())
+            return
+        listed = sql.SQL(", ").join(_copy_columns(cols))
+        query = sql.SQL(COPY_CSV).format(table=target, columns=listed)
+        with self.conn.cursor() as cur, cur.copy(query) as copy:
+            for piece in payload:
+                copy.write(piece)
 
     def read_records(
         self,
@@ -174,13 +244,37 @@ class RecordQueries:
         return names
 
 
+def _with_fixed(frame: pl.DataFrame, fixed: Mapping[str, object] | None) -> pl.DataFrame:
+    """The frame with a column per ``fixed`` name holding its value on every row."""
+    if not fixed:
+        return frame
+    return frame.with_columns(_literal(value).alias(name) for name, value in fixed.items())
+
+
+def _literal(value: object) -> pl.Expr:
+    if isinstance(value, bool):
+        return pl.lit(value)
+    if isinstance(value, int):
+        return pl.lit(value, dtype=pl.Int64)
+    if isinstance(value, float):
+        return pl.lit(value, dtype=pl.Float64)
+    return pl.lit(value, dtype=pl.String) if isinstance(value, str) else pl.lit(value)
+
+
 @contextmanager
-def _conflicts() -> Iterator[None]:
-    """A broken unique index as ``RecordConflict`` (naming the index, not the values)."""
+def _conflicts(table: str) -> Iterator[None]:
+    """A broken unique index as ``RecordConflict`` (naming the index, not the values), with
+    the field whose index it is as ``details["api_name"]`` when the index name tells it."""
     try:
         yield
     except IntegrityError as exc:
-        raise RecordConflict(exc.diag.message_primary or type(exc).__name__) from None
+        index = exc.diag.constraint_name or ""
+        prefix = f"{table}__"
+        details = {"api_name": index[len(prefix) :]} if index.startswith(prefix) else None
+        if details is not None and pg_name(index) != index:
+            details = None  # a long name was cut and hashed: the field cannot be read back
+        message = exc.diag.message_primary or type(exc).__name__
+        raise RecordConflict(message, details) from None
 
 
 def _order_expression(col: Column) -> sql.Composable:

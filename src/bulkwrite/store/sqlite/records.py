@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from itertools import chain
+
+import polars as pl
 
 from bulkwrite.errors import RecordConflict
 from bulkwrite.store.sqlite.ddl import quote
 
 #: Parameters per statement: far below SQLite's limit, large enough to batch well.
 BATCH = 2000
+#: Rows turned into tuples at a time: each slice is one call that holds the GIL, so API
+#: requests beside the worker are not kept waiting for a whole chunk.
+SLICE = 2048
 
 
 class RecordQueries:
@@ -33,6 +39,23 @@ class RecordQueries:
                 found.setdefault(key, []).append((record_id, job))
         return found
 
+    def match_frame(self, table: str, column: str, keys: pl.Series) -> pl.DataFrame:
+        """``match_records`` as a frame (``RecordTx.match_frame``). Keys are looked up in
+        sorted order: neighbouring probes of the index share its pages."""
+        wanted = keys.drop_nulls().unique().sort().to_list()
+        found: list[tuple[object, ...]] = []
+        for start in range(0, len(wanted), BATCH):
+            batch = wanted[start : start + BATCH]
+            marks = ",".join("?" * len(batch))
+            cur = self.conn.execute(
+                f"SELECT {quote(column)}, id, _job FROM {quote(table)} "
+                f"WHERE {quote(column)} IN ({marks})",
+                batch,
+            )
+            found.extend(cur.fetchall())
+        schema = {"key": keys.dtype, "id": pl.Int64(), "job": pl.Int64()}
+        return pl.DataFrame(found, schema=schema, orient="row")
+
     def insert_records(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
     ) -> None:
@@ -44,7 +67,38 @@ class RecordQueries:
             try:
                 self.conn.executemany(sql, rows)
             except sqlite3.IntegrityError as exc:
-                raise RecordConflict(str(exc)) from None
+                raise _conflict(exc) from None
+
+    def insert_frame(
+        self, table: str, frame: pl.DataFrame, fixed: Mapping[str, object] | None = None
+    ) -> None:
+        """One record per row of ``frame`` (columns named as the table's), plus the ``fixed``
+        value of each column named there on every row; as ``insert_records`` otherwise."""
+        fixed = fixed or {}
+        names = ", ".join(quote(c) for c in [*frame.columns, *fixed])
+        marks = ", ".join(["?"] * frame.width + [_literal(v) for v in fixed.values()])
+        sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"
+        with self.savepoint():
+            try:
+                self.conn.executemany(sql, _rows(frame))
+            except sqlite3.IntegrityError as exc:
+                raise _conflict(exc) from None
+
+    def update_frame(
+        self, table: str, frame: pl.DataFrame, fixed: Mapping[str, object] | None = None
+    ) -> None:
+        """Set each row's values on the record its ``id`` column names (a later row wins);
+        ``fixed`` as for ``insert_frame``."""
+        fixed = fixed or {}
+        names = [n for n in frame.columns if n != "id"]
+        sets = [f"{quote(c)} = ?" for c in names]
+        sets += [f"{quote(c)} = {_literal(v)}" for c, v in fixed.items()]
+        sql = f"UPDATE {quote(table)} SET {', '.join(sets)} WHERE id = ?"
+        with self.savepoint():
+            try:
+                self.conn.executemany(sql, _rows(frame.select(*names, "id")))
+            except sqlite3.IntegrityError as exc:
+                raise _conflict(exc) from None
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -102,3 +156,28 @@ class RecordQueries:
             )
             names.update((int(record_id), name) for record_id, name in cur)
         return names
+
+
+def _conflict(exc: sqlite3.IntegrityError) -> RecordConflict:
+    """``UNIQUE constraint failed: <table>.<column>`` as ``RecordConflict`` naming the field."""
+    message = str(exc)
+    _, found, failed = message.partition("UNIQUE constraint failed: ")
+    column = failed.split(", ")[0].rpartition(".")[2] if found else ""
+    return RecordConflict(message, {"api_name": column} if column else None)
+
+
+def _rows(frame: pl.DataFrame) -> Iterator[tuple[object, ...]]:
+    """The frame's rows as tuples, made a slice at a time as they are consumed."""
+    slices = (frame.slice(offset, SLICE).rows() for offset in range(0, frame.height, SLICE))
+    return chain.from_iterable(slices)
+
+
+def _literal(value: object) -> str:
+    """A constant as SQL text: NULL, an integer, or a string without NUL."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str) and "\x00" not in value:
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"not a constant the store writes as SQL: {value!r}")
