@@ -133,11 +133,17 @@ class CsvSource:
         return self._iter_rows(skip)
 
     def chunks(self, size: int, skip: int = 0) -> Iterator[list[list[str]]]:
-        """``rows(skip)`` in lists of ``size`` (the last one may be shorter)."""
+        """``rows(skip)`` in lists of ``size`` (the last one may be shorter); callable once
+        per source, instead of ``rows``. A row that cannot be read ends the chunks with its
+        error, after the whole chunks before it."""
         if size < 1:
             raise ValueError("size must be at least 1")
-        rows = self.rows(skip)
-        return iter(lambda: list(itertools.islice(rows, size)), [])
+        if self._started:
+            raise RuntimeError("CsvSource.chunks() can be called only once")
+        if skip < 0:
+            raise ValueError("skip must not be negative")
+        self._started = True
+        return self._iter_chunks(size, skip)
 
     def close(self) -> None:
         self._blocks.close()
@@ -175,6 +181,30 @@ class CsvSource:
                     yield row
         except (TextDecodeFailure, csv.Error, LineTooLong) as exc:
             raise self._bad_data(exc, f"data row {self._rows_read + 1}") from exc
+
+    def _iter_chunks(self, size: int, skip: int) -> Iterator[list[list[str]]]:
+        """``_iter_rows`` gathered into lists in one loop (per-row calls and generator steps
+        cost as much as the parsing itself)."""
+        chunk: list[list[str]] = []
+        append, read = chunk.append, self._rows_read
+        try:
+            for row in self._reader:
+                if not row or (not row[0].strip() and not "".join(row).strip()):
+                    continue  # blank
+                read += 1
+                if read > skip:
+                    append(row)
+                    if len(chunk) == size:
+                        self._rows_read = read
+                        yield chunk
+                        chunk = []
+                        append = chunk.append
+        except (TextDecodeFailure, csv.Error, LineTooLong) as exc:
+            self._rows_read = read
+            raise self._bad_data(exc, f"data row {read + 1}") from exc
+        self._rows_read = read
+        if chunk:
+            yield chunk
 
     def _bad_data(self, exc: Exception, where: str) -> DataInvalid:
         if isinstance(exc, TextDecodeFailure):
