@@ -296,12 +296,13 @@ def test_ctrl_c_during_the_upload_exits_130(tmp_path: Path) -> None:
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     receiving = threading.Event()
+    held: list[socket.socket] = []  # open, unread, until the test ends
 
     def stall() -> None:
         conn, _ = listener.accept()
-        conn.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        held.append(conn)
         conn.recv(65536)
-        receiving.set()  # ...and never read again until the test ends
+        receiving.set()
 
     threading.Thread(target=stall, daemon=True).start()
     argv = [sys.executable, "-m", "bulkwrite", "import", str(big), "-m", "Leads"]
@@ -312,6 +313,8 @@ def test_ctrl_c_during_the_upload_exits_130(tmp_path: Path) -> None:
         assert receiving.wait(timeout=120), "the upload never started"
         child.send_signal(signal.SIGINT)
         out, err = child.communicate(timeout=60)
+    for conn in held:
+        conn.close()
     listener.close()
     assert child.returncode == 130, (out, err)
     assert err.decode().strip().splitlines()[-1] == "error: interrupted before the job was created"
