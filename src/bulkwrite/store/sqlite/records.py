@@ -15,8 +15,9 @@ from bulkwrite.store.sqlite.ddl import quote
 #: Parameters per statement: far below SQLite's limit, large enough to batch well.
 BATCH = 2000
 #: Rows turned into tuples at a time: each slice is one call that holds the GIL, so API
-#: requests beside the worker are not kept waiting for a whole chunk.
-SLICE = 2048
+#: requests beside the worker are not kept waiting for a whole chunk (512 rows: a few ms;
+#: 2,048 measured up to 23 ms under load, the same total time).
+SLICE = 512
 
 
 class RecordQueries:
