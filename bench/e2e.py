@@ -74,6 +74,7 @@ class JobTiming:
             "details_polls": len(self.details_ms),
             "server_cpu_seconds": self.server_cpu_seconds,
             "peak_rss_bytes": self.rss.peak_bytes if self.rss else None,
+            "own_peak_rss_bytes": self.rss.own_peak_bytes if self.rss else None,
             "baseline_rss_bytes": self.rss.baseline_bytes if self.rss else None,
         }
 

@@ -27,6 +27,17 @@ def tree_rss(pid: int) -> int:
     return total
 
 
+def _own_rss(pids: tuple[int, ...]) -> int:
+    """Resident bytes of the processes themselves, children left out."""
+    total = 0
+    for pid in pids:
+        try:
+            total += psutil.Process(pid).memory_info().rss
+        except psutil.NoSuchProcess:
+            continue
+    return total
+
+
 def tree_cpu_seconds(pid: int) -> float:
     """User plus system CPU seconds used so far by the process and its children."""
     total = 0.0
@@ -42,8 +53,9 @@ def tree_cpu_seconds(pid: int) -> float:
 @dataclass
 class RssReport:
     baseline_bytes: int
-    peak_bytes: int
+    peak_bytes: int  # the processes and their children (the converter process, its forkserver)
     samples: int
+    own_peak_bytes: int = 0  # the processes alone
 
 
 def trees_rss(pids: tuple[int, ...]) -> int:
@@ -67,6 +79,7 @@ class RssSampler:
     def __init__(self, *pids: int, interval: float = SAMPLE_SECONDS) -> None:
         self.pids, self.interval = pids, interval
         self.baseline = self.peak = trees_rss(pids)
+        self.own_peak = _own_rss(pids)
         self.samples = 1
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="rss-sampler", daemon=True)
@@ -79,6 +92,7 @@ class RssSampler:
         rss = trees_rss(self.pids)
         self.samples += 1
         self.peak = max(self.peak, rss)
+        self.own_peak = max(self.own_peak, _own_rss(self.pids))
 
     def __enter__(self) -> RssSampler:
         self._thread.start()
@@ -95,4 +109,4 @@ class RssSampler:
         self._sample()
 
     def report(self) -> RssReport:
-        return RssReport(self.baseline, self.peak, self.samples)
+        return RssReport(self.baseline, self.peak, self.samples, self.own_peak)

@@ -177,6 +177,7 @@ def sqlite_summary(runs: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
         "details_p50_ms": spread(each(insert, "details_p50_ms")),
         "details_p99_ms": spread(each(insert, "details_p99_ms")),
         "peak_rss_mib": spread([v / MIB for v in each(insert, "peak_rss_bytes")]),
+        "own_peak_rss_mib": spread([v / MIB for v in each(insert, "own_peak_rss_bytes")]),
     }
 
 
@@ -195,6 +196,7 @@ def big_run(work: Path, options: Options, console: Console) -> dict[str, Any]:
         "processing_seconds": timing.processing_seconds,
         "details_p99_ms": job.get("details_p99_ms", float("nan")),
         "peak_rss_mib": job["peak_rss_bytes"] / MIB,
+        "own_peak_rss_mib": job["own_peak_rss_bytes"] / MIB,
     }
     return {"file": _file_json(big), "job": job, "figures": figures}
 

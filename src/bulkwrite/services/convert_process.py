@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 CHUNK, ERROR, DONE = b"C", b"E", b"D"
 #: What the forkserver imports once, so that each child starts warm.
 PRELOAD = ["bulkwrite.services.convert_process"]
+#: Why converter processes cannot be had here, once that is known.
+_unavailable: list[str] = []
 
 
 @functools.cache
@@ -44,11 +46,22 @@ def context() -> ForkServerContext:
 
 
 def start_forkserver() -> None:
-    """Start the forkserver now (at worker start) rather than with the first job."""
+    """Start the forkserver now (at worker start) rather than with the first job. If it cannot
+    start (its socket's path under ``TMPDIR`` too long, no processes to be had), jobs convert
+    on a thread, as with ``convert_process`` off."""
     from multiprocessing import forkserver
 
     context()
-    forkserver.ensure_running()
+    try:
+        forkserver.ensure_running()
+    except OSError as exc:
+        _unavailable.append(str(exc))
+        log.warning("no converter processes (%s): chunks are converted on a thread", exc)
+
+
+def available() -> bool:
+    """False once starting converter processes has failed in this process."""
+    return not _unavailable
 
 
 def converted_chunks(
@@ -63,7 +76,13 @@ def converted_chunks(
         name=f"convert-{run.job.id}",
         daemon=True,
     )
-    child.start()
+    try:
+        child.start()
+    except OSError as exc:  # no processes to be had: the caller converts on a thread
+        sending.close()
+        receiving.close()
+        _unavailable.append(str(exc))
+        raise ConverterLost(f"The converter process could not start: {exc}") from exc
     sending.close()
     try:
         while True:

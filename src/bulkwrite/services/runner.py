@@ -18,6 +18,7 @@ from bulkwrite.services.callbacks import send_callback
 from bulkwrite.services.chunk_writer import prepare, write_chunk
 from bulkwrite.services.cleanup import sweep_chunk_results, sweep_expired_results
 from bulkwrite.services.context import Services
+from bulkwrite.services.convert_process import available as converter_available
 from bulkwrite.services.convert_process import converted_chunks
 from bulkwrite.services.prefetch import ahead
 from bulkwrite.services.result_file import assemble_result
@@ -102,7 +103,7 @@ def prepared_chunks(
     writer: in a child process (``convert_process``), else — or from where that process
     stopped, should it die — on a thread of this one."""
     size, dialect = services.settings.chunk_size, dialect_of(run.job)
-    if services.settings.convert_process:
+    if services.settings.convert_process and converter_available():
         try:
             for chunk in converted_chunks(run, path, dialect, size, first_row):
                 yield chunk
