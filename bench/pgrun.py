@@ -5,9 +5,8 @@ Each step gets a fresh database (bench/pgdb.py), dropped when the step ends:
 1. raw: COPY insert, then staged upsert (bench/pgraw.py);
 2. 1 worker: ``serve --no-worker`` + one ``bulkwrite worker --concurrency 1``; an insert job of
    the file, then an upsert job (find_by Email) of it;
-3. 2 workers: the same with two worker processes (a job is split: both convert its chunks, which
-   are written in input order; with one worker the job runs on it alone, converting the next
-   chunk on a thread while it writes this one);
+3. 2 workers: the same with two worker processes (with the default settings a job runs on one of
+   them; with ``BULKWRITE_SPLIT_JOBS=true`` both would convert its chunks);
 4. 2 workers, 2 jobs: two insert jobs of two files of the same size with no Email in common,
    started together, then two upsert jobs of them; aggregate rows/s = both files' rows over the
    wall time from the first upload to the last result downloaded.

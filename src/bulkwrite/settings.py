@@ -33,9 +33,9 @@ class Settings(BaseSettings):
         "faster jobs and a steadier API beside them, for ~250 MB more memory",
     )
     split_jobs: bool = Field(
-        default=True,
-        description="with PostgreSQL: any worker converts any chunk of a job (in input order "
-        "written); false: one worker runs a job's chunks one after another",
+        default=False,
+        description="with PostgreSQL and several worker processes: any worker converts any "
+        "chunk of a job, written in input order; else one worker goes through a job's chunks",
     )
     max_upload_bytes: int = Field(default=4 * 1024**3, ge=1)
     max_rows: int = Field(default=50_000_000, ge=1)

@@ -55,7 +55,8 @@ def new_cluster(tmp_path: Path, databases: TestDatabases) -> Iterator[Callable[.
 
     def make(**settings: str) -> Cluster:
         name, url = databases.copy_of_template()
-        cluster = Cluster(tmp_path / f"cluster{len(made)}", url, settings)
+        # Jobs split across the workers (BULKWRITE_SPLIT_JOBS), unless a test says otherwise.
+        cluster = Cluster(tmp_path / f"cluster{len(made)}", url, {"split_jobs": "true", **settings})
         made.append((name, cluster))
         return cluster
 

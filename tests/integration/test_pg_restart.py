@@ -54,7 +54,7 @@ def databases() -> Iterator[TestDatabases]:
 def cluster(databases: TestDatabases, tmp_path: Path) -> Iterator[Cluster]:
     """One API process and two workers on a fresh database (made now, not ahead)."""
     name, url = databases.create(databases.template)
-    made = Cluster(tmp_path / "cluster", url, {"chunk_size": "2000"})
+    made = Cluster(tmp_path / "cluster", url, {"chunk_size": "2000", "split_jobs": "true"})
     try:
         made.start_api()
         made.start_worker()
