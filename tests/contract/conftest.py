@@ -8,6 +8,7 @@ the reason printed, except in CI (``CI=true``), where it fails them.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pytest
 
 from bulkwrite.queue.inprocess import ThreadQueue
 from bulkwrite.services.accounts import create_org
-from bulkwrite.services.context import Services
+from bulkwrite.services.context import NoQueue, Services
 from bulkwrite.services.split_run import prepare_chunk, run_split
 from bulkwrite.settings import Settings
 from bulkwrite.store.base import Store
@@ -72,6 +73,20 @@ def database_url(store_kind: str, request: pytest.FixtureRequest) -> Iterator[st
         yield url
     finally:
         databases.release(name)
+
+
+@contextmanager
+def waiting_harness(
+    tmp_path: Path, store: str, database_url: str = "", **settings: object
+) -> Iterator[Harness]:
+    """A harness with no worker: its jobs wait for the test to run them, step by step."""
+    made = make_harness(tmp_path, store, database_url, **settings)
+    made.worker.stop()
+    made.services.queue = NoQueue()
+    try:
+        yield made
+    finally:
+        made.services.store.close()
 
 
 def run_split_backwards(services: Services, job_id: str) -> None:

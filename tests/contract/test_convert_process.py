@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from bulkwrite.services.context import NoQueue, Services
+from bulkwrite.services.context import Services
 from bulkwrite.services.create_job import create_job
 from bulkwrite.services.run_context import JobRun
 from bulkwrite.services.run_loader import load_run, source_path
 from bulkwrite.services.runner import prepared_chunks
-from tests.contract.conftest import make_harness
+from tests.contract.conftest import waiting_harness
 from tests.contract.harness import Harness
 
 #: Chunks of 1,000 rows: each more than a pipe holds, so the child is always mid-file.
@@ -26,13 +26,8 @@ ROWS, CHUNK = 6000, 1000
 @pytest.fixture
 def waiting(tmp_path: Path) -> Iterator[Harness]:
     """A SQLite harness whose jobs wait for the test."""
-    made = make_harness(tmp_path, "sqlite", chunk_size=CHUNK, convert_process=True)
-    made.worker.stop()
-    made.services.queue = NoQueue()
-    try:
+    with waiting_harness(tmp_path, "sqlite", chunk_size=CHUNK, convert_process=True) as made:
         yield made
-    finally:
-        made.services.store.close()
 
 
 def _run(h: Harness) -> tuple[Services, JobRun, Path]:

@@ -15,10 +15,9 @@ import pytest
 
 from bulkwrite.domain.job import JobStatus
 from bulkwrite.files import chunkfile
-from bulkwrite.services.context import NoQueue
 from bulkwrite.services.create_job import create_job
 from bulkwrite.services.split_run import prepare_chunk, run_split
-from tests.contract.conftest import make_harness
+from tests.contract.conftest import waiting_harness
 from tests.contract.harness import Harness, counts
 
 # Ten rows in chunks of three: 0-2, 3-5, 6-8, 9. Row 9 repeats row 1's Email; row 4 is bad.
@@ -31,13 +30,8 @@ CSV = "Last_Name,Company,Email\n" + "\n".join(ROWS) + "\n"
 @pytest.fixture
 def split(tmp_path: Path, store_kind: str, database_url: str) -> Iterator[Harness]:
     """A harness whose jobs wait for the test to run their tasks."""
-    made = make_harness(tmp_path, store_kind, database_url, chunk_size=3)
-    made.worker.stop()
-    made.services.queue = NoQueue()
-    try:
+    with waiting_harness(tmp_path, store_kind, database_url, chunk_size=3) as made:
         yield made
-    finally:
-        made.services.store.close()
 
 
 def _create(h: Harness, text: str) -> str:

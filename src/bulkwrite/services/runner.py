@@ -6,6 +6,7 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import TypeVar
@@ -41,18 +42,35 @@ def run_job(services: Services, job_id: str) -> JobStatus:
     job = retrying(services, job_id, "starting", lambda _: start_job(services, job_id))
     if job is None or job.status in FINAL_STATES:
         return job.status if job else JobStatus.FAILED
-    try:
+    with failing_job(services, job_id) as outcome:
         run = retrying(services, job_id, "loading", lambda _: load_run(services, job))
         _process(services, run)
+    if outcome.failed:
+        return JobStatus.FAILED
+    finish_job(services, job_id, JobStatus.COMPLETED, None)
+    return JobStatus.COMPLETED
+
+
+@dataclasses.dataclass
+class Outcome:
+    failed: bool = False
+
+
+@contextmanager
+def failing_job(services: Services, job_id: str) -> Iterator[Outcome]:
+    """An unexpected error in the block fails the job (``Outcome.failed``), keeping what was
+    committed; a database outage that outlasted the retries, or another delivery ahead of this
+    one (``StateConflict``), is raised to the queue, the job left open."""
+    outcome = Outcome()
+    try:
+        yield outcome
     except (StateConflict, StoreUnavailable):
         raise
     except Exception as exc:
         log.exception("job %s failed", job_id)
         error = exc if isinstance(exc, BulkWriteError) else BulkWriteError()
         finish_job(services, job_id, JobStatus.FAILED, (error.code, error.message))
-        return JobStatus.FAILED
-    finish_job(services, job_id, JobStatus.COMPLETED, None)
-    return JobStatus.COMPLETED
+        outcome.failed = True
 
 
 def start_job(services: Services, job_id: str) -> Job | None:

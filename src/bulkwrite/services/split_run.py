@@ -28,7 +28,7 @@ from enum import Enum
 from functools import partial
 
 from bulkwrite.domain.job import ChunkPlan, Job, JobStatus
-from bulkwrite.errors import BulkWriteError, StateConflict, StoreUnavailable
+from bulkwrite.errors import BulkWriteError
 from bulkwrite.files import chunkfile
 from bulkwrite.files.csvsource import CsvSource
 from bulkwrite.importer.chunk import RawChunk
@@ -38,6 +38,7 @@ from bulkwrite.services.run_context import JobRun
 from bulkwrite.services.run_loader import dialect_of, load_run, source_path
 from bulkwrite.services.runner import (
     copy_chunk,
+    failing_job,
     finish_job,
     read_job,
     retrying,
@@ -290,16 +291,10 @@ def _drop_work(services: Services, job_id: str) -> None:
 
 @contextmanager
 def _failing_the_job(services: Services, job_id: str) -> Iterator[None]:
-    """An unexpected error fails the job (as in a run on one worker); a database outage that
-    outlasted the retries, or another delivery ahead of this one, is raised to the queue."""
-    try:
+    """``runner.failing_job``; a job that fails leaves no chunk files behind."""
+    with failing_job(services, job_id) as outcome:
         yield
-    except (StateConflict, StoreUnavailable):
-        raise
-    except Exception as exc:
-        log.exception("job %s failed", job_id)
-        error = exc if isinstance(exc, BulkWriteError) else BulkWriteError()
-        finish_job(services, job_id, JobStatus.FAILED, (error.code, error.message))
+    if outcome.failed:
         _drop_work(services, job_id)
 
 
