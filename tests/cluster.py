@@ -331,6 +331,11 @@ def result_rows(text: str) -> list[dict[str, str]]:
     return [dict(zip(header, row, strict=True)) for row in reader]
 
 
+def result_of(client: Client, details: JobDetails) -> list[dict[str, str]]:
+    """The result rows of a finished job, downloaded through ``client``."""
+    return result_rows(Client.result_csv(client.download_result(details)))
+
+
 def leads_job(
     file_id: str, operation: str = "insert", find_by: str | None = None
 ) -> dict[str, Any]:
