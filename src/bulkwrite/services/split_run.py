@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from enum import Enum
 from functools import partial
 
-from bulkwrite.domain.job import ChunkPlan, Job, JobStatus
+from bulkwrite.domain.job import ChunkPlan, Job, JobSplit, JobStatus
 from bulkwrite.errors import BulkWriteError
 from bulkwrite.files import chunkfile
 from bulkwrite.files.csvsource import CsvSource
@@ -78,9 +78,9 @@ def run_split(services: Services, job_id: str) -> JobStatus:
         return job.status if job else JobStatus.FAILED
     with _failing_the_job(services, job_id):
         run = retrying(services, job_id, "loading", lambda _: _load_split_run(services, job))
-        again = retrying(services, job_id, "loading", lambda _: _split_began(services, job_id))
+        began = retrying(services, job_id, "loading", partial(_split_of, services, job_id))
         _split(services, run)
-        if again:  # a run after one cut short: chunks whose tasks are lost are converted here
+        if began is not None:  # a run after one cut short: lost tasks' chunks converted here
             _prepare_left(services, run)
         drain(services, run, may_finish=True)
     return _status(services, job_id)
@@ -114,7 +114,8 @@ def drain(services: Services, run: JobRun, may_finish: bool) -> None:
     while True:
         step = retrying(services, job_id, "writing", lambda _: _write_next(services, run))
         if step is Step.DONE and (wrote or may_finish):
-            error = retrying(services, job_id, "finishing", lambda _: _split_error(services, run))
+            split = retrying(services, job_id, "finishing", partial(_split_of, services, job_id))
+            error = split.error if split else None
             target = JobStatus.FAILED if error else JobStatus.COMPLETED
             finish_job(services, job_id, target, error)
             _drop_work(services, job_id)
@@ -165,6 +166,7 @@ def _split(services: Services, run: JobRun) -> None:
                 chunkfile.put_raw(services.files, job_id, chunk_no, raw)
                 plan = partial(_plan, services, job_id, ChunkPlan(chunk_no, first_row, raw.size))
                 if not retrying(services, job_id, "planning", plan):
+                    services.files.delete(chunkfile.raw_key(job_id, chunk_no))
                     return  # the job ended meanwhile (failed by a chunk's task)
                 chunk_no, first_row = chunk_no + 1, first_row + raw.size
         except BulkWriteError as exc:  # the rows before it are written; then the job fails
@@ -175,10 +177,10 @@ def _split(services: Services, run: JobRun) -> None:
     log.info("job %s: split into %d chunks", job_id, chunk_no)
 
 
-def _split_began(services: Services, job_id: str) -> bool:
-    """Whether an earlier run began to split the job."""
+def _split_of(services: Services, job_id: str, _: int = 0) -> JobSplit | None:
+    """The job's split so far (None: no run began to split it)."""
     with services.store.transaction(write=False) as tx:
-        return tx.get_split(job_id) is not None
+        return tx.get_split(job_id)
 
 
 def _prepare_left(services: Services, run: JobRun) -> None:
@@ -225,12 +227,6 @@ def _end_split(
         tx.end_split(job_id, chunks, error)
 
 
-def _split_error(services: Services, run: JobRun) -> tuple[str, str] | None:
-    with services.store.transaction(write=False) as tx:
-        split = tx.get_split(run.job.id)
-    return split.error if split else None
-
-
 def _write_alone(services: Services, run: JobRun, raw: RawChunk) -> None:
     """A file of one chunk: convert and write it here (no other worker could help)."""
     prepared = prepare(run, 0, raw)
@@ -265,8 +261,7 @@ def _chunk_plan(services: Services, job_id: str, chunk_no: int, _: int) -> Chunk
 
 
 def _load_split_run(services: Services, job: Job) -> JobRun:
-    with services.store.transaction(write=False) as tx:
-        split = tx.get_split(job.id)
+    split = _split_of(services, job.id)
     return load_run(services, job, split.header if split else None)
 
 
@@ -279,11 +274,11 @@ def _drop_work(services: Services, job_id: str) -> None:
     """Remove the job's stored chunks and its plan (the job has ended)."""
 
     def drop(_: int) -> int:
+        """The number of chunks planned (each has files), forgetting them."""
         with services.store.transaction() as tx:
-            split = tx.get_split(job_id)
             planned = len(tx.chunk_plans(job_id))
             tx.drop_chunk_plans(job_id)
-        return max(planned, split.chunks_total or 0) if split else planned
+        return planned
 
     chunks = retrying(services, job_id, "the cleanup", drop)
     chunkfile.drop_work(services.files, job_id, chunks)
