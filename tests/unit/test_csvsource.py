@@ -10,13 +10,8 @@ from pathlib import Path
 import pytest
 
 from bulkwrite.errors import DataInvalid, FileFormatInvalid
-from bulkwrite.files.csvsource import (
-    FIELD_LIMIT,
-    CsvDialect,
-    CsvSource,
-    detect_dialect,
-    normalise_encoding,
-)
+from bulkwrite.files.csvsource import CsvDialect, CsvSource, detect_dialect, normalise_encoding
+from bulkwrite.files.fastcsv import FIELD_LIMIT
 from bulkwrite.files.textlines import TEXT_BLOCK_SIZE, TextDecodeFailure, iter_lines
 
 UTF8 = CsvDialect("utf-8", ",")

@@ -17,7 +17,8 @@ from typing import IO
 
 from bulkwrite.cli.common import InputError
 from bulkwrite.errors import FileFormatInvalid
-from bulkwrite.files.csvsource import FIELD_LIMIT, normalise_encoding, pick_delimiter
+from bulkwrite.files.csvsource import normalise_encoding, pick_delimiter
+from bulkwrite.files.fastcsv import FIELD_LIMIT
 from bulkwrite.files.uploads import TextSniffer
 from bulkwrite.files.zipsafe import looks_like_zip
 

@@ -48,12 +48,13 @@ def iter_lines(
 
 
 def iter_line_blocks(
-    raw: IO[bytes], encoding: str, max_line: int, errors: str = "strict"
+    raw: IO[bytes], encoding: str, max_line: int, errors: str = "strict", base: int = 0
 ) -> Generator[list[str], None, None]:
-    """``iter_lines`` a decoded block at a time, so the per-line loop stays in C."""
+    """``iter_lines`` a decoded block at a time, so the per-line loop stays in C; ``base``:
+    the offset in the file of ``raw``'s first byte, for the offsets of bad bytes."""
     carry: list[str] = []
     carried = 0
-    for text in _decoded(raw, encoding, errors):
+    for text in _decoded(raw, encoding, errors, base):
         if "\n" not in text and "\r" not in text:
             carry.append(text)
             carried += len(text)
@@ -81,14 +82,14 @@ def _split_lines(text: str) -> list[str]:
     return io.StringIO(text, newline="").readlines()
 
 
-def _decoded(raw: IO[bytes], encoding: str, errors: str) -> Iterator[str]:
+def _decoded(raw: IO[bytes], encoding: str, errors: str, base: int) -> Iterator[str]:
     codec = codecs.lookup(encoding).name
-    offset = 0
+    offset = base
     if codec == "utf-8-sig":
         codec = "utf-8"
         head = raw.read(len(codecs.BOM_UTF8))
         if head == codecs.BOM_UTF8:
-            offset = len(head)
+            offset += len(head)
         else:
             raw.seek(0)
     decoder = codecs.getincrementaldecoder(codec)(errors)

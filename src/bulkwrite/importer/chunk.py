@@ -60,9 +60,19 @@ class RawChunk:
         padded = [r if len(r) == width else _fit(r, width) for r in rows]
         columns = _columns(padded, width)
         extra = pl.Series(
-            [len(r) > width and any(c.strip() for c in r[width:]) for r in rows], dtype=pl.Boolean
+            "x",
+            [len(r) > width and any(c.strip() for c in r[width:]) for r in rows],
+            dtype=pl.Boolean,
         )
         return cls(columns, extra)
+
+    @classmethod
+    def of_frame(cls, frame: pl.DataFrame) -> RawChunk:
+        """The chunk of a frame of ``c0``… String columns and a Boolean ``x`` (``frame()``)."""
+        return cls([frame[name] for name in frame.columns if name != "x"], frame["x"])
+
+    def frame(self) -> pl.DataFrame:
+        return pl.DataFrame([*self.columns, self.extra.alias("x")])
 
 
 def prepare_chunk(

@@ -112,10 +112,10 @@ def _produce(
     the reading."""
     try:
         with CsvSource(Path(path), dialect) as source:
-            for cells in source.chunks(size, skip=first_row):
+            for cells in source.raw_chunks(size, run.plan.width, skip=first_row):
                 chunk = prepare(run, first_row, cells)
                 out.send_bytes(CHUNK + chunkfile.encode_prepared(chunk))
-                first_row += len(cells)
+                first_row += cells.size
         out.send_bytes(DONE)
     except (BrokenPipeError, ConnectionResetError):
         return  # the worker stopped listening: nothing left to do

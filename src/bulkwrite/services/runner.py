@@ -14,7 +14,7 @@ from typing import TypeVar
 from bulkwrite.domain.job import FINAL_STATES, Job, JobStatus
 from bulkwrite.errors import BulkWriteError, ConverterLost, StateConflict, StoreUnavailable
 from bulkwrite.files.csvsource import CsvSource
-from bulkwrite.importer.chunk import PreparedChunk
+from bulkwrite.importer.chunk import PreparedChunk, RawChunk
 from bulkwrite.services.callbacks import send_callback
 from bulkwrite.services.chunk_writer import prepare, write_chunk
 from bulkwrite.services.cleanup import sweep_chunk_results, sweep_expired_results
@@ -132,15 +132,14 @@ def prepared_chunks(
                 "job %s: the converter process died; on a thread from row %d", run.job.id, first_row
             )
     with CsvSource(path, dialect) as source:
-        yield from ahead(_prepared(run, source.chunks(size, skip=first_row), first_row))
+        chunks = source.raw_chunks(size, run.plan.width, skip=first_row)
+        yield from ahead(_prepared(run, chunks, first_row))
 
 
-def _prepared(
-    run: JobRun, chunks: Iterator[list[list[str]]], first_row: int
-) -> Iterator[PreparedChunk]:
+def _prepared(run: JobRun, chunks: Iterator[RawChunk], first_row: int) -> Iterator[PreparedChunk]:
     for cells in chunks:
         yield prepare(run, first_row, cells)
-        first_row += len(cells)
+        first_row += cells.size
 
 
 def finish_job(

@@ -155,10 +155,9 @@ def _split(services: Services, run: JobRun) -> None:
     path = retrying(services, job_id, "opening", lambda _: source_path(services, run.job))
     width, error = run.plan.width, None
     with CsvSource(path, dialect_of(run.job)) as source:
-        chunks = _with_last(source.chunks(size, skip=first_row))
+        chunks = _with_last(source.raw_chunks(size, width, skip=first_row))
         try:
-            for cells, last in chunks:
-                raw = RawChunk.of_rows(cells, width)
+            for raw, last in chunks:
                 if last and chunk_no == 0:
                     _write_alone(services, run, raw)
                     chunk_no += 1
@@ -293,7 +292,7 @@ def _failing_the_job(services: Services, job_id: str) -> Iterator[None]:
         _drop_work(services, job_id)
 
 
-def _with_last(chunks: Iterator[list[list[str]]]) -> Iterator[tuple[list[list[str]], bool]]:
+def _with_last(chunks: Iterator[RawChunk]) -> Iterator[tuple[RawChunk, bool]]:
     """Each chunk, and whether it is the last one; a chunk read whole is yielded before the
     error that stops the reading of the next one."""
     current = next(chunks, None)
