@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from bench.e2e import BenchError, JobTiming, run_job, server_pid
+from bench.e2e import SERVER_SETTINGS, BenchError, JobTiming, run_job, server_pid
 from bench.monitor import RssSampler, tree_cpu_seconds
 from bench.pgdb import BackendCpu
 from bulkwrite.client import Client
@@ -95,7 +95,8 @@ def running_cluster(data_dir: Path, database_url: str, workers: int) -> Iterator
     """A fresh API process without worker, and ``workers`` worker processes (concurrency 1
     each), on ``database_url`` (a fresh database: the first build migrates it)."""
     data_dir.mkdir(parents=True, exist_ok=True)  # nothing else makes it with PostgreSQL
-    server = make_server(data_dir, database_url=database_url, worker="false")
+    settings = {**SERVER_SETTINGS, "database_url": database_url, "worker": "false"}
+    server = make_server(data_dir, **settings)
     processes: list[subprocess.Popen[bytes]] = []
     logs = [data_dir / f"worker-{n}.log" for n in range(1, workers + 1)]
     try:

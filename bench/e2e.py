@@ -79,10 +79,14 @@ class JobTiming:
         }
 
 
+#: Settings of every bulkwrite process the bench starts (``bench.run --set``).
+SERVER_SETTINGS: dict[str, str] = {}
+
+
 @contextmanager
 def running_server(data_dir: Path) -> Iterator[tuple[LiveServer, Client]]:
     """A fresh ``bulkwrite serve`` with its own data directory, and a client for it."""
-    server = make_server(data_dir)
+    server = make_server(data_dir, **SERVER_SETTINGS)
     try:
         server.start()
         with Client(server.base_url, server.token, timeout=600.0) as client:

@@ -28,7 +28,7 @@ from typing import Any
 
 from rich.console import Console
 
-from bench.e2e import BenchError, job_json, run_job, running_server, watched_job
+from bench.e2e import SERVER_SETTINGS, BenchError, job_json, run_job, running_server, watched_job
 from bench.generate import Summary, generate
 from bench.pgdb import admin_url, redacted, server_facts, unreachable_reason
 from bench.pgrun import PgFiles, pg_checks, pg_run, pg_summary
@@ -257,6 +257,7 @@ def run_all(options: Options, work: Path, console: Console) -> dict[str, Any]:
             "bad": options.bad,
             "seed": options.seed,
             "backends": list(backends),
+            "settings": dict(SERVER_SETTINGS),
             "raw_rows": "all rows, bad ones included, none validated",
             "postgresql_workers": "bulkwrite worker --concurrency 1 per worker process",
         },
@@ -291,7 +292,20 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         help="PostgreSQL server to create the bench databases on (a postgresql:// URL of a "
         "database to connect to; default: BULKWRITE_TEST_PG, else the local postgres database)",
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting of every bulkwrite process the bench starts (as BULKWRITE_<NAME>), "
+        "e.g. --set convert_process=false; repeatable",
+    )
     args = parser.parse_args(argv)
+    for item in args.set:
+        name, equals, value = item.partition("=")
+        if not equals or not name.strip():
+            parser.error(f"--set takes NAME=VALUE, not {item!r}")
+        SERVER_SETTINGS[name.strip().lower()] = value
     if args.rows < 1 or args.runs < 1 or args.big_rows < 0:
         parser.error("--rows and --runs must be positive, --big-rows not negative")
     backends: tuple[str, ...] | None = None

@@ -27,10 +27,11 @@ class Settings(BaseSettings):
         default=120.0, ge=0, description="how long a worker waits for a database gone away, s"
     )
     chunk_size: int = Field(default=20000, ge=1, le=1_000_000)
-    convert_process: bool = Field(
-        default=True,
-        description="read and convert a job's next chunk in a child process (else a thread): "
-        "faster jobs and a steadier API beside them, for ~250 MB more memory",
+    convert_process: bool | None = Field(
+        default=None,
+        description="read and convert a job's next chunk in a child process (true) or on a "
+        "thread (false); unset: a child process where jobs run inside `bulkwrite serve` (a "
+        "steadier API beside them, for ~250 MB more memory), a thread in `bulkwrite worker`",
     )
     split_jobs: bool = Field(
         default=False,

@@ -99,7 +99,7 @@ class EmbeddedWorker:
         # promptly while a worker thread converts cells.
         sys.setswitchinterval(SWITCH_INTERVAL)
         tune_gc()
-        if self.services.settings.convert_process:
+        if self.services.settings.convert_process is not False:
             start_forkserver()  # the first job's converter then starts warm
         with self.services.store.transaction(write=False) as tx:
             open_jobs = tx.open_job_ids()

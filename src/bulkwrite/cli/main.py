@@ -76,6 +76,8 @@ def worker_command(
     from bulkwrite.worker import build_services
 
     settings = Settings()
+    if settings.convert_process is None:  # no API beside the jobs: a thread converts faster
+        settings = settings.model_copy(update={"convert_process": False})
     if not settings.uses_postgres:
         typer.echo(
             "error: bulkwrite worker needs PostgreSQL: set BULKWRITE_DATABASE_URL="

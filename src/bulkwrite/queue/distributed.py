@@ -300,7 +300,7 @@ def run_worker(services: Services, concurrency: int) -> int:
     """
 
     async def main() -> int:
-        if services.settings.convert_process:
+        if services.settings.convert_process is not False:
             start_forkserver()
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()

@@ -121,7 +121,7 @@ def prepared_chunks(
     writer: in a child process (``convert_process``), else — or from where that process
     stopped, should it die — on a thread of this one."""
     size, dialect = services.settings.chunk_size, dialect_of(run.job)
-    if services.settings.convert_process and converter_available():
+    if services.settings.convert_process is not False and converter_available():
         try:
             for chunk in converted_chunks(run, path, dialect, size, first_row):
                 yield chunk
