@@ -7,12 +7,15 @@ import importlib
 from collections.abc import Iterator
 from pathlib import Path
 
+import polars as pl
 import pytest
 from typer.testing import CliRunner
 
 from bulkwrite.cli.main import app
+from bulkwrite.services.accounts import create_org
 from bulkwrite.settings import Settings
-from bulkwrite.worker import open_store
+from bulkwrite.store.serialize import iso
+from bulkwrite.worker import build_services, open_store
 from tests.pg import TestDatabases
 
 MIGRATION_MODULES = {
@@ -119,5 +122,35 @@ def test_a_database_not_in_utf8_is_refused(tmp_path: Path, pg_databases: TestDat
         result = CliRunner().invoke(app, ["db", "upgrade"], env={"BULKWRITE_DATABASE_URL": url})
         assert result.exit_code == 2
         assert "encoding is LATIN1; bulkwrite needs UTF8" in result.output
+    finally:
+        pg_databases.release(name)
+
+
+def test_stamp_defaults_reach_record_tables_made_before_them(
+    tmp_path: Path, pg_databases: TestDatabases, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Migration 4 gives the Created/Modified time columns of existing record tables the
+    transaction-time default that new tables get, so COPY may leave them out."""
+    from bulkwrite.store.postgres import connection, ddl
+
+    name, url = pg_databases.create(template="template0")
+    try:
+        settings = _settings(tmp_path, url)
+        monkeypatch.setattr(connection, "MIGRATIONS", ddl.MIGRATIONS[:3])
+        services = build_services(settings)
+        assert services.store.schema_version() == 3
+        org = create_org(services, "Old", "admin@example.com", "Admin").org
+        services.store.close()
+        monkeypatch.setattr(connection, "MIGRATIONS", ddl.MIGRATIONS)
+        store = open_store(settings)
+        assert store.migrate() == 4
+        with store.transaction() as tx:
+            table = tx.record_table(org.id, "Leads")
+            frame = pl.DataFrame({"id": [1], "Last_Name": ["Smith"], "Company": ["Acme"]})
+            stamp = iso(tx.clock())
+            tx.insert_frame(table, frame, {"Created_Time": stamp, "Modified_Time": stamp})
+            rows = tx.read_records(table, ["Created_Time", "Modified_Time"], limit=1, offset=0)
+        store.close()
+        assert rows == [(stamp, stamp)]
     finally:
         pg_databases.release(name)

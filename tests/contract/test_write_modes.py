@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from tests.contract.harness import Harness, counts
 
 LEADS = (
@@ -253,3 +255,30 @@ def test_upsert_by_email_updates_every_field_but_the_key_it_matched(harness: Har
     )
     assert stored["ed@example.com"]["_job"] == int(details["id"])
     assert {"john@example.com", "JOHN@example.com"} <= set(stored)
+
+
+def test_records_carry_their_chunk_transactions_time(harness: Harness) -> None:
+    """Created and Modified time are the writing transaction's clock, to the second, in UTC
+    (on PostgreSQL the columns' default, so no datetime is sent per row)."""
+    before = datetime.now(UTC).replace(microsecond=0)
+    harness.job(LEADS, "Leads")
+    after = datetime.now(UTC)
+    stored = harness.records("Leads", "Email", "Created_Time", "Modified_Time")
+    assert len(stored) == 2
+    for record in stored:
+        assert record["Created_Time"] == record["Modified_Time"]
+        stamp = datetime.fromisoformat(str(record["Created_Time"]))
+        assert stamp.utcoffset() == timedelta(0) and stamp.microsecond == 0
+        assert before <= stamp <= after
+    update = "Email,Company\njohn@example.com,Initech\n"
+    harness.job(update, "Leads", "update", find_by="Email")
+    again = {
+        r["Email"]: r for r in harness.records("Leads", "Email", "Created_Time", "Modified_Time")
+    }
+    john = again["john@example.com"]
+    assert (
+        john["Created_Time"] == {r["Email"]: r for r in stored}["john@example.com"]["Created_Time"]
+    )
+    moved = datetime.fromisoformat(str(john["Modified_Time"]))
+    assert moved >= datetime.fromisoformat(str(john["Created_Time"]))
+    assert moved.utcoffset() == timedelta(0)

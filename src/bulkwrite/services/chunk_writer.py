@@ -19,7 +19,7 @@ from bulkwrite.services.references import resolve_references
 from bulkwrite.services.run_context import JobRun
 from bulkwrite.services.unique import check_unique, labels_flagged
 from bulkwrite.store.base import Tx
-from bulkwrite.store.serialize import iso, now
+from bulkwrite.store.serialize import iso
 
 AUDIT_COLUMNS = ("Owner", "Created_Time", "Modified_Time", "Created_By", "Modified_By")
 
@@ -41,7 +41,7 @@ def write_chunk(tx: Tx, run: JobRun, chunk_no: int, first_row: int, chunk: Prepa
     _check_mandatory(run, chunk, target)
     before = dict(chunk.errors)
     check_unique(tx, run, chunk, target, optimistic=True)
-    stamp = iso(now())
+    stamp = iso(tx.clock())
     try:
         with tx.savepoint():
             record_ids = _write(tx, run, chunk, chunk.ok(), target, stamp)

@@ -165,6 +165,12 @@ class SplitTx(Protocol):
 class RecordTx(Protocol):
     """Record tables: batched look-ups, writes and reads."""
 
+    def clock(self) -> datetime:
+        """The time this transaction stamps records with (``Created_Time``,
+        ``Modified_Time``), to the second, the same for every call: PostgreSQL's transaction
+        time (the stamped columns' default), SQLite's caller's clock."""
+        ...
+
     def savepoint(self) -> AbstractContextManager[None]:
         """Undo what the block wrote if it raises; the transaction goes on."""
         ...

@@ -114,7 +114,34 @@ _V3_SPLIT = """
     );
 """
 
-MIGRATIONS: tuple[str, ...] = (_V1_IDS + _V1_TABLES, _procrastinate_schema(), _V3_SPLIT)
+#: Audit datetimes a new record takes from its transaction when a COPY leaves them out: the
+#: server then parses no datetime per row (a sixth of a COPY's time on a Leads table).
+STAMPED = ("Created_Time", "Modified_Time")
+STAMP_DEFAULT = "date_trunc('second', transaction_timestamp())"
+_V4_STAMPS = f"""
+    DO $$
+    DECLARE stamped record;
+    BEGIN
+        FOR stamped IN
+            SELECT c.table_name AS t, c.column_name AS c FROM information_schema.columns c
+            WHERE c.table_schema = current_schema() AND c.table_name LIKE 'rec\\_%'
+              AND c.column_name IN ('Created_Time', 'Modified_Time')
+              AND c.data_type = 'timestamp with time zone'
+        LOOP
+            EXECUTE format(
+                'ALTER TABLE %I ALTER COLUMN %I SET DEFAULT {STAMP_DEFAULT.replace("'", "''")}, '
+                'ALTER COLUMN %I SET DEFAULT 0',
+                stamped.t, stamped.c, '_off_' || stamped.c
+            );
+        END LOOP;
+    END $$;
+"""
+MIGRATIONS: tuple[str, ...] = (
+    _V1_IDS + _V1_TABLES,
+    _procrastinate_schema(),
+    _V3_SPLIT,
+    _V4_STAMPS,
+)
 
 
 _COLUMN_TYPES: dict[FieldType, str] = {
@@ -160,11 +187,16 @@ def record_table_name(org_id: str, api_name: str) -> str:
 
 
 def column_defs(field: Field) -> list[sql.Composable]:
-    """A field's column, and for a datetime its offset column."""
+    """A field's column, and for a datetime its offset column; the ``STAMPED`` ones default to
+    the transaction's time, in UTC."""
     kind = _COLUMN_TYPES.get(field.type, _TEXT_TYPE)
+    stamped = field.type is FieldType.DATETIME and field.api_name in STAMPED
+    if stamped:
+        kind += f" DEFAULT {STAMP_DEFAULT}"
     defs: list[sql.Composable] = [sql.SQL("{} {}").format(ident(field.api_name), sql.SQL(kind))]
     if field.type is FieldType.DATETIME:
-        defs.append(sql.SQL("{} INTEGER").format(ident(offset_column(field.api_name))))
+        offset = "INTEGER DEFAULT 0" if stamped else "INTEGER"
+        defs.append(sql.SQL("{} {}").format(ident(offset_column(field.api_name)), sql.SQL(offset)))
     return defs
 
 

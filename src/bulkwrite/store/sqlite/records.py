@@ -5,11 +5,13 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from itertools import chain
 
 import polars as pl
 
 from bulkwrite.errors import RecordConflict
+from bulkwrite.store.serialize import now
 from bulkwrite.store.sqlite.ddl import quote
 
 #: Parameters per statement: far below SQLite's limit, large enough to batch well.
@@ -21,6 +23,13 @@ SLICE = 512
 
 
 class RecordQueries:
+    _clock: datetime | None = None
+
+    def clock(self) -> datetime:
+        if self._clock is None:
+            self._clock = now()
+        return self._clock
+
     conn: sqlite3.Connection
 
     def match_records(
