@@ -102,3 +102,8 @@ class Module:
     @property
     def unique_fields(self) -> tuple[Field, ...]:
         return tuple(f for f in self.fields if f.unique)
+
+
+#: The audit datetimes every record table has, set to the writing transaction's clock when a
+#: record is created (both) or changed (Modified_Time).
+STAMPED = ("Created_Time", "Modified_Time")

@@ -7,11 +7,13 @@ records written, and the result rows and counters saved (``write_chunk``).
 
 from __future__ import annotations
 
+import dataclasses
+
 import polars as pl
 
 from bulkwrite.domain.job import Counts, Operation
 from bulkwrite.domain.outcome import RowCode, RowStatus
-from bulkwrite.domain.schema import INTEGER_TYPES, TEXT_TYPES
+from bulkwrite.domain.schema import INTEGER_TYPES, STAMPED, TEXT_TYPES
 from bulkwrite.errors import RecordConflict
 from bulkwrite.files.results import result_csv_frame
 from bulkwrite.importer.chunk import PreparedChunk, RawChunk, prepare_chunk
@@ -34,11 +36,18 @@ def prepare(run: JobRun, first_row: int, cells: list[list[str]] | RawChunk) -> P
     return chunk
 
 
+def copy_chunk(chunk: PreparedChunk) -> PreparedChunk:
+    """A copy an attempt at writing may mark without changing the original."""
+    return dataclasses.replace(
+        chunk, values=dict(chunk.values), present=dict(chunk.present), errors=dict(chunk.errors)
+    )
+
+
 def write_chunk(tx: Tx, run: JobRun, chunk_no: int, first_row: int, chunk: PreparedChunk) -> Counts:
     """Decide, write and record one prepared chunk inside ``tx``; returns its counts."""
     resolve_references(tx, run, chunk)
     target = _match_keys(tx, run, chunk)
-    _check_mandatory(run, chunk, target)
+    check_mandatory(run, chunk, target)
     before = dict(chunk.errors)
     check_unique(tx, run, chunk, target, optimistic=True)
     stamp = iso(tx.clock())
@@ -50,7 +59,7 @@ def write_chunk(tx: Tx, run: JobRun, chunk_no: int, first_row: int, chunk: Prepa
         check_unique(tx, run, chunk, target)
         record_ids = _write_bisecting(tx, run, chunk, chunk.ok(), target, stamp)
     ok = chunk.ok()
-    counts, rendered = _outcomes(chunk, ok, target, record_ids)
+    counts, rendered = outcomes(chunk, ok, target, record_ids)
     tx.save_chunk(run.job.id, chunk_no, first_row, counts, chunk.size, rendered)
     return counts
 
@@ -93,7 +102,7 @@ def _match_keys(tx: Tx, run: JobRun, chunk: PreparedChunk) -> pl.Series:
     return decided["target"].zip_with(~duplicate, nulls)
 
 
-def _check_mandatory(run: JobRun, chunk: PreparedChunk, target: pl.Series) -> None:
+def check_mandatory(run: JobRun, chunk: PreparedChunk, target: pl.Series) -> None:
     """Mandatory fields a new record lacks, or an update would clear."""
     if run.plan.operation is Operation.UPDATE:
         creating = pl.repeat(False, chunk.size, eager=True)
@@ -162,6 +171,15 @@ def _write(
 def _insert(
     tx: Tx, run: JobRun, chunk: PreparedChunk, rows: pl.Series, ids: pl.Series, stamp: str
 ) -> None:
+    frame, fixed = new_records(run, chunk, rows, ids)
+    tx.insert_frame(run.table, frame, fixed | dict.fromkeys(STAMPED, stamp))
+
+
+def new_records(
+    run: JobRun, chunk: PreparedChunk, rows: pl.Series, ids: pl.Series
+) -> tuple[pl.DataFrame, dict[str, object]]:
+    """The records ``rows`` create, with ``ids``: a frame, and the values fixed for them all
+    (but the ``STAMPED`` times, the writing transaction's)."""
     names = [n for n in chunk.values if n not in AUDIT_COLUMNS]
     owner = chunk.values.get("Owner")
     columns: dict[str, pl.Series] = {"id": ids}
@@ -170,14 +188,9 @@ def _insert(
         columns["Owner"] = owner.filter(rows).fill_null(run.user_id)
     else:
         fixed["Owner"] = run.user_id
-    fixed |= {
-        "Created_Time": stamp,
-        "Modified_Time": stamp,
-        "Created_By": run.user_id,
-        "Modified_By": run.user_id,
-    }
+    fixed |= {"Created_By": run.user_id, "Modified_By": run.user_id}
     frame = pl.DataFrame({**columns, **{n: chunk.values[n].filter(rows) for n in names}})
-    tx.insert_frame(run.table, frame, fixed)
+    return frame, fixed
 
 
 def _update(
@@ -214,7 +227,7 @@ def _unchanged_key(run: JobRun) -> str | None:
     return key.field.api_name
 
 
-def _outcomes(
+def outcomes(
     chunk: PreparedChunk, ok: pl.Series, target: pl.Series, record_ids: pl.Series
 ) -> tuple[Counts, bytes]:
     updated = ok & target.is_not_null()

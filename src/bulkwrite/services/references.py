@@ -12,8 +12,9 @@ from bulkwrite.services.run_context import JobRun
 from bulkwrite.store.base import Tx
 
 
-def resolve_references(tx: Tx, run: JobRun, chunk: PreparedChunk) -> None:
-    """Replace each reference column's keys by ids; flag keys matching none or several."""
+def resolve_references(tx: Tx | None, run: JobRun, chunk: PreparedChunk) -> None:
+    """Replace each reference column's keys by ids; flag keys matching none or several.
+    Without ``tx`` only owners and users can be resolved (they come with the run)."""
     for column in run.plan.columns:
         name = column.field.api_name
         if column.field.type not in REFERENCE_TYPES or name not in chunk.values:
@@ -43,7 +44,9 @@ def _key(column: Column, raw: object) -> object:
     return text
 
 
-def _matches(tx: Tx, run: JobRun, column: Column, keys: list[object]) -> dict[object, list[int]]:
+def _matches(
+    tx: Tx | None, run: JobRun, column: Column, keys: list[object]
+) -> dict[object, list[int]]:
     if column.field.type is not FieldType.LOOKUP:
         attr = "id" if column.find_by == "id" else "email"
         found: dict[object, list[int]] = {}
@@ -53,6 +56,8 @@ def _matches(tx: Tx, run: JobRun, column: Column, keys: list[object]) -> dict[ob
         return found
     if not keys:
         return {}
+    if tx is None:
+        raise ValueError("lookups are resolved in a transaction")
     target = column.field.lookup_module or ""
     table = run.tables[target]
     by_key = tx.match_records(table, column.find_by or "id", keys)

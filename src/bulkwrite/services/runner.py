@@ -16,7 +16,7 @@ from bulkwrite.errors import BulkWriteError, ConverterLost, StateConflict, Store
 from bulkwrite.files.csvsource import CsvSource
 from bulkwrite.importer.chunk import PreparedChunk, RawChunk
 from bulkwrite.services.callbacks import send_callback
-from bulkwrite.services.chunk_writer import prepare, write_chunk
+from bulkwrite.services.chunk_writer import copy_chunk, prepare, write_chunk
 from bulkwrite.services.cleanup import sweep_chunk_results, sweep_expired_results
 from bulkwrite.services.context import Services
 from bulkwrite.services.convert_process import available as converter_available
@@ -25,6 +25,7 @@ from bulkwrite.services.prefetch import ahead
 from bulkwrite.services.result_file import assemble_result
 from bulkwrite.services.run_context import JobRun
 from bulkwrite.services.run_loader import dialect_of, load_run, source_path
+from bulkwrite.services.staging import StagedChunk, staged_chunks, write_staged
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -86,7 +87,8 @@ def _process(services: Services, run: JobRun) -> None:
     job = run.job
     chunk_no, first_row = job.chunks_done, job.rows_done
     path = retrying(services, job.id, "opening", lambda _: source_path(services, job))
-    for chunk in prepared_chunks(services, run, path, first_row):
+    chunks = prepared_chunks(services, run, path, first_row)
+    for chunk in staged_chunks(services, run, chunks):
         write = partial(_write, services, run, chunk_no, first_row, chunk)
         retrying(services, job.id, f"chunk {chunk_no}", write)
         chunk_no += 1
@@ -94,7 +96,12 @@ def _process(services: Services, run: JobRun) -> None:
 
 
 def _write(
-    services: Services, run: JobRun, chunk_no: int, first_row: int, chunk: PreparedChunk, again: int
+    services: Services,
+    run: JobRun,
+    chunk_no: int,
+    first_row: int,
+    chunk: PreparedChunk | StagedChunk,
+    again: int,
 ) -> None:
     """One chunk in one transaction. Each attempt works on a copy of the prepared chunk (writing
     marks it); a later attempt first checks that a commit cut off by a lost connection did
@@ -104,14 +111,10 @@ def _write(
             job = tx.get_job(run.job.id)
             if job is not None and job.chunks_done > chunk_no:
                 return
-        write_chunk(tx, run, chunk_no, first_row, copy_chunk(chunk))
-
-
-def copy_chunk(chunk: PreparedChunk) -> PreparedChunk:
-    """A copy an attempt at writing may mark without changing the original."""
-    return dataclasses.replace(
-        chunk, values=dict(chunk.values), present=dict(chunk.present), errors=dict(chunk.errors)
-    )
+        if isinstance(chunk, StagedChunk):
+            write_staged(tx, run, chunk_no, first_row, chunk)
+        else:
+            write_chunk(tx, run, chunk_no, first_row, copy_chunk(chunk))
 
 
 def prepared_chunks(

@@ -32,12 +32,11 @@ from bulkwrite.errors import BulkWriteError
 from bulkwrite.files import chunkfile
 from bulkwrite.files.csvsource import CsvSource
 from bulkwrite.importer.chunk import RawChunk
-from bulkwrite.services.chunk_writer import prepare, write_chunk
+from bulkwrite.services.chunk_writer import copy_chunk, prepare, write_chunk
 from bulkwrite.services.context import Services
 from bulkwrite.services.run_context import JobRun
 from bulkwrite.services.run_loader import dialect_of, load_run, source_path
 from bulkwrite.services.runner import (
-    copy_chunk,
     failing_job,
     finish_job,
     read_job,

@@ -20,12 +20,13 @@ def labels_flagged(chunk: PreparedChunk, label: str) -> pl.Series:
 
 
 def check_unique(
-    tx: Tx, run: JobRun, chunk: PreparedChunk, target: pl.Series, optimistic: bool = False
+    tx: Tx | None, run: JobRun, chunk: PreparedChunk, target: pl.Series, optimistic: bool = False
 ) -> None:
     """Flag DUPLICATE_DATA where a row would give a unique field a value already taken.
 
     ``optimistic`` checks new records against the chunk only, leaving the store's own values
-    to its unique indexes (the caller retries with a full check if an insert conflicts).
+    to its unique indexes (the caller retries with a full check if an insert conflicts); then
+    only updates ask the store, so a chunk of new records needs no ``tx``.
     """
     key = run.plan.key.field.api_name if run.plan.key is not None else None
     labels = {c.field.api_name: c.label for c in run.plan.columns}
@@ -38,7 +39,11 @@ def check_unique(
         if not bool(candidates.any()):
             continue
         asked = candidates & target.is_not_null() if optimistic else candidates
-        taken = tx.match_frame(run.table, name, values.filter(asked)) if asked.any() else None
+        taken = None
+        if asked.any():
+            if tx is None:
+                raise ValueError("stored values are checked in a transaction")
+            taken = tx.match_frame(run.table, name, values.filter(asked))
         check = _duplicates if values.dtype in (pl.String, pl.Int64) else _duplicates_by_value
         duplicate = check(values, candidates, target, taken)
         chunk.flag(RowCode.DUPLICATE_DATA, labels.get(name, name), duplicate)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -162,6 +163,19 @@ class SplitTx(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class StagedInsert:
+    """New records made ready to write before the transaction that writes them: a frame as
+    ``insert_frame`` takes it, its ``fixed`` values, and what the store prepared of them
+    (``Store.stage_insert``; None: nothing). Their ``STAMPED`` columns get the writing
+    transaction's clock."""
+
+    table: str
+    frame: pl.DataFrame
+    fixed: Mapping[str, object]
+    prepared: object = None
+
+
 class RecordTx(Protocol):
     """Record tables: batched look-ups, writes and reads."""
 
@@ -204,6 +218,11 @@ class RecordTx(Protocol):
         or a str) of each column named there on every row. Each store takes its fastest path."""
         ...
 
+    def insert_staged(self, staged: StagedInsert) -> None:
+        """``insert_frame`` of a staged insert, with the ``STAMPED`` columns at ``clock()``;
+        raises ``RecordConflict`` as it does."""
+        ...
+
     def update_frame(
         self, table: str, frame: pl.DataFrame, fixed: Mapping[str, object] | None = None
     ) -> None:
@@ -242,6 +261,11 @@ class Store(Protocol):
 
     def migrate(self) -> int:
         """Apply the migrations not yet applied; returns the schema version."""
+        ...
+
+    def stage_insert(self, staged: StagedInsert) -> StagedInsert:
+        """``staged`` with what the store can prepare outside a transaction (PostgreSQL: its
+        COPY payload, rendered while another chunk's transaction runs)."""
         ...
 
     def close(self) -> None: ...

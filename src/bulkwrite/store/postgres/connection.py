@@ -12,11 +12,12 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bulkwrite.errors import StoreUnavailable
+from bulkwrite.store.base import StagedInsert
 from bulkwrite.store.postgres.catalog import Catalog
 from bulkwrite.store.postgres.control import ControlQueries
 from bulkwrite.store.postgres.ddl import MIGRATION_LOCK, MIGRATIONS, SCHEMA_MIGRATIONS
 from bulkwrite.store.postgres.jobs import JobQueries
-from bulkwrite.store.postgres.records import RecordQueries
+from bulkwrite.store.postgres.records import RecordQueries, stage_copy
 from bulkwrite.store.postgres.splits import SplitQueries
 
 SESSION_SETUP = "SET TIME ZONE 'UTC'"
@@ -96,6 +97,10 @@ class PostgresStore:
             if connection_lost(exc) or any(c.broken for c in taken):
                 raise StoreUnavailable() from exc
             raise
+
+    def stage_insert(self, staged: StagedInsert) -> StagedInsert:
+        with self._pool.connection() as conn:
+            return stage_copy(conn, self.catalog, staged)
 
     def migrate(self) -> int:
         """Apply the migrations not yet applied; returns the schema version.

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
 from psycopg import Connection, IntegrityError, sql
 
+from bulkwrite.domain.schema import STAMPED
 from bulkwrite.errors import RecordConflict
+from bulkwrite.store.base import StagedInsert
 from bulkwrite.store.postgres.catalog import Catalog, Column
-from bulkwrite.store.postgres.ddl import STAMP_DEFAULT, STAMPED, ident, pg_name
+from bulkwrite.store.postgres.ddl import STAMP_DEFAULT, ident, pg_name
 from bulkwrite.store.postgres.frames import CSV_OPTIONS, copy_payload
 from bulkwrite.store.postgres.values import (
     Kind,
@@ -159,6 +162,24 @@ class RecordQueries:
         stamp = iso(self.clock()) if fixed and any(n in fixed for n in STAMPED) else None
         return {n: v for n, v in (fixed or {}).items() if not (n in STAMPED and v == stamp)}
 
+    def insert_staged(self, staged: StagedInsert) -> None:
+        """``RecordTx.insert_staged``: the COPY payload ``stage_insert`` rendered, as it is."""
+        if staged.frame.height == 0:
+            return
+        if not isinstance(staged.prepared, StagedCopy):
+            self.insert_frame(staged.table, staged.frame, staged.fixed)
+            return
+        listed = sql.SQL(", ").join(_copy_columns(staged.prepared.columns))
+        query = sql.SQL(COPY_CSV).format(table=ident(staged.table), columns=listed)
+        with (
+            _conflicts(staged.table),
+            self.savepoint(),
+            self.conn.cursor() as cur,
+            cur.copy(query) as copy,
+        ):
+            for piece in staged.prepared.pieces:
+                copy.write(piece)
+
     def update_frame(
         self, table: str, frame: pl.DataFrame, fixed: Mapping[str, object] | None = None
     ) -> None:
@@ -279,6 +300,26 @@ class RecordQueries:
             for record_id, *value in self.conn.execute(query, (list(ids[start : start + BATCH]),)):
                 names[int(record_id)] = read(tuple(value))[0]
         return names
+
+
+@dataclass(frozen=True)
+class StagedCopy:
+    """A staged insert's COPY: the columns and the CSV payload rendered for them."""
+
+    columns: list[Column]
+    pieces: tuple[bytes, ...]
+
+
+def stage_copy(conn: Connection[Any], catalog: Catalog, staged: StagedInsert) -> StagedInsert:
+    """``staged`` with its COPY payload rendered (``Store.stage_insert``), if polars can: its
+    fixed values on every row, the ``STAMPED`` columns left to their default."""
+    fixed = {n: v for n, v in staged.fixed.items() if n not in STAMPED}
+    frame = _with_fixed(staged.frame, fixed)
+    cols = catalog.columns(conn, staged.table, frame.columns)
+    payload = copy_payload(frame, cols)
+    if payload is None:
+        return staged
+    return StagedInsert(staged.table, frame, {}, StagedCopy(cols, tuple(payload)))
 
 
 def _with_fixed(frame: pl.DataFrame, fixed: Mapping[str, object] | None) -> pl.DataFrame:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bulkwrite.store.base import StagedInsert
 from bulkwrite.store.sqlite.control import ControlQueries
 from bulkwrite.store.sqlite.ddl import MIGRATIONS
 from bulkwrite.store.sqlite.jobs import JobQueries
@@ -65,6 +66,9 @@ class SqliteStore:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    def stage_insert(self, staged: StagedInsert) -> StagedInsert:
+        return staged  # the rows are bound to their statement in the transaction
 
     def migrate(self) -> int:
         """Apply the migrations not yet applied; returns the schema version."""

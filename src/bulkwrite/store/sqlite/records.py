@@ -10,8 +10,10 @@ from itertools import chain
 
 import polars as pl
 
+from bulkwrite.domain.schema import STAMPED
 from bulkwrite.errors import RecordConflict
-from bulkwrite.store.serialize import now
+from bulkwrite.store.base import StagedInsert
+from bulkwrite.store.serialize import iso, now
 from bulkwrite.store.sqlite.ddl import quote
 
 #: Parameters per statement: far below SQLite's limit, large enough to batch well.
@@ -23,6 +25,7 @@ SLICE = 512
 
 
 class RecordQueries:
+    conn: sqlite3.Connection
     _clock: datetime | None = None
 
     def clock(self) -> datetime:
@@ -30,7 +33,11 @@ class RecordQueries:
             self._clock = now()
         return self._clock
 
-    conn: sqlite3.Connection
+    def insert_staged(self, staged: StagedInsert) -> None:
+        stamp = iso(self.clock())
+        self.insert_frame(
+            staged.table, staged.frame, {**staged.fixed, **dict.fromkeys(STAMPED, stamp)}
+        )
 
     def match_records(
         self, table: str, column: str, keys: Sequence[object]
