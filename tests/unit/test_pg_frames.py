@@ -11,10 +11,10 @@ from bulkwrite.store.postgres.values import Kind
 IST = "2026-11-28T09:30:00+05:30"
 
 
-def test_values_are_rendered_as_copy_csv_with_datetime_offsets() -> None:
+def test_values_are_rendered_in_copy_text_format_with_datetime_offsets() -> None:
     frame = pl.DataFrame(
         {
-            "t": ["", None, 'a"b', "\\."],
+            "t": ["", None, 'a"b\tc\r\nd', "\\."],
             "n": [1, None, -2, 3],
             "f": [0.1, None, 1e20, 2.0],
             "b": [1, 0, None, 1],
@@ -26,10 +26,10 @@ def test_values_are_rendered_as_copy_csv_with_datetime_offsets() -> None:
     payload = copy_payload(frame, cols)
     assert payload is not None
     assert b"".join(payload) == (
-        b'"",1,0.1,"true","2026-11-28T09:30:00+05:30",19800\n'
-        b',,,"false",,\n'
-        b'"a""b",-2,1e+20,,"2026-11-28T12:00:00",\n'
-        b'"\\.",3,2.0,"true","2026-11-28T09:30:00+05:30",19800\n'
+        b"\t1\t0.1\ttrue\t2026-11-28T09:30:00+05:30\t19800\n"
+        b"\\N\t\\N\t\\N\tfalse\t\\N\t\\N\n"
+        b'a"b\\tc\\r\\nd\t-2\t1e+20\t\\N\t2026-11-28T12:00:00\t\\N\n'
+        b"\\\\.\t3\t2.0\ttrue\t2026-11-28T09:30:00+05:30\t19800\n"
     )
 
 
@@ -46,4 +46,4 @@ def test_a_long_frame_is_rendered_in_pieces_that_join_to_the_whole() -> None:
     assert len(pieces) == 3
     whole = b"".join(pieces).split(b"\n")
     assert len(whole) == 10_001 and whole[-1] == b""
-    assert whole[0] == b"" and whole[1] == b'"row 1"' and whole[9_999] == b'"row 9999"'
+    assert whole[0] == b"\\N" and whole[1] == b"row 1" and whole[9_999] == b"row 9999"

@@ -17,7 +17,7 @@ from bulkwrite.errors import RecordConflict
 from bulkwrite.store.base import StagedInsert
 from bulkwrite.store.postgres.catalog import Catalog, Column
 from bulkwrite.store.postgres.ddl import STAMP_DEFAULT, ident, pg_name
-from bulkwrite.store.postgres.frames import CSV_OPTIONS, copy_payload
+from bulkwrite.store.postgres.frames import COPY_OPTIONS, copy_payload
 from bulkwrite.store.postgres.values import (
     Kind,
     key_from_db,
@@ -42,7 +42,7 @@ MATCH = (
 MATCH_ANY = MATCH.removesuffix(" ORDER BY t.id")
 NAMES = "SELECT id, {columns} FROM {table} WHERE id = ANY(%s::bigint[])"
 COPY = "COPY {table} ({columns}) FROM STDIN"
-COPY_CSV = "COPY {table} ({columns}) FROM STDIN " + CSV_OPTIONS
+COPY_FRAME = "COPY {table} ({columns}) FROM STDIN " + COPY_OPTIONS
 STAGE = "CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
 UPDATE_FROM = "UPDATE {table} AS t SET {sets} FROM {stage} AS s WHERE t.id = s.id"
 # One primary-key look-up per staged row, whatever the (possibly stale) statistics say: a hash or
@@ -170,7 +170,7 @@ class RecordQueries:
             self.insert_frame(staged.table, staged.frame, staged.fixed)
             return
         listed = sql.SQL(", ").join(_copy_columns(staged.prepared.columns))
-        query = sql.SQL(COPY_CSV).format(table=ident(staged.table), columns=listed)
+        query = sql.SQL(COPY_FRAME).format(table=ident(staged.table), columns=listed)
         with (
             _conflicts(staged.table),
             self.savepoint(),
@@ -255,7 +255,7 @@ class RecordQueries:
             self._copy(target, cols, frame.rows())
             return
         listed = sql.SQL(", ").join(_copy_columns(cols))
-        query = sql.SQL(COPY_CSV).format(table=target, columns=listed)
+        query = sql.SQL(COPY_FRAME).format(table=target, columns=listed)
         with self.conn.cursor() as cur, cur.copy(query) as copy:
             for piece in payload:
                 copy.write(piece)
