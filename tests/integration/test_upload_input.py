@@ -187,3 +187,46 @@ def test_wrong_org_header_is_refused(shared_server: LiveServer) -> None:
         response = upload(shared_server, LEADS_CSV, headers={"X-CRM-ORG": zgid})
         body = assert_error(response, 400, "INVALID_DATA")
         assert body["details"]["api_name"] == "X-CRM-ORG"
+
+
+def _post_multipart(server: LiveServer, body: bytes, boundary: str = "b0undary") -> httpx.Response:
+    headers = {
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "feature": "bulk-write",
+    }
+    with client(server) as http:
+        return http.post(UPLOAD, content=body, headers=headers)
+
+
+def _part(name: str, content: bytes, filename: str | None = None) -> bytes:
+    file = f'; filename="{filename}"' if filename else ""
+    head = f'--b0undary\r\nContent-Disposition: form-data; name="{name}"{file}\r\n\r\n'
+    return head.encode() + content + b"\r\n"
+
+
+def test_a_second_file_part_is_refused(shared_server: LiveServer) -> None:
+    body = (
+        _part("file", LEADS_CSV, "a.csv") + _part("file", LEADS_CSV, "b.csv") + b"--b0undary--\r\n"
+    )
+    body = assert_error(_post_multipart(shared_server, body), 400, "INVALID_FILE_FORMAT")
+    assert "more than one part named file" in body["message"]
+
+
+def test_too_many_parts_are_refused(shared_server: LiveServer) -> None:
+    fields = b"".join(_part(f"f{i}", b"x") for i in range(25))
+    body = fields + _part("file", LEADS_CSV, "a.csv") + b"--b0undary--\r\n"
+    body = assert_error(_post_multipart(shared_server, body), 400, "INVALID_FILE_FORMAT")
+    assert "more than 20 parts" in body["message"]
+
+
+def test_a_body_cut_before_its_closing_boundary_is_refused(shared_server: LiveServer) -> None:
+    body = _part("file", LEADS_CSV, "a.csv")[:-2]  # no closing boundary: the file may go on
+    body = assert_error(_post_multipart(shared_server, body), 400, "INVALID_FILE_FORMAT")
+    assert "before its closing boundary" in body["message"]
+
+
+def test_other_fields_beside_the_file_are_ignored(shared_server: LiveServer) -> None:
+    body = _part("note", b"hello") + _part("file", LEADS_CSV, "Leads.csv") + b"--b0undary--\r\n"
+    response = _post_multipart(shared_server, body)
+    assert response.status_code == 200, response.text
+    assert response.json()["code"] == "FILE_UPLOAD_SUCCESS"

@@ -8,16 +8,14 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep, store_read
 from bulkwrite.api.envelope import ZohoJSON
+from bulkwrite.api.multipart import read_file_part
 from bulkwrite.errors import (
     DataInvalid,
-    FileFormatInvalid,
     FileTooLarge,
     LimitExceeded,
-    MandatoryNotFound,
 )
 from bulkwrite.services.create_job import create_job
 from bulkwrite.services.details import job_details
@@ -40,11 +38,11 @@ async def upload(
     limit = services.settings.max_upload_bytes
     if declared and declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
         raise FileTooLarge()
-    part = await _file_part(request)
+    part = await read_file_part(request, limit)
     try:
         stored = await run_in_threadpool(upload_file, services, principal, part.file, part.filename)
     finally:
-        await part.close()
+        part.file.close()
     return ZohoJSON(
         {
             "status": "success",
@@ -53,19 +51,6 @@ async def upload(
             "details": {"file_id": stored.id, "created_time": stored.created_time.isoformat()},
         }
     )
-
-
-async def _file_part(request: Request) -> UploadFile:
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise FileFormatInvalid("The upload must be multipart/form-data with a part named file.")
-    try:
-        form = await request.form(max_files=1, max_fields=20)
-    except Exception as exc:
-        raise FileFormatInvalid(f"The multipart body cannot be read: {exc}") from None
-    part = form.get("file")
-    if not isinstance(part, UploadFile):
-        raise MandatoryNotFound.at("file", "file", "The multipart part named file is missing.")
-    return part
 
 
 @router.post("/crm/bulk/{version}/write", status_code=201)

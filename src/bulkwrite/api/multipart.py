@@ -1,0 +1,146 @@
+"""The ``file`` part of an upload, streamed from the request body into a temporary file.
+
+python-multipart's parser is fed the body as it arrives (the ASGI server's blocks) and the
+part's bytes are written a few MiB at a time on a worker thread. Starlette's ``request.form()``
+does the same with a thread hop per block: 0.73 s for a 200 MB file against 0.13 s here.
+Other fields are read and dropped; a body that is not multipart, holds no ``file`` part or more
+than one file, has more than ``MAX_FIELDS`` parts, or ends before its closing boundary is
+refused.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from typing import BinaryIO, Final
+
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect, Request
+
+from bulkwrite.errors import FileFormatInvalid, FileTooLarge, MandatoryNotFound
+
+#: Parts a body may have, the file included.
+MAX_FIELDS: Final = 20
+#: Bytes of the file part gathered before they are written.
+WRITE_BLOCK: Final = 4 * 1024 * 1024
+#: The parser's events this reader follows.
+CALLBACKS: Final = (
+    "part_begin", "header_field", "header_value", "header_end", "headers_finished", "part_data",
+    "part_end", "end",
+)  # fmt: skip
+#: A part kept in memory up to this size, then on disk.
+SPOOL_SIZE: Final = 1024 * 1024
+
+
+@dataclass
+class FilePart:
+    """The upload's file: its content (rewound) and the name the client gave it."""
+
+    file: BinaryIO
+    filename: str | None
+
+
+@dataclass
+class _Reader:
+    """python-multipart's callbacks: the parts' headers, and the ``file`` part's bytes."""
+
+    parts: int = 0
+    header: bytes = b""
+    headers: dict[bytes, bytes] = field(default_factory=dict)
+    current: FilePart | None = None  # the file part being read
+    found: FilePart | None = None
+    ended: bool = False
+    pending: list[bytes] = field(default_factory=list)
+    pending_size: int = 0
+    written: int = 0
+
+    def on_part_begin(self) -> None:
+        self.parts += 1
+        if self.parts > MAX_FIELDS:
+            raise FileFormatInvalid(f"The multipart body has more than {MAX_FIELDS} parts.")
+        self.headers = {}
+
+    def on_header_field(self, data: bytes, start: int, end: int) -> None:
+        self.header += data[start:end]
+
+    def on_header_value(self, data: bytes, start: int, end: int) -> None:
+        name = self.header.lower()
+        self.headers[name] = self.headers.get(name, b"") + data[start:end]
+
+    def on_header_end(self) -> None:
+        self.header = b""
+
+    def on_headers_finished(self) -> None:
+        _, options = parse_options_header(self.headers.get(b"content-disposition", b""))
+        if options.get(b"name") != b"file":
+            return
+        if self.found is not None or self.current is not None:
+            raise FileFormatInvalid("The multipart body has more than one part named file.")
+        name = options.get(b"filename")
+        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_SIZE)  # noqa: SIM115
+        filename = name.decode("utf-8", "replace") if name else None
+        self.current = FilePart(spool, filename)  # type: ignore[arg-type]
+
+    def on_part_data(self, data: bytes, start: int, end: int) -> None:
+        if self.current is not None:
+            self.pending.append(data[start:end])
+            self.pending_size += end - start
+
+    def on_part_end(self) -> None:
+        if self.current is not None:
+            self.found, self.current = self.current, None
+
+    def on_end(self) -> None:
+        self.ended = True
+
+    def callbacks(self) -> dict[str, object]:
+        return {f"on_{name}": getattr(self, f"on_{name}") for name in CALLBACKS}
+
+    def flush(self) -> None:
+        """Write the bytes gathered so far to the file part (on a worker thread)."""
+        target = self.current or self.found
+        if target is not None and self.pending:
+            target.file.write(b"".join(self.pending))
+        self.written += self.pending_size
+        self.pending, self.pending_size = [], 0
+
+
+async def read_file_part(request: Request, limit: int) -> FilePart:
+    """The body's ``file`` part; ``FileTooLarge`` as soon as it passes ``limit`` bytes."""
+    ctype = request.headers.get("content-type", "")
+    _, options = parse_options_header(ctype)
+    boundary = options.get(b"boundary")
+    if not ctype.startswith("multipart/form-data") or not boundary:
+        raise FileFormatInvalid("The upload must be multipart/form-data with a part named file.")
+    reader = _Reader()
+    parser = MultipartParser(boundary, reader.callbacks())  # type: ignore[arg-type]
+    try:
+        async for block in request.stream():
+            parser.write(block)
+            if reader.written + reader.pending_size > limit:
+                raise FileTooLarge()
+            if reader.pending_size >= WRITE_BLOCK:
+                await run_in_threadpool(reader.flush)
+        parser.finalize()
+        await run_in_threadpool(reader.flush)
+    except (MultipartParseError, ClientDisconnect) as exc:
+        _close(reader)
+        raise FileFormatInvalid(f"The multipart body cannot be read: {exc}") from None
+    except BaseException:
+        _close(reader)
+        raise
+    if not reader.ended or reader.current is not None:
+        _close(reader)
+        raise FileFormatInvalid("The multipart body ends before its closing boundary.")
+    if reader.found is None:
+        raise MandatoryNotFound.at("file", "file", "The multipart part named file is missing.")
+    reader.found.file.seek(0)
+    return reader.found
+
+
+def _close(reader: _Reader) -> None:
+    for part in (reader.current, reader.found):
+        if part is not None:
+            part.file.close()
