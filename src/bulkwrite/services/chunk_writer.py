@@ -43,8 +43,8 @@ def copy_chunk(chunk: PreparedChunk) -> PreparedChunk:
     )
 
 
-def write_chunk(tx: Tx, run: JobRun, chunk_no: int, first_row: int, chunk: PreparedChunk) -> Counts:
-    """Decide, write and record one prepared chunk inside ``tx``; returns its counts."""
+def write_chunk(tx: Tx, run: JobRun, chunk_no: int, first_row: int, chunk: PreparedChunk) -> bytes:
+    """Decide, write and record one prepared chunk inside ``tx``; returns its result rows."""
     resolve_references(tx, run, chunk)
     target = _match_keys(tx, run, chunk)
     check_mandatory(run, chunk, target)
@@ -61,7 +61,7 @@ def write_chunk(tx: Tx, run: JobRun, chunk_no: int, first_row: int, chunk: Prepa
     ok = chunk.ok()
     counts, rendered = outcomes(chunk, ok, target, record_ids)
     tx.save_chunk(run.job.id, chunk_no, first_row, counts, chunk.size, rendered)
-    return counts
+    return rendered
 
 
 def _match_keys(tx: Tx, run: JobRun, chunk: PreparedChunk) -> pl.Series:

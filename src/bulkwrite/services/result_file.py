@@ -31,8 +31,12 @@ def result_csv_name(job: Job) -> str:
     return f"{job.spec.module}-{job.file_name}"
 
 
-def assemble_result(services: Services, job: Job, failed: bool) -> bool:
-    """Write the result zip; False when not even the header can be known."""
+def assemble_result(services: Services, job: Job, failed: bool, ready: Path | None = None) -> bool:
+    """Write the result zip; False when not even the header can be known. ``ready``: the zip
+    already written while the job ran (``ResultDraft``), stored as it is if still there."""
+    if ready is not None and ready.exists():
+        services.files.put(result_key(job.id), ready)
+        return True
     try:
         run = load_run(services, job)
     except StoreUnavailable:

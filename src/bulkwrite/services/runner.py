@@ -22,6 +22,7 @@ from bulkwrite.services.context import Services
 from bulkwrite.services.convert_process import available as converter_available
 from bulkwrite.services.convert_process import converted_chunks
 from bulkwrite.services.prefetch import ahead
+from bulkwrite.services.result_draft import ResultDraft
 from bulkwrite.services.result_file import assemble_result
 from bulkwrite.services.run_context import JobRun
 from bulkwrite.services.run_loader import dialect_of, load_run, source_path
@@ -43,12 +44,20 @@ def run_job(services: Services, job_id: str) -> JobStatus:
     job = retrying(services, job_id, "starting", lambda _: start_job(services, job_id))
     if job is None or job.status in FINAL_STATES:
         return job.status if job else JobStatus.FAILED
-    with failing_job(services, job_id) as outcome:
-        run = retrying(services, job_id, "loading", lambda _: load_run(services, job))
-        _process(services, run)
+    draft: ResultDraft | None = None
+    try:
+        with failing_job(services, job_id) as outcome:
+            run = retrying(services, job_id, "loading", lambda _: load_run(services, job))
+            draft = ResultDraft(services, run) if job.chunks_done == 0 else None
+            _process(services, run, draft)
+        ready = draft.close(whole=not outcome.failed) if draft else None
+    except BaseException:
+        if draft is not None:
+            draft.close(whole=False)
+        raise
     if outcome.failed:
         return JobStatus.FAILED
-    finish_job(services, job_id, JobStatus.COMPLETED, None)
+    finish_job(services, job_id, JobStatus.COMPLETED, None, ready)
     return JobStatus.COMPLETED
 
 
@@ -83,14 +92,16 @@ def start_job(services: Services, job_id: str) -> Job | None:
     return job
 
 
-def _process(services: Services, run: JobRun) -> None:
+def _process(services: Services, run: JobRun, draft: ResultDraft | None) -> None:
     job = run.job
     chunk_no, first_row = job.chunks_done, job.rows_done
     path = retrying(services, job.id, "opening", lambda _: source_path(services, job))
     chunks = prepared_chunks(services, run, path, first_row)
     for chunk in staged_chunks(services, run, chunks):
         write = partial(_write, services, run, chunk_no, first_row, chunk)
-        retrying(services, job.id, f"chunk {chunk_no}", write)
+        rendered = retrying(services, job.id, f"chunk {chunk_no}", write)
+        if draft is not None:
+            draft.add(rendered)
         chunk_no += 1
         first_row += chunk.size
 
@@ -102,19 +113,18 @@ def _write(
     first_row: int,
     chunk: PreparedChunk | StagedChunk,
     again: int,
-) -> None:
-    """One chunk in one transaction. Each attempt works on a copy of the prepared chunk (writing
-    marks it); a later attempt first checks that a commit cut off by a lost connection did
-    not go through after all."""
+) -> bytes | None:
+    """One chunk in one transaction; its result rows (None: a commit cut off by a lost
+    connection had gone through after all, as a later attempt checks first). Each attempt
+    works on a copy of the prepared chunk (writing marks it)."""
     with services.store.transaction() as tx:
         if again:
             job = tx.get_job(run.job.id)
             if job is not None and job.chunks_done > chunk_no:
-                return
+                return None
         if isinstance(chunk, StagedChunk):
-            write_staged(tx, run, chunk_no, first_row, chunk)
-        else:
-            write_chunk(tx, run, chunk_no, first_row, copy_chunk(chunk))
+            return write_staged(tx, run, chunk_no, first_row, chunk)
+        return write_chunk(tx, run, chunk_no, first_row, copy_chunk(chunk))
 
 
 def prepared_chunks(
@@ -146,15 +156,24 @@ def _prepared(run: JobRun, chunks: Iterator[RawChunk], first_row: int) -> Iterat
 
 
 def finish_job(
-    services: Services, job_id: str, target: JobStatus, error: tuple[str, str] | None
+    services: Services,
+    job_id: str,
+    target: JobStatus,
+    error: tuple[str, str] | None,
+    draft: Path | None = None,
 ) -> None:
-    job = retrying(services, job_id, "finishing", lambda _: read_job(services, job_id))
-    if job is None or job.status is not JobStatus.INPROGRESS:
-        return  # another delivery of this job has finished it
-    failed = target is JobStatus.FAILED
-    ready = retrying(
-        services, job_id, "the result", lambda _: assemble_result(services, job, failed=failed)
-    )
+    """End the job in ``target``: its result file (``draft``: the zip written while it ran,
+    else assembled now), then the state, the callback and the cleanups."""
+    try:
+        job = retrying(services, job_id, "finishing", lambda _: read_job(services, job_id))
+        if job is None or job.status is not JobStatus.INPROGRESS:
+            return  # another delivery of this job has finished it
+        failed = target is JobStatus.FAILED
+        result = partial(assemble_result, services, job, failed, draft)
+        ready = retrying(services, job_id, "the result", lambda _: result())
+    finally:
+        if draft is not None:
+            draft.unlink(missing_ok=True)
 
     def end(again: int) -> None:
         with services.store.transaction() as tx:

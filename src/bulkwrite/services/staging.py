@@ -89,15 +89,15 @@ def stage_chunk(store: Store, run: JobRun, ids: IdBlock, chunk: PreparedChunk) -
     return StagedChunk(chunk, staged, counts, rendered)
 
 
-def write_staged(tx: Tx, run: JobRun, chunk_no: int, first_row: int, staged: StagedChunk) -> Counts:
-    """Write a staged chunk inside ``tx``; the full way if its insert breaks a unique index."""
+def write_staged(tx: Tx, run: JobRun, chunk_no: int, first_row: int, staged: StagedChunk) -> bytes:
+    """Write a staged chunk inside ``tx`` (the full way if its insert breaks a unique index);
+    returns its result rows."""
     try:
-        with tx.savepoint():
-            tx.insert_staged(staged.insert)
+        tx.insert_staged(staged.insert)  # writes nothing if it raises
     except RecordConflict:  # a value stored before: every row checked against the store
         return write_chunk(tx, run, chunk_no, first_row, copy_chunk(staged.chunk))
     tx.save_chunk(run.job.id, chunk_no, first_row, staged.counts, staged.size, staged.rendered)
-    return staged.counts
+    return staged.rendered
 
 
 class IdBlock:

@@ -220,7 +220,7 @@ class RecordTx(Protocol):
 
     def insert_staged(self, staged: StagedInsert) -> None:
         """``insert_frame`` of a staged insert, with the ``STAMPED`` columns at ``clock()``;
-        raises ``RecordConflict`` as it does."""
+        raises ``RecordConflict`` as it does, having written nothing."""
         ...
 
     def update_frame(
