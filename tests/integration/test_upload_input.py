@@ -204,12 +204,18 @@ def _part(name: str, content: bytes, filename: str | None = None) -> bytes:
     return head.encode() + content + b"\r\n"
 
 
+def _parts_left(server: LiveServer) -> list[str]:
+    """Upload parts left in the file store's temp directory."""
+    return [p.name for p in server.services.files.tmp_dir.glob(".part-*")]
+
+
 def test_a_second_file_part_is_refused(shared_server: LiveServer) -> None:
     body = (
         _part("file", LEADS_CSV, "a.csv") + _part("file", LEADS_CSV, "b.csv") + b"--b0undary--\r\n"
     )
     body = assert_error(_post_multipart(shared_server, body), 400, "INVALID_FILE_FORMAT")
     assert "more than one part named file" in body["message"]
+    assert _parts_left(shared_server) == []
 
 
 def test_too_many_parts_are_refused(shared_server: LiveServer) -> None:
@@ -217,12 +223,14 @@ def test_too_many_parts_are_refused(shared_server: LiveServer) -> None:
     body = fields + _part("file", LEADS_CSV, "a.csv") + b"--b0undary--\r\n"
     body = assert_error(_post_multipart(shared_server, body), 400, "INVALID_FILE_FORMAT")
     assert "more than 20 parts" in body["message"]
+    assert _parts_left(shared_server) == []
 
 
 def test_a_body_cut_before_its_closing_boundary_is_refused(shared_server: LiveServer) -> None:
     body = _part("file", LEADS_CSV, "a.csv")[:-2]  # no closing boundary: the file may go on
     body = assert_error(_post_multipart(shared_server, body), 400, "INVALID_FILE_FORMAT")
     assert "before its closing boundary" in body["message"]
+    assert _parts_left(shared_server) == []
 
 
 def test_other_fields_beside_the_file_are_ignored(shared_server: LiveServer) -> None:
@@ -230,3 +238,4 @@ def test_other_fields_beside_the_file_are_ignored(shared_server: LiveServer) -> 
     response = _post_multipart(shared_server, body)
     assert response.status_code == 200, response.text
     assert response.json()["code"] == "FILE_UPLOAD_SUCCESS"
+    assert _parts_left(shared_server) == []

@@ -38,11 +38,11 @@ async def upload(
     limit = services.settings.max_upload_bytes
     if declared and declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
         raise FileTooLarge()
-    part = await read_file_part(request, limit)
+    part = await read_file_part(request, limit, services.files.tmp_dir)
     try:
-        stored = await run_in_threadpool(upload_file, services, principal, part.file, part.filename)
+        stored = await run_in_threadpool(upload_file, services, principal, part.path, part.filename)
     finally:
-        part.file.close()
+        part.path.unlink(missing_ok=True)  # still there if it was not a bare CSV
     return ZohoJSON(
         {
             "status": "success",

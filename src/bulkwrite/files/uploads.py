@@ -76,6 +76,24 @@ def store_upload(
     return stored
 
 
+def adopt_upload(
+    path: Path, filename: str | None, dest: Path, tmp_dir: Path, max_bytes: int
+) -> StoredUpload:
+    """``store_upload`` of a file already on disk in ``tmp_dir``: a bare CSV is checked where
+    it is, fsynced and renamed to ``dest`` (a big file is not written twice); a zip is unpacked
+    as ``store_upload`` does, ``path`` left to the caller."""
+    with path.open("rb") as source:
+        if looks_like_zip(source.read(4)):
+            return store_upload(source, filename, dest, tmp_dir, max_bytes)
+        source.seek(0)
+        size, hint = _copy(_read_blocks(source), None, max_bytes)
+        os.fsync(source.fileno())
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(path, dest)
+    fsync_dir(dest.parent)
+    return StoredUpload(csv_name_for(filename), dest, size, hint, zipped=False)
+
+
 def csv_name_for(filename: str | None) -> str:
     """The CSV name for a bare CSV upload: the base name, its suffix made ``.csv``.
 
@@ -117,8 +135,9 @@ def _read_blocks(source: IO[bytes]) -> Iterator[bytes]:
         yield block
 
 
-def _copy(blocks: Iterable[bytes], out: IO[bytes], max_bytes: int) -> tuple[int, str]:
-    """Write ``blocks`` to ``out`` under the size limit; return the size and encoding hint."""
+def _copy(blocks: Iterable[bytes], out: IO[bytes] | None, max_bytes: int) -> tuple[int, str]:
+    """Write ``blocks`` to ``out`` (if any) under the size limit; return the size and
+    encoding hint."""
     sniffer = TextSniffer()
     size = 0
     for block in blocks:
@@ -126,7 +145,8 @@ def _copy(blocks: Iterable[bytes], out: IO[bytes], max_bytes: int) -> tuple[int,
         if size > max_bytes:
             raise FileTooLarge(f"The CSV file is larger than the limit of {max_bytes} bytes.")
         sniffer.feed(block)
-        out.write(block)
+        if out is not None:
+            out.write(block)
     return size, sniffer.finish()
 
 

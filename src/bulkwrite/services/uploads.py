@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import BinaryIO
 
 from bulkwrite.domain.accounts import Principal, StoredFile
 from bulkwrite.domain.scopes import may_upload
 from bulkwrite.errors import DataInvalid, FeatureNotSupported, ScopeMismatch
-from bulkwrite.files.uploads import store_upload
+from bulkwrite.files.uploads import adopt_upload, store_upload
 from bulkwrite.services.context import Services
 from bulkwrite.store.serialize import now
 
@@ -28,14 +29,20 @@ def upload_key(file_id: str) -> str:
 
 
 def upload_file(
-    services: Services, principal: Principal, source: BinaryIO, filename: str | None
+    services: Services, principal: Principal, source: BinaryIO | Path, filename: str | None
 ) -> StoredFile:
+    """Store an upload: a stream, or a file already in the file store's temp directory (a
+    bare CSV is then checked and renamed where it is)."""
     settings = services.settings
     with services.store.transaction() as tx:
         file_id = tx.new_id()
     tmp = services.files.tmp_dir
     local = tmp / f"upload-{file_id}.csv"
-    stored = store_upload(source, filename, local, tmp, settings.max_upload_bytes)
+    limit = settings.max_upload_bytes
+    if isinstance(source, Path):
+        stored = adopt_upload(source, filename, local, tmp, limit)
+    else:
+        stored = store_upload(source, filename, local, tmp, limit)
     key = upload_key(file_id)
     try:
         services.files.put(key, local)
