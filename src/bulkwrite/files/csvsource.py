@@ -132,39 +132,35 @@ class CsvSource:
 
     def rows(self, skip: int = 0) -> Iterator[list[str]]:
         """The data rows after the first ``skip`` ones; callable once per source."""
-        if self._started:
-            raise RuntimeError("CsvSource.rows() can be called only once")
-        if skip < 0:
-            raise ValueError("skip must not be negative")
-        self._started = True
+        self._begin("rows", skip)
         return self._iter_rows(skip)
 
     def chunks(self, size: int, skip: int = 0) -> Iterator[list[list[str]]]:
         """``rows(skip)`` in lists of ``size`` (the last one may be shorter); callable once
         per source, instead of ``rows``. A row that cannot be read ends the chunks with its
         error, after the whole chunks before it."""
-        if size < 1:
-            raise ValueError("size must be at least 1")
-        if self._started:
-            raise RuntimeError("CsvSource.chunks() can be called only once")
-        if skip < 0:
-            raise ValueError("skip must not be negative")
-        self._started = True
+        self._begin("chunks", skip, size)
         return self._iter_chunks(size, skip)
 
     def raw_chunks(self, size: int, width: int, skip: int = 0) -> Iterator[RawChunk]:
         """``chunks(size, skip)`` as ``RawChunk``s of ``width`` columns. Well-formed UTF-8 is
         read by polars (``fastcsv``: the same rows, several times faster), the rest by the csv
         module; a row that cannot be read ends the chunks as in ``chunks``."""
+        self._begin("raw_chunks", skip, size)
         start = self._native_start()
         if start is None:
-            return (RawChunk.of_rows(rows, width) for rows in self.chunks(size, skip))
+            return (RawChunk.of_rows(rows, width) for rows in self._iter_chunks(size, skip))
+        return self._native_chunks(start, size, width, skip)
+
+    def _begin(self, method: str, skip: int, size: int = 1) -> None:
+        """The checks of a reading method, which may be called once per source."""
         if size < 1:
             raise ValueError("size must be at least 1")
         if self._started:
-            raise RuntimeError("CsvSource.raw_chunks() can be called only once")
+            raise RuntimeError(f"CsvSource.{method}() can be called only once")
+        if skip < 0:
+            raise ValueError("skip must not be negative")
         self._started = True
-        return self._native_chunks(start, size, width, skip)
 
     def close(self) -> None:
         self._blocks.close()
