@@ -15,9 +15,10 @@ from bulkwrite.errors import StoreUnavailable
 from bulkwrite.store.base import StagedInsert
 from bulkwrite.store.postgres.catalog import Catalog
 from bulkwrite.store.postgres.control import ControlQueries
+from bulkwrite.store.postgres.copying import stage_copy
 from bulkwrite.store.postgres.ddl import MIGRATION_LOCK, MIGRATIONS, SCHEMA_MIGRATIONS
 from bulkwrite.store.postgres.jobs import JobQueries
-from bulkwrite.store.postgres.records import RecordQueries, stage_copy
+from bulkwrite.store.postgres.records import RecordQueries
 from bulkwrite.store.postgres.splits import SplitQueries
 
 SESSION_SETUP = "SET TIME ZONE 'UTC'"

@@ -44,7 +44,7 @@ _AS_IS: dict[Kind, tuple[pl.DataType, ...]] = {
 
 def copy_payload(frame: pl.DataFrame, cols: list[Column]) -> Iterator[bytes] | None:
     """The frame (columns in ``cols`` order) as CSV for ``COPY … (FORMAT csv)`` of ``cols``
-    followed by the offset column of each datetime (as ``_copy_columns`` lists them), in
+    followed by the offset column of each datetime (as ``copying.copy_columns`` lists them), in
     pieces of ``SLICE`` rows: the server stores one while the next is rendered. None when a
     column's type is not one its kind takes as text."""
     values: list[pl.Series] = []

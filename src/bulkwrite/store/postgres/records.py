@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,15 +15,21 @@ from bulkwrite.domain.schema import STAMPED
 from bulkwrite.errors import RecordConflict
 from bulkwrite.store.base import StagedInsert
 from bulkwrite.store.postgres.catalog import Catalog, Column
+from bulkwrite.store.postgres.copying import (
+    StagedCopy,
+    copy_columns,
+    copy_frame,
+    copy_pieces,
+    copy_rows,
+    row_converter,
+    with_fixed,
+)
 from bulkwrite.store.postgres.ddl import STAMP_DEFAULT, ident, pg_name
-from bulkwrite.store.postgres.frames import COPY_OPTIONS, copy_payload
 from bulkwrite.store.postgres.values import (
     Kind,
     key_from_db,
     key_of,
-    offset_of,
     read_value,
-    writer,
 )
 from bulkwrite.store.serialize import iso
 
@@ -41,8 +46,6 @@ MATCH = (
 #: ``match_frame``'s: the order of the rows does not matter (its caller groups them).
 MATCH_ANY = MATCH.removesuffix(" ORDER BY t.id")
 NAMES = "SELECT id, {columns} FROM {table} WHERE id = ANY(%s::bigint[])"
-COPY = "COPY {table} ({columns}) FROM STDIN"
-COPY_FRAME = "COPY {table} ({columns}) FROM STDIN " + COPY_OPTIONS
 STAGE = "CREATE TEMP TABLE {stage} ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"
 UPDATE_FROM = "UPDATE {table} AS t SET {sets} FROM {stage} AS s WHERE t.id = s.id"
 # One primary-key look-up per staged row, whatever the (possibly stale) statistics say: a hash or
@@ -142,7 +145,7 @@ class RecordQueries:
             return
         cols = self._columns(table, columns)
         with _conflicts(table), self.savepoint():
-            self._copy(ident(table), cols, rows)
+            copy_rows(self.conn, ident(table), cols, rows)
 
     def insert_frame(
         self, table: str, frame: pl.DataFrame, fixed: Mapping[str, object] | None = None
@@ -151,10 +154,10 @@ class RecordQueries:
         value of each column named there on every row; as ``insert_records`` otherwise."""
         if frame.height == 0:
             return
-        frame = _with_fixed(frame, self._unstamped(fixed))
+        frame = with_fixed(frame, self._unstamped(fixed))
         cols = self._columns(table, frame.columns)
         with _conflicts(table), self.savepoint():
-            self._copy_frame(ident(table), cols, frame)
+            copy_frame(self.conn, ident(table), cols, frame)
 
     def _unstamped(self, fixed: Mapping[str, object] | None) -> dict[str, object]:
         """``fixed`` less the stamped columns set to this transaction's clock: their default
@@ -169,16 +172,9 @@ class RecordQueries:
         if not isinstance(staged.prepared, StagedCopy):
             self.insert_frame(staged.table, staged.frame, staged.fixed)
             return
-        listed = sql.SQL(", ").join(_copy_columns(staged.prepared.columns))
-        query = sql.SQL(COPY_FRAME).format(table=ident(staged.table), columns=listed)
-        with (
-            _conflicts(staged.table),
-            self.savepoint(),
-            self.conn.cursor() as cur,
-            cur.copy(query) as copy,
-        ):
-            for piece in staged.prepared.pieces:
-                copy.write(piece)
+        prepared = staged.prepared
+        with _conflicts(staged.table), self.savepoint():
+            copy_pieces(self.conn, ident(staged.table), prepared.columns, prepared.pieces)
 
     def update_frame(
         self, table: str, frame: pl.DataFrame, fixed: Mapping[str, object] | None = None
@@ -219,13 +215,13 @@ class RecordQueries:
         self.conn.execute(sql.SQL(STAGE).format(stage=_STAGE, columns=listed, table=ident(table)))
         id_column = Column("id", Kind.BIGINT)
         if isinstance(rows, pl.DataFrame):
-            self._copy_frame(_STAGE, [*cols, id_column], rows)
+            copy_frame(self.conn, _STAGE, [*cols, id_column], rows)
         else:
-            self._copy(_STAGE, [*cols, id_column], rows)
+            copy_rows(self.conn, _STAGE, [*cols, id_column], rows)
         sets = [sql.SQL("{0} = s.{0}").format(t) for t in targets]
         constants = self._columns(table, list(fixed or {}))
-        values = _row_converter(constants)([(fixed or {})[c.name] for c in constants])
-        sets += [sql.SQL("{} = %s").format(c) for c in _copy_columns(constants)]
+        values = row_converter(constants)([(fixed or {})[c.name] for c in constants])
+        sets += [sql.SQL("{} = %s").format(c) for c in copy_columns(constants)]
         with _conflicts(table), self._by_key_only():
             self.conn.execute(
                 sql.SQL(UPDATE_FROM).format(
@@ -234,31 +230,6 @@ class RecordQueries:
                 list(values),
             )
         self.conn.execute(sql.SQL(DROP_STAGE).format(stage=_STAGE))
-
-    def _copy(
-        self, target: sql.Identifier, cols: list[Column], rows: Sequence[Sequence[object]]
-    ) -> None:
-        """COPY rows (values in ``cols`` order) into ``target``, with each datetime's offset."""
-        listed = sql.SQL(", ").join(_copy_columns(cols))
-        convert = _row_converter(cols)
-        with self.conn.cursor() as cur:
-            query = sql.SQL(COPY).format(table=target, columns=listed)
-            with cur.copy(query) as copy:
-                for row in rows:
-                    copy.write_row(convert(row))
-
-    def _copy_frame(self, target: sql.Identifier, cols: list[Column], frame: pl.DataFrame) -> None:
-        """COPY a frame (columns in ``cols`` order): one CSV payload rendered by polars when
-        every column allows it, else row by row."""
-        payload = copy_payload(frame, cols)
-        if payload is None:
-            self._copy(target, cols, frame.rows())
-            return
-        listed = sql.SQL(", ").join(_copy_columns(cols))
-        query = sql.SQL(COPY_FRAME).format(table=target, columns=listed)
-        with self.conn.cursor() as cur, cur.copy(query) as copy:
-            for piece in payload:
-                copy.write(piece)
 
     def read_records(
         self,
@@ -302,43 +273,6 @@ class RecordQueries:
         return names
 
 
-@dataclass(frozen=True)
-class StagedCopy:
-    """A staged insert's COPY: the columns and the CSV payload rendered for them."""
-
-    columns: list[Column]
-    pieces: tuple[bytes, ...]
-
-
-def stage_copy(conn: Connection[Any], catalog: Catalog, staged: StagedInsert) -> StagedInsert:
-    """``staged`` with its COPY payload rendered (``Store.stage_insert``), if polars can: its
-    fixed values on every row, the ``STAMPED`` columns left to their default."""
-    fixed = {n: v for n, v in staged.fixed.items() if n not in STAMPED}
-    frame = _with_fixed(staged.frame, fixed)
-    cols = catalog.columns(conn, staged.table, frame.columns)
-    payload = copy_payload(frame, cols)
-    if payload is None:
-        return staged
-    return StagedInsert(staged.table, frame, {}, StagedCopy(cols, tuple(payload)))
-
-
-def _with_fixed(frame: pl.DataFrame, fixed: Mapping[str, object] | None) -> pl.DataFrame:
-    """The frame with a column per ``fixed`` name holding its value on every row."""
-    if not fixed:
-        return frame
-    return frame.with_columns(_literal(value).alias(name) for name, value in fixed.items())
-
-
-def _literal(value: object) -> pl.Expr:
-    if isinstance(value, bool):
-        return pl.lit(value)
-    if isinstance(value, int):
-        return pl.lit(value, dtype=pl.Int64)
-    if isinstance(value, float):
-        return pl.lit(value, dtype=pl.Float64)
-    return pl.lit(value, dtype=pl.String) if isinstance(value, str) else pl.lit(value)
-
-
 @contextmanager
 def _conflicts(table: str) -> Iterator[None]:
     """A broken unique index as ``RecordConflict`` (naming the index, not the values), with
@@ -360,37 +294,6 @@ def _order_expression(col: Column) -> sql.Composable:
     if col.kind is Kind.JSONB:
         return sql.SQL('({}::text) COLLATE "C"').format(col.ident)
     return col.ident
-
-
-def _copy_columns(cols: list[Column]) -> list[sql.Identifier]:
-    """The columns a COPY fills: ``cols``, then the offset column of each datetime among them."""
-    offsets = [c.offset_ident for c in cols]
-    return [c.ident for c in cols] + [o for o in offsets if o is not None]
-
-
-def _row_converter(cols: list[Column]) -> Callable[[Sequence[object]], Sequence[object]]:
-    """Service values in ``cols`` order → COPY values, as ``_copy_columns`` lists them."""
-    writers = [(i, w) for i, col in enumerate(cols) if (w := writer(col.kind)) is not None]
-    timed = [i for i, col in enumerate(cols) if col.kind is Kind.TIMESTAMPTZ]
-    if not writers and not timed:
-        return lambda row: row
-    offsets: dict[str, int | None] = {}  # ISO text → offset (a chunk's stamps are all alike)
-
-    def offset(value: object) -> int | None:
-        if not isinstance(value, str):
-            return offset_of(value)
-        if value not in offsets:
-            offsets[value] = offset_of(value)
-        return offsets[value]
-
-    def convert(row: Sequence[object]) -> Sequence[object]:
-        values = list(row)
-        for i, write in writers:
-            values[i] = write(values[i])
-        values.extend(offset(row[i]) for i in timed)
-        return values
-
-    return convert
 
 
 def _row_reader(cols: list[Column]) -> Callable[[Sequence[object]], tuple[object, ...]]:
