@@ -29,7 +29,6 @@ from tests.cluster import (
 pytestmark = pytest.mark.slow
 
 MB = 1024 * 1024
-#: What an upload leaves in the storage's temp directory when killed: never under uploads/.
 #: Temp files an interrupted upload may leave in the file store's temp directory (never used;
 #: swept when an API process starts, once a day old): the body's file part as it streamed in,
 #: the CSV being stored, the stored CSV before it moves into place.
@@ -221,13 +220,17 @@ def test_an_api_killed_while_a_file_streams_in_leaves_no_file(
     def listing(directory: Path) -> list[str]:
         return sorted(p.name for p in directory.iterdir()) if directory.exists() else []
 
+    def nothing_stored() -> None:
+        """No file recorded or stored; only temp files (never used) may be left."""
+        assert cluster.query("SELECT count(*) FROM files") == [(0,)]
+        assert listing(uploads) == listing(machine_tmp) == []
+        assert all(TEMP_NAME.fullmatch(name) for name in listing(tmp)), listing(tmp)
+
     # Killed while the body is still coming in.
     sock = stream_upload(api.base_url, cluster.token, size, send=60 * MB)
     api.kill()
     sock.close()
-    assert cluster.query("SELECT count(*) FROM files") == [(0,)]
-    assert listing(uploads) == listing(machine_tmp) == []
-    assert all(TEMP_NAME.fullmatch(name) for name in listing(tmp)), listing(tmp)
+    nothing_stored()
 
     # Killed after the whole body arrived, while the server stores it.
     api.start()
@@ -243,9 +246,7 @@ def test_an_api_killed_while_a_file_streams_in_leaves_no_file(
     cluster.wait_until(stored_whole, "the whole file part", longest_pause=0.01)
     api.kill()
     sock.close()
-    assert cluster.query("SELECT count(*) FROM files") == [(0,)]
-    assert listing(uploads) == listing(machine_tmp) == []
-    assert all(TEMP_NAME.fullmatch(name) for name in listing(tmp)), listing(tmp)
+    nothing_stored()
 
     # Restarted, the server takes the next upload whole.
     api.start()

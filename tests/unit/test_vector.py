@@ -29,8 +29,25 @@ FIELDS = [
 ]
 
 PIECES = st.sampled_from(
-    [*" +-.,@%0123456789eExA", "true", "Yes", "web", "cold call", "a@b.co", "\t", "\u00a0",
-     "\u3000", "\x1c", "é", "İ", "ß", "9" * 20, "1/2/2026", "12/31/1999", "50%"]
+    [
+        *" +-.,@%0123456789eExA",
+        "true",
+        "Yes",
+        "web",
+        "cold call",
+        "a@b.co",
+        "\t",
+        "\u00a0",
+        "\u3000",
+        "\x1c",
+        "é",
+        "İ",
+        "ß",
+        "9" * 20,
+        "1/2/2026",
+        "12/31/1999",
+        "50%",
+    ]
 )
 CELLS = st.lists(st.lists(PIECES, max_size=4).map("".join), min_size=1, max_size=40)
 

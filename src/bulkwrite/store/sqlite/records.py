@@ -44,34 +44,30 @@ class RecordQueries:
     ) -> dict[object, list[tuple[int, int | None]]]:
         """For each key, the (id, last job) of every record whose ``column`` equals it."""
         found: dict[object, list[tuple[int, int | None]]] = {}
-        for start in range(0, len(keys), BATCH):
-            batch = keys[start : start + BATCH]
-            marks = ",".join("?" * len(batch))
-            cur = self.conn.execute(
-                f"SELECT {quote(column)}, id, _job FROM {quote(table)} "
-                f"WHERE {quote(column)} IN ({marks})",
-                tuple(batch),
-            )
-            for key, record_id, job in cur:
-                found.setdefault(key, []).append((record_id, job))
+        for key, record_id, job in self._matching(table, column, keys):
+            found.setdefault(key, []).append((record_id, job))
         return found
 
     def match_frame(self, table: str, column: str, keys: pl.Series) -> pl.DataFrame:
         """``match_records`` as a frame (``RecordTx.match_frame``). Keys are looked up in
         sorted order: neighbouring probes of the index share its pages."""
         wanted = keys.drop_nulls().unique().sort().to_list()
-        found: list[tuple[object, ...]] = []
-        for start in range(0, len(wanted), BATCH):
-            batch = wanted[start : start + BATCH]
+        found = list(self._matching(table, column, wanted))
+        schema = {"key": keys.dtype, "id": pl.Int64(), "job": pl.Int64()}
+        return pl.DataFrame(found, schema=schema, orient="row")
+
+    def _matching(
+        self, table: str, column: str, keys: Sequence[object]
+    ) -> Iterator[tuple[object, int, int | None]]:
+        """(value, id, last job) of each record whose ``column`` is among ``keys``."""
+        for start in range(0, len(keys), BATCH):
+            batch = tuple(keys[start : start + BATCH])
             marks = ",".join("?" * len(batch))
-            cur = self.conn.execute(
+            yield from self.conn.execute(
                 f"SELECT {quote(column)}, id, _job FROM {quote(table)} "
                 f"WHERE {quote(column)} IN ({marks})",
                 batch,
             )
-            found.extend(cur.fetchall())
-        schema = {"key": keys.dtype, "id": pl.Int64(), "job": pl.Int64()}
-        return pl.DataFrame(found, schema=schema, orient="row")
 
     def insert_records(
         self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
