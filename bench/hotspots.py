@@ -26,15 +26,15 @@ from pathlib import Path
 from bench.e2e import job_body
 from bench.generate import generate
 from bench.pgdb import admin_url, fresh_database
-from bulkwrite.domain.accounts import Principal
+from bulkwrite.bootstrap import build_services
+from bulkwrite.domain.identity import Principal
 from bulkwrite.services.accounts import ensure_demo_org
-from bulkwrite.services.context import Services
+from bulkwrite.services.collaborators import Services
 from bulkwrite.services.create_job import create_job
-from bulkwrite.services.runner import run_job
+from bulkwrite.services.run.runner import run_job
 from bulkwrite.services.tokens import authenticate
 from bulkwrite.services.uploads import upload_file
 from bulkwrite.settings import Settings
-from bulkwrite.worker import build_services
 
 
 def _job(services: Services, principal: Principal, csv_path: Path, operation: str) -> str:

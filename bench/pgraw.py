@@ -2,7 +2,7 @@
 table.
 
 The table is made by bulkwrite's own PostgreSQL DDL (``record_table_ddl`` of
-``bulkwrite.store.postgres.ddl`` over the standard Leads fields): the same typed columns,
+``bulkwrite.store.postgres.pg_ddl`` over the standard Leads fields): the same typed columns,
 ``TEXT COLLATE "C"``, the hidden ``_off_`` offset column of each datetime, and the unique index on
 Email. Each session sets ``TIME ZONE 'UTC'`` as bulkwrite's do. The stdlib ``csv`` module parses
 the file; each row becomes the values bulkwrite writes for a new record (id, _job, the audit
@@ -39,8 +39,8 @@ from bench.raw import (
     header_of,
     leads_module,
 )
-from bulkwrite.domain.schema import Field
-from bulkwrite.store.postgres.ddl import ident, offset_column, record_table_ddl
+from bulkwrite.domain.modules import Field
+from bulkwrite.store.postgres.pg_ddl import ident, offset_column, record_table_ddl
 
 Connection = psycopg.Connection[tuple[Any, ...]]
 

@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from bench.generate import KEY, MODULE
-from bulkwrite.domain.schema import Field, Module
+from bulkwrite.domain.modules import Field, Module
 from bulkwrite.domain.standard_modules import standard_modules
-from bulkwrite.store.sqlite.connection import PRAGMAS
-from bulkwrite.store.sqlite.ddl import column_type, quote, record_table_ddl
+from bulkwrite.store.sqlite.sqlite_ddl import column_type, quote, record_table_ddl
+from bulkwrite.store.sqlite.sqlite_store import PRAGMAS
 
 TABLE = "rec_1_leads"
 FIRST_ID = 111111000000100001

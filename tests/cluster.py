@@ -29,10 +29,10 @@ from typing import Any
 import psycopg
 
 from bench.generate import BAD_PICKLIST, COLUMN, DOMAINS, HEADER, INT32_MAX, iter_rows
+from bulkwrite.bootstrap import build_services
 from bulkwrite.client import Client, JobDetails
 from bulkwrite.services.accounts import NewOrg, ensure_demo_org
 from bulkwrite.settings import Settings
-from bulkwrite.worker import build_services
 from tests.server import free_port, wait_until_healthy
 
 #: Heartbeats fast enough for a test: a SIGKILLed worker's task is back in the queue in ~5 s.

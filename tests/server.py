@@ -12,12 +12,12 @@ from pathlib import Path
 
 import httpx
 
+from bulkwrite.bootstrap import build_services
 from bulkwrite.domain.scopes import FULL_SCOPES
 from bulkwrite.services.accounts import NewOrg, create_org, ensure_demo_org
-from bulkwrite.services.context import Services
+from bulkwrite.services.collaborators import Services
 from bulkwrite.services.tokens import create_token
 from bulkwrite.settings import Settings
-from bulkwrite.worker import build_services
 
 STARTUP_SECONDS = 30.0
 

@@ -1,7 +1,7 @@
 """The one error hierarchy. Each subclass carries its wire code and HTTP status.
 
 The docstring of a subclass is its default message. The API layer translates these to the
-contract's error envelope in one place (``api/errors.py``).
+contract's error envelope in one place (``api/envelope.py``).
 """
 
 from __future__ import annotations

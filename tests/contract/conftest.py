@@ -14,13 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from bulkwrite.bootstrap import build_services, open_store
 from bulkwrite.queue.inprocess import ThreadQueue
+from bulkwrite.queue.protocol import NoQueue
 from bulkwrite.services.accounts import create_org
-from bulkwrite.services.context import NoQueue, Services
-from bulkwrite.services.split_run import prepare_chunk, run_split
+from bulkwrite.services.collaborators import Services
+from bulkwrite.services.run.split import prepare_chunk, run_split
 from bulkwrite.settings import Settings
 from bulkwrite.store.base import Store
-from bulkwrite.worker import EmbeddedWorker, build_services, open_store
+from bulkwrite.worker.embedded import EmbeddedWorker
 from tests.contract.harness import Harness
 from tests.pg import TestDatabases, databases_on_test_server
 
@@ -30,7 +32,7 @@ STORES = ["sqlite", "postgresql"]
 def make_harness(
     tmp_path: Path, store: str, database_url: str = "", split: bool = False, **settings: object
 ) -> Harness:
-    """``split``: jobs run as on many workers (``services/split_run.py``), their chunks
+    """``split``: jobs run as on many workers (``services/run/split.py``), their chunks
     converted in reverse order, so each is written only once every chunk is prepared."""
     assert store in STORES
     assert (store == "postgresql") == database_url.startswith("postgresql://")

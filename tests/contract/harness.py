@@ -9,15 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bulkwrite.domain.accounts import Principal
+from bulkwrite.domain.identity import Principal
 from bulkwrite.services.accounts import NewOrg
-from bulkwrite.services.context import Services
+from bulkwrite.services.collaborators import Services
 from bulkwrite.services.create_job import create_job
 from bulkwrite.services.details import job_details
-from bulkwrite.services.result_file import result_path
+from bulkwrite.services.results.assemble import result_path
 from bulkwrite.services.tokens import authenticate
 from bulkwrite.services.uploads import upload_file
-from bulkwrite.worker import EmbeddedWorker
+from bulkwrite.worker.embedded import EmbeddedWorker
 
 
 @dataclass

@@ -6,11 +6,11 @@ from datetime import timedelta
 
 import pytest
 
+from bulkwrite.clock import now
 from bulkwrite.errors import ResourceNotFound
-from bulkwrite.services.cleanup import sweep_expired_results
-from bulkwrite.services.result_file import result_key
-from bulkwrite.services.results import open_result
-from bulkwrite.store.serialize import now
+from bulkwrite.services.results.assemble import result_key
+from bulkwrite.services.results.download import open_result
+from bulkwrite.services.results.expiry import sweep_expired_results
 from tests.contract.harness import Harness
 
 
@@ -34,7 +34,7 @@ def test_expired_results_are_forgotten_then_deleted(harness: Harness) -> None:
 def test_stale_temp_files_are_swept_fresh_ones_kept(harness: Harness) -> None:
     import os
 
-    from bulkwrite.services.cleanup import sweep_stale_temp_files
+    from bulkwrite.services.uploads import sweep_stale_temp_files
 
     tmp = harness.services.files.tmp_dir
     assert sweep_stale_temp_files(harness.services) == 0  # also before any upload made the folder
@@ -49,7 +49,7 @@ def test_stale_temp_files_are_swept_fresh_ones_kept(harness: Harness) -> None:
 
 
 def test_chunk_rows_outlive_their_job_by_the_grace_period(harness: Harness) -> None:
-    from bulkwrite.services.cleanup import CHUNK_RESULTS_GRACE, sweep_chunk_results
+    from bulkwrite.services.results.expiry import CHUNK_RESULTS_GRACE, sweep_chunk_results
 
     details = harness.job("Last_Name,Company\nA,Co\nB,Co\n", "Leads")
     job_id = details["id"]

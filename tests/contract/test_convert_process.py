@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bulkwrite.services.context import Services
+from bulkwrite.services.collaborators import Services
 from bulkwrite.services.create_job import create_job
-from bulkwrite.services.run_context import JobRun
-from bulkwrite.services.run_loader import load_run, source_path
-from bulkwrite.services.runner import prepared_chunks
+from bulkwrite.services.run.load import JobRun, load_run, source_path
+from bulkwrite.services.run.runner import prepared_chunks
 from tests.contract.conftest import waiting_harness
 from tests.contract.harness import Harness
 

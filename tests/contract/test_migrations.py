@@ -11,16 +11,16 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
+from bulkwrite.bootstrap import build_services, open_store
 from bulkwrite.cli.main import app
+from bulkwrite.clock import iso
 from bulkwrite.services.accounts import create_org
 from bulkwrite.settings import Settings
-from bulkwrite.store.serialize import iso
-from bulkwrite.worker import build_services, open_store
 from tests.pg import TestDatabases
 
 MIGRATION_MODULES = {
-    "sqlite": "bulkwrite.store.sqlite.connection",
-    "postgresql": "bulkwrite.store.postgres.connection",
+    "sqlite": "bulkwrite.store.sqlite.sqlite_store",
+    "postgresql": "bulkwrite.store.postgres.pg_store",
 }
 #: A migration whose effect the Store protocol can see: an org row.
 EXTRA_MIGRATION = (
@@ -131,19 +131,19 @@ def test_stamp_defaults_reach_record_tables_made_before_them(
 ) -> None:
     """Migration 4 gives the Created/Modified time columns of existing record tables the
     transaction-time default that new tables get, so COPY may leave them out."""
-    from bulkwrite.store.postgres import connection, ddl
+    from bulkwrite.store.postgres import pg_ddl, pg_store
 
     name, url = pg_databases.create(template="template0")
     try:
         settings = _settings(tmp_path, url)
-        monkeypatch.setattr(connection, "MIGRATIONS", ddl.MIGRATIONS[:3])
+        monkeypatch.setattr(pg_store, "MIGRATIONS", pg_ddl.MIGRATIONS[:3])
         services = build_services(settings)
         assert services.store.schema_version() == 3
         org = create_org(services, "Old", "admin@example.com", "Admin").org
         services.store.close()
-        monkeypatch.setattr(connection, "MIGRATIONS", ddl.MIGRATIONS)
+        monkeypatch.setattr(pg_store, "MIGRATIONS", pg_ddl.MIGRATIONS)
         store = open_store(settings)
-        assert store.migrate() == len(ddl.MIGRATIONS)
+        assert store.migrate() == len(pg_ddl.MIGRATIONS)
         with store.transaction() as tx:
             table = tx.record_table(org.id, "Leads")
             frame = pl.DataFrame({"id": [1], "Last_Name": ["Smith"], "Company": ["Acme"]})

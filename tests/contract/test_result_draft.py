@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import zipfile
 
-from bulkwrite.files.results import result_csv_header
-from bulkwrite.services.result_draft import ResultDraft
-from bulkwrite.services.result_file import result_csv_name
-from bulkwrite.services.run_context import JobRun
-from bulkwrite.services.run_loader import load_run
-from bulkwrite.services.runner import read_job
+from bulkwrite.files.result_zip import result_csv_header
+from bulkwrite.services.results.assemble import result_csv_name
+from bulkwrite.services.results.draft import ResultDraft
+from bulkwrite.services.run.load import JobRun, load_run
+from bulkwrite.services.run.runner import read_job
 from tests.contract.harness import Harness
 
 

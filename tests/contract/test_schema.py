@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bulkwrite.domain.accounts import Principal, Right
+from bulkwrite.domain.identity import Principal, Right
 from bulkwrite.errors import (
     BulkWriteError,
     DataInvalid,

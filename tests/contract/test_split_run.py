@@ -16,7 +16,7 @@ import pytest
 from bulkwrite.domain.job import JobStatus
 from bulkwrite.files import chunkfile
 from bulkwrite.services.create_job import create_job
-from bulkwrite.services.split_run import prepare_chunk, run_split
+from bulkwrite.services.run.split import prepare_chunk, run_split
 from tests.contract.conftest import waiting_harness
 from tests.contract.harness import Harness, counts
 

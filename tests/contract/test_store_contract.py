@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from bulkwrite.domain.accounts import Org, Profile, Right, StoredFile, User
+from bulkwrite.bootstrap import open_store
+from bulkwrite.domain.identity import Org, Profile, Right, StoredFile, User
 from bulkwrite.domain.job import ChunkPlan, Counts, Job, JobSpec, JobSplit, JobStatus, Operation
-from bulkwrite.domain.schema import Field, FieldType, Module
+from bulkwrite.domain.modules import Field, FieldType, Module
 from bulkwrite.errors import RecordConflict, StateConflict
 from bulkwrite.settings import Settings
 from bulkwrite.store.base import Store, Tx
-from bulkwrite.worker import open_store
 
 FIRST_ID = 111111000000100001
 T = FieldType

@@ -23,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from bulkwrite.domain.accounts import Right, User
+from bulkwrite.domain.identity import Right, User
 from bulkwrite.services.accounts import add_profile, add_user
 from tests.server import LiveServer, make_server, wait_until_healthy
 

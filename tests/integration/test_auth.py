@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from bulkwrite.domain.accounts import Right
+from bulkwrite.domain.identity import Right
 from bulkwrite.services.tokens import create_token, revoke_token
 from tests.integration.helpers import (
     LEADS_CSV,

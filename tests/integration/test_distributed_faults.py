@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bulkwrite.domain.tasks import RUN_JOB_TASK, TASK_QUEUE, job_lock
+from bulkwrite.queue.tasks import RUN_JOB_TASK, TASK_QUEUE, job_lock
 from tests.cluster import (
     JOB_SECONDS,
     Cluster,
@@ -74,7 +74,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_the_job_finishes_exactly(
 
 
 def defer_again(cluster: Cluster, job_id: str, locked: bool = True) -> int:
-    """Defer another ``bulkwrite.run_job`` task for the job, as ``Tx.enqueue_job`` does;
+    """Defer another ``bulkwrite.run_job`` task for the job, as ``ProcrastinateQueue.defer`` does;
     ``locked=False``: without the job's lock, so it may run beside the first delivery (as when
     the task of a worker wrongly thought dead is rescued)."""
     lock = job_lock(job_id) if locked else None

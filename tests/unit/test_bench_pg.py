@@ -22,10 +22,10 @@ from bench.pgraw import TABLE, connect, raw_pg_insert, raw_pg_upsert
 from bench.raw import JOB_ID
 from bench.report import PG_SECTIONS, print_report, summary_table
 from bench.run import main, parse_args, with_backends
+from bulkwrite.bootstrap import build_services
 from bulkwrite.services.accounts import create_org
 from bulkwrite.settings import Settings
-from bulkwrite.store.postgres.ddl import record_table_name
-from bulkwrite.worker import build_services
+from bulkwrite.store.postgres.pg_ddl import record_table_name
 from tests.pg import admin_url, in_ci, unreachable_reason
 
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/postgres"

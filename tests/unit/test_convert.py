@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bulkwrite.domain.schema import Field, FieldType
+from bulkwrite.domain.modules import Field, FieldType
 from bulkwrite.errors import FormatInvalid
 from bulkwrite.importer.convert import INVALID, make_converter
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bulkwrite.domain.schema import Field, FieldType
+from bulkwrite.domain.modules import Field, FieldType
 from bulkwrite.errors import FormatInvalid
 from bulkwrite.importer.convert import make_converter
 from bulkwrite.importer.formats import compile_date_pattern, compile_number_pattern

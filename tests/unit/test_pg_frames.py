@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from bulkwrite.store.postgres.catalog import Column
-from bulkwrite.store.postgres.frames import copy_payload
-from bulkwrite.store.postgres.values import Kind
+from bulkwrite.store.postgres.pg_catalog import Column
+from bulkwrite.store.postgres.pg_frames import copy_payload
+from bulkwrite.store.postgres.pg_values import Kind
 
 IST = "2026-11-28T09:30:00+05:30"
 

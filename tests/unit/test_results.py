@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bulkwrite.files.results import (
+from bulkwrite.files.result_zip import (
     RESULT_COLUMNS_TAIL,
     result_csv_header,
     result_csv_rows,
@@ -142,7 +142,7 @@ def test_compresslevel_is_honoured(tmp_path: Path) -> None:
 def test_frame_rendering_matches_the_csv_module() -> None:
     import polars as pl
 
-    from bulkwrite.files.results import result_csv_frame
+    from bulkwrite.files.result_zip import result_csv_frame
 
     cells = ["a", "", "x,y", 'q"q', "line\nb", "cr\rx", " sp ", "tab\tx", "é", '"', "\\"]
     rows = [[c, "ADDED", "", c] for c in cells]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bulkwrite.domain.schema import Field, FieldType, Module
+from bulkwrite.domain.modules import Field, FieldType, Module
 from bulkwrite.domain.schema_file import dump_schema, parse_schema
 from bulkwrite.domain.schema_plan import plan_schema
 from bulkwrite.domain.standard_modules import standard_modules

@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from bulkwrite.domain.accounts import Principal
+from bulkwrite.bootstrap import build_services
+from bulkwrite.domain.identity import Principal
 from bulkwrite.files.storage import LocalStorage, check_key, open_storage
 from bulkwrite.services.accounts import create_org
-from bulkwrite.services.context import Services
+from bulkwrite.services.collaborators import Services
 from bulkwrite.services.tokens import authenticate
 from bulkwrite.services.uploads import upload_file, upload_key
 from bulkwrite.settings import Settings
-from bulkwrite.worker import build_services
 
 MB = 1024 * 1024
 CSV = b"Last_Name,Company\r\n" + b"Doe,Acme\r\n" * (MB // 10 * 3)  # ~3 MB: several blocks

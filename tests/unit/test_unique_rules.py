@@ -6,7 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bulkwrite.services.unique import _duplicates, _duplicates_by_value
+from bulkwrite.services.run.unique import _duplicates, _duplicates_by_value
 
 VALUES = st.sampled_from(["a", "b", "c", "d"])
 IDS = st.sampled_from([1, 2, 3])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bulkwrite.errors import FileFormatInvalid, FileTooLarge
-from bulkwrite.files.uploads import HEAD_SIZE, StoredUpload, csv_name_for, store_upload
+from bulkwrite.files.upload_files import HEAD_SIZE, StoredUpload, csv_name_for, store_upload
 from bulkwrite.files.zipsafe import BLOCK_SIZE
 
 MB = 1024 * 1024

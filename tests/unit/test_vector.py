@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bulkwrite.domain.schema import Field, FieldType
+from bulkwrite.domain.modules import Field, FieldType
 from bulkwrite.importer.convert import INVALID, make_converter
 from bulkwrite.importer.plan import Column
 from bulkwrite.importer.vector import convert_column, store_value

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gc
 
-from bulkwrite.worker import GC_YOUNG_THRESHOLD, tune_gc
+from bulkwrite.worker.embedded import GC_YOUNG_THRESHOLD, tune_gc
 
 
 def test_tune_gc_freezes_the_start_up_heap_once_and_raises_the_young_threshold() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bulkwrite.errors import FileFormatInvalid, FileTooLarge
-from bulkwrite.files.uploads import StoredUpload, store_upload
+from bulkwrite.files.upload_files import StoredUpload, store_upload
 from bulkwrite.files.zipsafe import (
     BOMB_FLOOR,
     MAX_RATIO,

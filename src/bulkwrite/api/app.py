@@ -8,12 +8,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from bulkwrite.api import bulk, meta, records, settings_routes
+from bulkwrite.api import bulk_routes, meta_routes, record_routes, settings_routes
 from bulkwrite.api.envelope import install_error_handlers
-from bulkwrite.services.cleanup import sweep_stale_temp_files
-from bulkwrite.services.context import Services
+from bulkwrite.bootstrap import build_services, make_worker
+from bulkwrite.services.collaborators import Services
+from bulkwrite.services.uploads import sweep_stale_temp_files
 from bulkwrite.settings import Settings
-from bulkwrite.worker import build_services, make_worker
 
 log = logging.getLogger(__name__)
 
@@ -42,8 +42,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.services = services
     app.state.worker = worker
     install_error_handlers(app)
-    app.include_router(meta.router)
-    app.include_router(bulk.router)
+    app.include_router(meta_routes.router)
+    app.include_router(bulk_routes.router)
     app.include_router(settings_routes.router)
-    app.include_router(records.router)  # last: its paths would shadow the others
+    app.include_router(record_routes.router)  # last: its paths would shadow the others
     return app

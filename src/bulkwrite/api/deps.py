@@ -14,9 +14,9 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from bulkwrite.api.envelope import VERSION
-from bulkwrite.domain.accounts import Principal
+from bulkwrite.domain.identity import Principal
 from bulkwrite.errors import UrlPatternInvalid
-from bulkwrite.services.context import Services
+from bulkwrite.services.collaborators import Services
 from bulkwrite.services.tokens import authenticate
 
 P = ParamSpec("P")

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep
 from bulkwrite.api.envelope import ZohoJSON
-from bulkwrite.domain.schema import (
+from bulkwrite.domain.modules import (
     INTEGER_TYPES,
     NUMBER_TYPES,
     SERVER_SET_FIELDS,

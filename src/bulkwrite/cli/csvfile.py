@@ -19,7 +19,7 @@ from bulkwrite.cli.common import InputError
 from bulkwrite.errors import FileFormatInvalid
 from bulkwrite.files.csvsource import normalise_encoding, pick_delimiter
 from bulkwrite.files.fastcsv import FIELD_LIMIT
-from bulkwrite.files.uploads import TextSniffer
+from bulkwrite.files.upload_files import TextSniffer
 from bulkwrite.files.zipsafe import looks_like_zip
 
 BLOCK_SIZE = 1024 * 1024

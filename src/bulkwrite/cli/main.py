@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from bulkwrite.cli import admin, db, import_cmd, jobs
-from bulkwrite.cli.schema import schema_app
+from bulkwrite.cli import admin_cmd, db_cmd, import_cmd, jobs_cmd
+from bulkwrite.cli.schema_cmd import schema_app
 from bulkwrite.settings import Settings
 
 app = typer.Typer(
@@ -15,14 +15,14 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
-app.add_typer(admin.token_app, name="token")
-app.add_typer(admin.org_app, name="org")
-app.add_typer(admin.user_app, name="user")
-app.add_typer(admin.profile_app, name="profile")
+app.add_typer(admin_cmd.token_app, name="token")
+app.add_typer(admin_cmd.org_app, name="org")
+app.add_typer(admin_cmd.user_app, name="user")
+app.add_typer(admin_cmd.profile_app, name="profile")
 app.add_typer(schema_app, name="schema")
 app.command("import")(import_cmd.import_command)
-app.add_typer(jobs.jobs_app, name="jobs")
-app.add_typer(db.db_app, name="db")
+app.add_typer(jobs_cmd.jobs_app, name="jobs")
+app.add_typer(db_cmd.db_app, name="db")
 
 
 @app.command()
@@ -37,8 +37,8 @@ def serve(
     import uvicorn
 
     from bulkwrite.api.app import create_app
+    from bulkwrite.bootstrap import build_services
     from bulkwrite.services.accounts import ensure_demo_org
-    from bulkwrite.worker import build_services
 
     overrides: dict[str, object] = {} if worker is None else {"worker": worker}
     if host is not None:
@@ -49,7 +49,7 @@ def serve(
     services = build_services(settings)
     demo = ensure_demo_org(services)
     if demo is not None:
-        admin.print_welcome(settings, demo)
+        admin_cmd.print_welcome(settings, demo)
     else:
         typer.echo(
             f"bulkwrite: data in {settings.data_dir.resolve()}; new token: "
@@ -73,7 +73,7 @@ def worker_command(
     for its supervisor to restart it. SIGTERM/SIGINT: running jobs finish first; a second
     signal stops at once (the jobs resume elsewhere).
     """
-    from bulkwrite.worker import build_services
+    from bulkwrite.bootstrap import build_services
 
     settings = Settings()
     if settings.convert_process is None:  # no API beside the jobs: a thread converts faster
@@ -85,7 +85,7 @@ def worker_command(
             err=True,
         )
         raise typer.Exit(2)
-    from bulkwrite.queue.distributed import configure_logging, run_worker
+    from bulkwrite.worker.distributed import configure_logging, run_worker
 
     configure_logging()
     status = run_worker(build_services(settings), concurrency)

@@ -25,7 +25,7 @@ from typing import Any
 
 import yaml
 
-from bulkwrite.domain.schema import (
+from bulkwrite.domain.modules import (
     INTEGER_TYPES,
     NUMBER_TYPES,
     SERVER_SET_FIELDS,

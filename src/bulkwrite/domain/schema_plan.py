@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from bulkwrite.domain.schema import TEXT_TYPES, Field, Module
+from bulkwrite.domain.modules import TEXT_TYPES, Field, Module
 from bulkwrite.domain.schema_file import DeclaredModule, schema_error
 from bulkwrite.domain.standard_modules import system_fields
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bulkwrite.domain.schema import Field, FieldType, Module
+from bulkwrite.domain.modules import Field, FieldType, Module
 
 T = FieldType
 

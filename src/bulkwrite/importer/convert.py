@@ -16,7 +16,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Final
 
-from bulkwrite.domain.schema import Field, FieldType
+from bulkwrite.domain.modules import Field, FieldType
 from bulkwrite.importer.formats import (
     DEFAULT_DATE_PATTERN,
     DEFAULT_DATETIME_PATTERN,

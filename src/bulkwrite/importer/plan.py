@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bulkwrite.domain.job import FieldMapping, Operation
-from bulkwrite.domain.schema import REFERENCE_TYPES, SERVER_SET_FIELDS, Field, FieldType, Module
+from bulkwrite.domain.job import FieldMapping, JobSpec, Operation
+from bulkwrite.domain.modules import REFERENCE_TYPES, SERVER_SET_FIELDS, Field, FieldType, Module
 from bulkwrite.errors import (
     BulkWriteError,
     ColumnIndexNotFound,
@@ -108,6 +108,23 @@ def compile_plan(req: PlanRequest) -> MappingPlan:
         tuple(indexes[:3]),
         len(req.header),
         mandatory,
+    )
+
+
+def compile_spec(
+    spec: JobSpec, module: Module, modules: dict[str, Module], header: list[str], max_columns: int
+) -> MappingPlan:
+    """``compile_plan`` of a job's validated spec: at create, and again for each run."""
+    return compile_plan(
+        PlanRequest(
+            operation=spec.operation,
+            module=module,
+            header=header,
+            mappings=spec.mappings,
+            find_by=spec.find_by,
+            modules=modules,
+            max_columns=max_columns,
+        )
     )
 
 

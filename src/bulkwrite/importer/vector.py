@@ -19,8 +19,8 @@ from typing import Final
 
 import polars as pl
 
-from bulkwrite.domain.schema import INTEGER_TYPES, NUMBER_TYPES, REFERENCE_TYPES, TEXT_TYPES
-from bulkwrite.domain.schema import FieldType as T
+from bulkwrite.domain.modules import INTEGER_TYPES, NUMBER_TYPES, REFERENCE_TYPES, TEXT_TYPES
+from bulkwrite.domain.modules import FieldType as T
 from bulkwrite.importer.convert import INT32_RANGE, INT64_RANGE, INVALID, LOOKUP_MAX_LENGTH
 from bulkwrite.importer.plan import Column
 

@@ -1,1 +1,2 @@
-"""Job queues: which job to work on next. The durable truth lives in the store."""
+"""Which work to do: the protocol (``protocol.py``), worker threads of this process
+(``inprocess.py``) and procrastinate's task table for many machines (``procrastinate_queue.py``)."""

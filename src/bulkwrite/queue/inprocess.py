@@ -6,6 +6,10 @@ import logging
 import queue
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bulkwrite.store.base import Tx
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +36,12 @@ class ThreadQueue:
             self._started = True
             for thread in self._threads:
                 thread.start()
+
+    def defer(self, tx: Tx, job_id: str) -> None:
+        """Nothing: the threads are told after the commit (``enqueue``)."""
+
+    def defer_chunk(self, tx: Tx, job_id: str, chunk_no: int) -> None:
+        """Nothing: a job's chunks are worked by the thread that runs the job."""
 
     def enqueue(self, job_id: str) -> None:
         with self._lock:

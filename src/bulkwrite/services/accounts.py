@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bulkwrite.domain.accounts import Org, Profile, Right, User
+from bulkwrite.domain.identity import Org, Profile, Right, User
 from bulkwrite.domain.scopes import FULL_SCOPES
 from bulkwrite.domain.standard_modules import standard_modules
 from bulkwrite.errors import DataInvalid, ResourceNotFound
-from bulkwrite.services.context import Services
+from bulkwrite.services.collaborators import Services
 from bulkwrite.services.tokens import create_token
 
 DEMO_ORG = "Demo Org"

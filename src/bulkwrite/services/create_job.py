@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bulkwrite.domain.accounts import Principal, StoredFile
+from bulkwrite.clock import now
+from bulkwrite.domain.identity import Principal, StoredFile
 from bulkwrite.domain.job import Job, JobSpec, JobStatus
-from bulkwrite.domain.schema import Module
+from bulkwrite.domain.modules import Module
 from bulkwrite.domain.scopes import may_create
 from bulkwrite.errors import (
     DataInvalid,
@@ -17,11 +18,10 @@ from bulkwrite.errors import (
     ScopeMismatch,
 )
 from bulkwrite.files.csvsource import CsvDialect, CsvSource, detect_dialect
-from bulkwrite.importer.plan import MappingPlan, PlanRequest, auto_mappings, compile_plan
-from bulkwrite.services.context import Services
+from bulkwrite.importer.plan import auto_mappings, compile_spec
+from bulkwrite.services.collaborators import Services
 from bulkwrite.services.job_request import RES, JobRequest, parse_job_request
 from bulkwrite.services.permissions import check_may_write
-from bulkwrite.store.serialize import now
 
 _UTF8_NAMES = {"utf-8", "utf8", "utf_8"}
 
@@ -60,7 +60,7 @@ def create_job(services: Services, principal: Principal, body: Any) -> Job:
         request.callback_url,
         request.callback_method,
     )
-    plan_for(services, spec, module, modules, header)
+    compile_spec(spec, module, modules, header, services.settings.max_columns)
     with services.store.transaction() as tx:
         if tx.count_open_jobs(principal.org.id) >= services.settings.max_jobs_in_flight:
             raise LimitExceeded(
@@ -76,25 +76,9 @@ def create_job(services: Services, principal: Principal, body: Any) -> Job:
             stored.name,
         )
         tx.insert_job(job, stored.id)
-        tx.enqueue_job(job.id)
+        services.queue.defer(tx, job.id)
     services.queue.enqueue(job.id)
     return job
-
-
-def plan_for(
-    services: Services, spec: JobSpec, module: Module, modules: dict[str, Module], header: list[str]
-) -> MappingPlan:
-    return compile_plan(
-        PlanRequest(
-            operation=spec.operation,
-            module=module,
-            header=header,
-            mappings=spec.mappings,
-            find_by=spec.find_by,
-            modules=modules,
-            max_columns=services.settings.max_columns,
-        )
-    )
 
 
 def _module(request: JobRequest, modules: dict[str, Module]) -> Module:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bulkwrite.domain.accounts import Org, Principal, User
+from bulkwrite.domain.identity import Org, Principal, User
 from bulkwrite.domain.job import Job, JobStatus
-from bulkwrite.domain.schema import Module
+from bulkwrite.domain.modules import Module
 from bulkwrite.domain.scopes import may_read_jobs
 from bulkwrite.errors import ResourceNotFound, ScopeMismatch
-from bulkwrite.services.context import Services
+from bulkwrite.services.collaborators import Services
 from bulkwrite.services.permissions import check_may_read
 
 _ENCODING_NAMES = {

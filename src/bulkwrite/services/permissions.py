@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bulkwrite.domain.accounts import Principal, Right
+from bulkwrite.domain.identity import Principal, Right
 from bulkwrite.domain.job import Operation
 from bulkwrite.errors import AuthorizationFailed, NoPermission
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bulkwrite.domain.accounts import Principal, Right
-from bulkwrite.domain.schema import INTEGER_TYPES, NUMBER_TYPES, Field, FieldType, Module
+from bulkwrite.domain.identity import Principal, Right
+from bulkwrite.domain.modules import INTEGER_TYPES, NUMBER_TYPES, Field, FieldType, Module
 from bulkwrite.domain.scopes import may_read_records
 from bulkwrite.errors import (
     DataInvalid,
@@ -17,7 +17,7 @@ from bulkwrite.errors import (
     ScopeMismatch,
     UrlPatternInvalid,
 )
-from bulkwrite.services.context import Services
+from bulkwrite.services.collaborators import Services
 from bulkwrite.store.base import Tx
 
 MAX_PER_PAGE = 200

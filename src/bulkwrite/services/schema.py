@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bulkwrite.domain.accounts import Principal
-from bulkwrite.domain.schema import Module
+from bulkwrite.domain.identity import Principal
+from bulkwrite.domain.modules import Module
 from bulkwrite.domain.schema_file import dump_schema, parse_schema
 from bulkwrite.domain.schema_plan import SchemaPlan, plan_schema
 from bulkwrite.domain.scopes import may_read_settings
 from bulkwrite.domain.standard_modules import standard_modules
 from bulkwrite.errors import DataInvalid, ModuleNotAvailable, ResourceNotFound, ScopeMismatch
-from bulkwrite.services.context import Services
+from bulkwrite.services.collaborators import Services
 from bulkwrite.store.base import Tx
 
 

@@ -6,11 +6,11 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from bulkwrite.domain.accounts import Principal
+from bulkwrite.clock import now
+from bulkwrite.domain.identity import Principal
 from bulkwrite.domain.scopes import is_known_scope
 from bulkwrite.errors import AuthenticationFailure, DataInvalid, TokenInvalid
-from bulkwrite.services.context import Services
-from bulkwrite.store.serialize import now
+from bulkwrite.services.collaborators import Services
 
 PREFIX = "Zoho-oauthtoken "
 

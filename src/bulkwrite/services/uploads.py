@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from bulkwrite.domain.accounts import Principal, StoredFile
+from bulkwrite.clock import now
+from bulkwrite.domain.identity import Principal, StoredFile
 from bulkwrite.domain.scopes import may_upload
 from bulkwrite.errors import DataInvalid, FeatureNotSupported, ScopeMismatch
-from bulkwrite.files.uploads import adopt_upload, store_upload
-from bulkwrite.services.context import Services
-from bulkwrite.store.serialize import now
+from bulkwrite.files.upload_files import adopt_upload, store_upload
+from bulkwrite.services.collaborators import Services
 
 
 def check_upload_headers(principal: Principal, feature: str | None, org_header: str | None) -> None:
@@ -65,3 +66,22 @@ def upload_file(
         services.files.delete(key)
         raise
     return record
+
+
+def sweep_stale_temp_files(services: Services, older_than: timedelta = timedelta(days=1)) -> int:
+    """Delete temp files an interrupted upload or result left behind; returns how many.
+
+    Only files far older than any upload could take are touched, so another process's upload
+    in progress is never harmed.
+    """
+    cutoff = (now() - older_than).timestamp()
+    removed = 0
+    tmp = services.files.tmp_dir
+    for path in tmp.iterdir() if tmp.is_dir() else ():
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+        except OSError:
+            continue
+    return removed

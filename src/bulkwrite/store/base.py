@@ -14,9 +14,9 @@ from typing import Protocol
 
 import polars as pl
 
-from bulkwrite.domain.accounts import Org, Principal, Profile, StoredFile, User
+from bulkwrite.domain.identity import Org, Principal, Profile, StoredFile, User
 from bulkwrite.domain.job import ChunkPlan, Counts, Job, JobSplit, JobStatus
-from bulkwrite.domain.schema import Field, Module
+from bulkwrite.domain.modules import Field, Module
 
 
 class ControlTx(Protocol):
@@ -76,8 +76,10 @@ class ControlTx(Protocol):
 class JobTx(Protocol):
     """Files, jobs and their chunks."""
 
-    def enqueue_job(self, job_id: str) -> None:
-        """Make the job's work visible to workers when this transaction commits."""
+    def defer_task(self, queue: str, task: str, lock: str | None, args: str) -> None:
+        """Add a task (``args``: its JSON arguments) to the task table that lives in this
+        database, visible to workers when this transaction commits (PostgreSQL only: the
+        distributed queue's; SQLite has none)."""
         ...
 
     def insert_file(self, stored: StoredFile) -> None: ...
@@ -89,6 +91,11 @@ class JobTx(Protocol):
     def get_job(self, job_id: str, org_id: str | None = None) -> Job | None: ...
 
     def open_job_ids(self) -> list[str]: ...
+
+    def jobs_without_task(self, queue: str) -> list[str]:
+        """Open jobs none of whose tasks on ``queue`` of the database's task table is waiting
+        or running (retries used up while the database was away, or deleted by hand)."""
+        ...
 
     def count_open_jobs(self, org_id: str) -> int: ...
 
@@ -142,8 +149,8 @@ class SplitTx(Protocol):
         """The file is read (``error``: up to a point it could not be read past)."""
         ...
 
-    def plan_chunk(self, job_id: str, plan: ChunkPlan) -> None:
-        """Record the chunk (once) and, with a distributed queue, defer its task."""
+    def plan_chunk(self, job_id: str, plan: ChunkPlan) -> bool:
+        """Record the chunk once; False if it was planned already."""
         ...
 
     def chunk_plans(self, job_id: str) -> list[ChunkPlan]: ...

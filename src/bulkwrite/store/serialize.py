@@ -4,24 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
-from bulkwrite.domain.accounts import Right
+from bulkwrite.domain.identity import Right
 from bulkwrite.domain.job import FieldMapping, JobSpec, Operation
-from bulkwrite.domain.schema import Field, FieldType, Module
-
-
-def now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat()
-
-
-def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text)
+from bulkwrite.domain.modules import Field, FieldType, Module
 
 
 def rights_to_json(rights: Mapping[str, frozenset[Right]]) -> str:

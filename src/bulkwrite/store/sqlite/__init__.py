@@ -1,5 +1,5 @@
 """The embedded SQLite store."""
 
-from bulkwrite.store.sqlite.connection import SqliteStore
+from bulkwrite.store.sqlite.sqlite_store import SqliteStore
 
 __all__ = ["SqliteStore"]

@@ -1,0 +1,121 @@
+"""The four steps of a Bulk Write: upload, create, details, download."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep, store_read
+from bulkwrite.api.envelope import ZohoJSON
+from bulkwrite.api.multipart import read_file_part
+from bulkwrite.errors import (
+    DataInvalid,
+    FileTooLarge,
+    LimitExceeded,
+)
+from bulkwrite.services.create_job import create_job
+from bulkwrite.services.details import job_details
+from bulkwrite.services.results.download import open_result
+from bulkwrite.services.uploads import check_upload_headers, upload_file
+
+router = APIRouter()
+MAX_JSON_BYTES = 1024 * 1024
+MULTIPART_SLACK = 1024 * 1024
+
+
+@router.post("/crm/{version}/upload")
+async def upload(
+    version: VersionDep, request: Request, services: ServicesDep, principal: PrincipalDep
+) -> ZohoJSON:
+    check_upload_headers(
+        principal, request.headers.get("feature"), request.headers.get("x-crm-org")
+    )
+    declared = request.headers.get("content-length")
+    limit = services.settings.max_upload_bytes
+    if declared and declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
+        raise FileTooLarge()
+    part = await read_file_part(request, limit, services.files.tmp_dir)
+    try:
+        stored = await run_in_threadpool(upload_file, services, principal, part.path, part.filename)
+    finally:
+        part.path.unlink(missing_ok=True)  # still there if it was not a bare CSV
+    return ZohoJSON(
+        {
+            "status": "success",
+            "code": "FILE_UPLOAD_SUCCESS",
+            "message": "file uploaded.",
+            "details": {"file_id": stored.id, "created_time": stored.created_time.isoformat()},
+        }
+    )
+
+
+@router.post("/crm/bulk/{version}/write", status_code=201)
+async def create(
+    version: VersionDep, request: Request, services: ServicesDep, principal: PrincipalDep
+) -> ZohoJSON:
+    body = await _json_body(request)
+    job = await run_in_threadpool(create_job, services, principal, body)
+    return ZohoJSON(
+        {
+            "status": "success",
+            "code": "SUCCESS",
+            "message": "success",
+            "details": {
+                "id": job.id,
+                "created_by": {"id": principal.user.id, "name": principal.user.full_name},
+            },
+        },
+        status_code=201,
+    )
+
+
+async def _json_body(request: Request) -> Any:
+    raw = bytearray()
+    async for block in request.stream():
+        raw += block
+        if len(raw) > MAX_JSON_BYTES:
+            raise LimitExceeded(f"The request body is larger than {MAX_JSON_BYTES} bytes.")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise DataInvalid.at("body", "$", "The request body is not valid JSON.") from None
+
+
+@router.get("/crm/bulk/{version}/write/{job_id}")
+async def details(
+    version: VersionDep,
+    job_id: str,
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> ZohoJSON:
+    base = str(request.base_url).rstrip("/")
+    document = await store_read(services, job_details, services, principal, job_id, version, base)
+    return ZohoJSON(document)
+
+
+@router.get("/v2/crm/{zgid}/bulk-write/{job_id}/{file_name}")
+async def download(
+    zgid: str, job_id: str, file_name: str, services: ServicesDep, principal: PrincipalDep
+) -> Response:
+    result = await run_in_threadpool(open_result, services, principal, zgid, job_id, file_name)
+    if result.path is not None:  # a file on this machine: let the server send it directly
+        result.close()
+        return FileResponse(
+            result.path,
+            media_type="application/zip",
+            filename=f"{job_id}.zip",
+            content_disposition_type="attachment",
+        )
+    return StreamingResponse(
+        result.blocks(),
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="{job_id}.zip"',
+            "Content-Length": str(result.size),
+        },
+    )

@@ -1,0 +1,92 @@
+"""What the SDKs ask at start-up (current user, org) and a health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep
+from bulkwrite.api.envelope import ZohoJSON
+from bulkwrite.domain.identity import Principal, User
+from bulkwrite.domain.scopes import may_read_org, may_read_users
+from bulkwrite.errors import ScopeMismatch
+from bulkwrite.services.collaborators import Services
+
+router = APIRouter()
+
+
+@router.get("/health")
+async def health() -> ZohoJSON:
+    return ZohoJSON({"status": "ok"})
+
+
+@router.get("/crm/{version}/users")
+async def users(
+    version: VersionDep, request: Request, services: ServicesDep, principal: PrincipalDep
+) -> ZohoJSON:
+    if not may_read_users(principal.scopes):
+        raise ScopeMismatch()
+    kind = request.query_params.get("type", "AllUsers")
+    listed = (
+        [principal.user]
+        if kind == "CurrentUser"
+        else await run_in_threadpool(_org_users, services, principal)
+    )
+    body = {
+        "users": [_user(u, principal) for u in listed],
+        "info": {"per_page": 200, "count": len(listed), "page": 1, "more_records": False},
+    }
+    return ZohoJSON(body)
+
+
+def _org_users(services: Services, principal: Principal) -> list[User]:
+    with services.store.transaction(write=False) as tx:
+        return tx.list_users(principal.org.id)
+
+
+def _user(user: User, principal: Principal) -> dict[str, Any]:
+    first, _, last = user.full_name.partition(" ")
+    return {
+        "id": user.id,
+        "full_name": user.full_name,
+        "first_name": first,
+        "last_name": last or first,
+        "email": user.email,
+        "status": user.status,
+        "confirm": True,
+        "zuid": user.id,
+        "profile": {"id": user.profile.id, "name": user.profile.name},
+        "role": {"id": user.profile.id, "name": "CEO" if user.profile.is_admin else "Member"},
+        "time_zone": "UTC",
+        "locale": "en_US",
+        "country_locale": "en_US",
+        "created_time": principal.org.created_time.isoformat(),
+    }
+
+
+@router.get("/crm/{version}/org")
+async def org(version: VersionDep, principal: PrincipalDep) -> ZohoJSON:
+    if not may_read_org(principal.scopes):
+        raise ScopeMismatch()
+    found = principal.org
+    return ZohoJSON(
+        {
+            "org": [
+                {
+                    "id": found.id,
+                    "zgid": found.zgid,
+                    "company_name": found.name,
+                    "domain_name": "org" + found.zgid,
+                    "primary_email": principal.user.email,
+                    "time_zone": "UTC",
+                    "iso_code": "USD",
+                    "currency_symbol": "$",
+                    "currency": "USD",
+                    "country_code": "US",
+                    "type": "production",
+                }
+            ]
+        }
+    )

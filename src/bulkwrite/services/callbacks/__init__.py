@@ -1,0 +1,1 @@
+"""Telling a job's callback URL that the job ended."""

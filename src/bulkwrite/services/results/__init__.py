@@ -1,0 +1,2 @@
+"""A job's result file: drafted while the job runs, assembled from the store, opened for
+download, expired."""

@@ -1,0 +1,64 @@
+"""Resolving lookup and owner cells to record and user ids, in batches per chunk."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from bulkwrite.domain.modules import REFERENCE_TYPES, FieldType
+from bulkwrite.domain.outcome import RowCode
+from bulkwrite.importer.chunk import PreparedChunk
+from bulkwrite.importer.plan import Column
+from bulkwrite.services.run.load import JobRun
+from bulkwrite.store.base import Tx
+
+
+def resolve_references(tx: Tx | None, run: JobRun, chunk: PreparedChunk) -> None:
+    """Replace each reference column's keys by ids; flag keys matching none or several.
+    Without ``tx`` only owners and users can be resolved (they come with the run)."""
+    for column in run.plan.columns:
+        name = column.field.api_name
+        if column.field.type not in REFERENCE_TYPES or name not in chunk.values:
+            continue
+        raw = chunk.values[name].to_list()
+        normal = {k: _key(column, k) for k in set(raw) if k is not None}
+        matches = _matches(tx, run, column, list(set(normal.values())))
+        ids: list[int | None] = []
+        missing: list[bool] = []
+        several: list[bool] = []
+        for key in raw:
+            found = matches.get(normal[key], []) if key is not None else [0]
+            ids.append(found[0] if len(found) == 1 and key is not None else None)
+            missing.append(not found)
+            several.append(len(found) > 1)
+        chunk.values[name] = pl.Series(ids, dtype=pl.Int64)
+        chunk.flag(RowCode.RESOURCE_NOT_FOUND, column.label, pl.Series(missing))
+        chunk.flag(RowCode.DUPLICATE_DATA, column.label, pl.Series(several))
+
+
+def _key(column: Column, raw: object) -> object:
+    text = str(raw).strip()
+    if column.find_by == "id":
+        return int(text) if text.isdigit() and len(text) < 20 else text
+    if column.find_by == "email":
+        return text.lower()
+    return text
+
+
+def _matches(
+    tx: Tx | None, run: JobRun, column: Column, keys: list[object]
+) -> dict[object, list[int]]:
+    if column.field.type is not FieldType.LOOKUP:
+        attr = "id" if column.find_by == "id" else "email"
+        found: dict[object, list[int]] = {}
+        for user in run.users:
+            key: object = int(user.id) if attr == "id" else user.email.lower()
+            found.setdefault(key, []).append(int(user.id))
+        return found
+    if not keys:
+        return {}
+    if tx is None:
+        raise ValueError("lookups are resolved in a transaction")
+    target = column.field.lookup_module or ""
+    table = run.tables[target]
+    by_key = tx.match_records(table, column.find_by or "id", keys)
+    return {key: [record_id for record_id, _ in hits] for key, hits in by_key.items()}

@@ -1,0 +1,122 @@
+"""Deciding a chunk's write before its transaction, where nothing in it needs the database.
+
+An insert job with no lookup column and no ``find_by`` decides every row from the chunk alone:
+mandatory fields, unique values repeated within the chunk, the row limit; values already stored
+are left to the store's unique indexes, as ``write_chunk``'s optimistic check does. Such a chunk
+is staged on a thread of its own while the chunk before it is written: ids reserved, records
+framed, the store's payload rendered (PostgreSQL's COPY), result rows rendered. Its transaction
+then only sends what was staged and records the chunk, so the database is kept busy. If the
+staged insert breaks a unique index after all, the chunk goes the full way (``write_chunk``)
+in the same transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import polars as pl
+
+from bulkwrite.domain.job import Counts, Operation
+from bulkwrite.domain.modules import FieldType
+from bulkwrite.errors import RecordConflict
+from bulkwrite.importer.chunk import PreparedChunk
+from bulkwrite.services.collaborators import Services
+from bulkwrite.services.run.chunk_writer import (
+    check_mandatory,
+    copy_chunk,
+    new_records,
+    outcomes,
+    write_chunk,
+)
+from bulkwrite.services.run.load import JobRun
+from bulkwrite.services.run.prefetch import ahead
+from bulkwrite.services.run.references import resolve_references
+from bulkwrite.services.run.unique import check_unique
+from bulkwrite.store.base import StagedInsert, Store, Tx
+
+#: Ids reserved at a time for staged chunks (one store transaction per block).
+ID_BLOCK = 100_000
+
+
+@dataclass(frozen=True)
+class StagedChunk:
+    """A chunk's write, decided: what to insert, its counts and its rendered result rows."""
+
+    chunk: PreparedChunk  # as prepared: the full way starts again from it
+    insert: StagedInsert
+    counts: Counts
+    rendered: bytes
+
+    @property
+    def size(self) -> int:
+        return self.chunk.size
+
+
+def stageable(run: JobRun) -> bool:
+    """Whether the run's chunks can be decided without the database."""
+    plan = run.plan
+    lookups = any(c.field.type is FieldType.LOOKUP for c in plan.columns)
+    return plan.operation is Operation.INSERT and plan.key is None and not lookups
+
+
+def staged_chunks(
+    services: Services, run: JobRun, chunks: Iterator[PreparedChunk]
+) -> Iterator[PreparedChunk | StagedChunk]:
+    """``chunks``, each staged one chunk ahead of the writer where the run allows it."""
+    if not stageable(run):
+        return chunks
+    ids = IdBlock(services.store)
+    return ahead(stage_chunk(services.store, run, ids, chunk) for chunk in chunks)
+
+
+def stage_chunk(store: Store, run: JobRun, ids: IdBlock, chunk: PreparedChunk) -> StagedChunk:
+    """What ``write_chunk`` would decide and write for a chunk of a ``stageable`` run."""
+    work = copy_chunk(chunk)
+    resolve_references(None, run, work)  # owners and users: they come with the run
+    target = pl.repeat(None, work.size, dtype=pl.Int64, eager=True)
+    check_mandatory(run, work, target)
+    check_unique(None, run, work, target, optimistic=True)
+    ok = work.ok()
+    count = int(ok.sum())
+    first = ids.take(count)
+    new_ids = pl.Series(range(first, first + count), dtype=pl.Int64)
+    record_ids = target.clone().scatter(ok.arg_true(), new_ids)  # scatter writes in place
+    frame, fixed = new_records(run, work, ok, new_ids)
+    staged = store.stage_insert(StagedInsert(run.table, frame, fixed))
+    counts, rendered = outcomes(work, ok, target, record_ids)
+    return StagedChunk(chunk, staged, counts, rendered)
+
+
+def write_staged(tx: Tx, run: JobRun, chunk_no: int, first_row: int, staged: StagedChunk) -> bytes:
+    """Write a staged chunk inside ``tx`` (the full way if its insert breaks a unique index);
+    returns its result rows."""
+    try:
+        tx.insert_staged(staged.insert)  # writes nothing if it raises
+    except RecordConflict:  # a value stored before: every row checked against the store
+        return write_chunk(tx, run, chunk_no, first_row, copy_chunk(staged.chunk))
+    tx.save_chunk(run.job.id, chunk_no, first_row, staged.counts, staged.size, staged.rendered)
+    return staged.rendered
+
+
+class IdBlock:
+    """Record ids reserved ``ID_BLOCK`` at a time (ids left over at the end stay unused)."""
+
+    def __init__(self, store: Store, size: int = ID_BLOCK) -> None:
+        self._store, self._size = store, size
+        self._next = self._left = 0
+        self._lock = threading.Lock()
+
+    def take(self, count: int) -> int:
+        """The first of ``count`` consecutive ids no one else gets."""
+        with self._lock:
+            if count > self._left:
+                reserve = max(count, self._size)
+                with self._store.transaction() as tx:
+                    self._next = tx.allocate_ids(reserve)
+                self._left = reserve
+            first = self._next
+            self._next += count
+            self._left -= count
+            return first

@@ -1,0 +1,106 @@
+"""Schema of the SQLite store, as numbered migrations."""
+
+from __future__ import annotations
+
+from bulkwrite.domain.modules import Field, FieldType
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE sequences (name TEXT PRIMARY KEY, next INTEGER NOT NULL);
+    INSERT INTO sequences (name, next) VALUES ('id', 111111000000100001);
+    CREATE TABLE orgs (
+        id INTEGER PRIMARY KEY, zgid TEXT NOT NULL UNIQUE, name TEXT NOT NULL,
+        created_time TEXT NOT NULL
+    );
+    CREATE TABLE profiles (
+        id INTEGER PRIMARY KEY, org_id INTEGER NOT NULL REFERENCES orgs(id), name TEXT NOT NULL,
+        is_admin INTEGER NOT NULL, can_import INTEGER NOT NULL, rights TEXT NOT NULL,
+        UNIQUE (org_id, name)
+    );
+    CREATE TABLE users (
+        id INTEGER PRIMARY KEY, org_id INTEGER NOT NULL REFERENCES orgs(id),
+        email TEXT NOT NULL, full_name TEXT NOT NULL,
+        profile_id INTEGER NOT NULL REFERENCES profiles(id), status TEXT NOT NULL,
+        created_time TEXT NOT NULL, UNIQUE (org_id, email)
+    );
+    CREATE TABLE tokens (
+        hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users(id),
+        scopes TEXT NOT NULL, created_time TEXT NOT NULL, expires_time TEXT,
+        revoked INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE modules (
+        id INTEGER PRIMARY KEY, org_id INTEGER NOT NULL REFERENCES orgs(id),
+        api_name TEXT NOT NULL, table_name TEXT NOT NULL, definition TEXT NOT NULL,
+        UNIQUE (org_id, api_name)
+    );
+    CREATE TABLE files (
+        id INTEGER PRIMARY KEY, org_id INTEGER NOT NULL REFERENCES orgs(id),
+        user_id INTEGER NOT NULL, name TEXT NOT NULL, path TEXT NOT NULL, size INTEGER NOT NULL,
+        encoding_hint TEXT NOT NULL, created_time TEXT NOT NULL
+    );
+    CREATE TABLE jobs (
+        id INTEGER PRIMARY KEY, org_id INTEGER NOT NULL REFERENCES orgs(id),
+        user_id INTEGER NOT NULL, file_id INTEGER NOT NULL, file_name TEXT NOT NULL,
+        spec TEXT NOT NULL, status TEXT NOT NULL, created_time TEXT NOT NULL,
+        finished_time TEXT, rows_done INTEGER NOT NULL DEFAULT 0,
+        chunks_done INTEGER NOT NULL DEFAULT 0, added INTEGER NOT NULL DEFAULT 0,
+        updated INTEGER NOT NULL DEFAULT 0, skipped INTEGER NOT NULL DEFAULT 0,
+        error_code TEXT, error_message TEXT, result_ready INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX jobs_open ON jobs (status) WHERE status IN ('ADDED', 'INPROGRESS');
+    CREATE TABLE job_chunks (
+        job_id INTEGER NOT NULL REFERENCES jobs(id), chunk_no INTEGER NOT NULL,
+        first_row INTEGER NOT NULL, row_count INTEGER NOT NULL, result BLOB NOT NULL,
+        PRIMARY KEY (job_id, chunk_no)
+    ) WITHOUT ROWID;
+    """,
+    # A job split across workers (services/run/split.py): the source header, the number of
+    # chunks once the whole file is split (and the error that cut it short, if one did), and
+    # one row per chunk, marked when converted.
+    """
+    ALTER TABLE jobs ADD COLUMN split_header TEXT;
+    ALTER TABLE jobs ADD COLUMN chunks_total INTEGER;
+    ALTER TABLE jobs ADD COLUMN split_error TEXT;
+    CREATE TABLE job_chunk_plans (
+        job_id INTEGER NOT NULL REFERENCES jobs(id), chunk_no INTEGER NOT NULL,
+        first_row INTEGER NOT NULL, row_count INTEGER NOT NULL,
+        prepared INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (job_id, chunk_no)
+    ) WITHOUT ROWID;
+    """,
+)
+
+_COLUMN_TYPES: dict[FieldType, str] = {
+    FieldType.INTEGER: "INTEGER",
+    FieldType.BIGINT: "INTEGER",
+    FieldType.BOOLEAN: "INTEGER",
+    FieldType.DECIMAL: "REAL",
+    FieldType.CURRENCY: "REAL",
+    FieldType.DOUBLE: "REAL",
+    FieldType.PERCENT: "REAL",
+    FieldType.LOOKUP: "INTEGER",
+    FieldType.OWNERLOOKUP: "INTEGER",
+    FieldType.USERLOOKUP: "INTEGER",
+}
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def column_type(field: Field) -> str:
+    return _COLUMN_TYPES.get(field.type, "TEXT")
+
+
+def record_table_ddl(table: str, fields: tuple[Field, ...]) -> list[str]:
+    """CREATE TABLE and its unique indexes for one module's records."""
+    columns = ["id INTEGER PRIMARY KEY", "_job INTEGER"]
+    columns += [f"{quote(f.api_name)} {column_type(f)}" for f in fields]
+    statements = [f"CREATE TABLE {quote(table)} ({', '.join(columns)})"]
+    statements += [unique_index_ddl(table, f) for f in fields if f.unique]
+    return statements
+
+
+def unique_index_ddl(table: str, field: Field) -> str:
+    index = quote(f"{table}__{field.api_name}")
+    return f"CREATE UNIQUE INDEX {index} ON {quote(table)} ({quote(field.api_name)})"
