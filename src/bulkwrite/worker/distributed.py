@@ -40,6 +40,7 @@ from procrastinate.manager import JobManager
 
 from bulkwrite.errors import StateConflict, StoreUnavailable
 from bulkwrite.queue.tasks import PREPARE_CHUNK_TASK, RUN_JOB_TASK, TASK_QUEUE, job_lock
+from bulkwrite.retry import LONGEST_PAUSE, pauses, persist_async
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.run.converter import start_forkserver
 from bulkwrite.services.run.split import prepare_chunk, run_shared
@@ -50,8 +51,6 @@ T = TypeVar("T")
 #: How the task engine's connections show in ``pg_stat_activity``.
 APPLICATION_NAME = "bulkwrite-queue"
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"
-#: Pauses between attempts while the database is away: doubling, at most this long.
-FIRST_PAUSE, LONGEST_PAUSE = 0.1, 5.0
 #: A run that gave up waiting for the database (StoreUnavailable) is tried again later.
 UNAVAILABLE_RETRY = procrastinate.RetryStrategy(
     max_attempts=5, wait=10, exponential_wait=2, retry_exceptions={StoreUnavailable}
@@ -64,20 +63,20 @@ def _cause(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc.__cause__ or exc).__name__
 
 
+def _lost(exc: BaseException) -> bool:
+    """Whether a call of procrastinate's failed because the database is out of reach."""
+    return isinstance(exc, ConnectorException) and connection_lost(exc.__cause__)
+
+
 async def _persist(what: str, patience: float, call: Callable[[], Awaitable[T]]) -> T:
-    """``call()``, again after growing pauses while the database is out of reach."""
-    deadline, pause = time.monotonic() + patience, FIRST_PAUSE
-    while True:
-        try:
-            return await call()
-        except ConnectorException as exc:
-            if not connection_lost(exc.__cause__) or time.monotonic() + pause > deadline:
-                raise
-            log.warning(
-                "%s: the database is unavailable (%s); again in %.1f s", what, _cause(exc), pause
-            )
-        await asyncio.sleep(pause)
-        pause = min(pause * 2, LONGEST_PAUSE)
+    """``call()``, again after the retry policy's pauses while the database is out of reach."""
+
+    def on_pause(exc: BaseException, pause: float) -> None:
+        log.warning(
+            "%s: the database is unavailable (%s); again in %.1f s", what, _cause(exc), pause
+        )
+
+    return await persist_async(call, _lost, patience, on_pause)
 
 
 class Connector(procrastinate.PsycopgConnector):
@@ -87,19 +86,20 @@ class Connector(procrastinate.PsycopgConnector):
     async def listen_notify(
         self, on_notification: connector_module.Notify, channels: Iterable[str]
     ) -> None:
-        pause = FIRST_PAUSE
+        waits = pauses()
         while True:
             began = time.monotonic()
             try:
                 await super().listen_notify(on_notification, channels)
+                pause = next(waits)
             except ConnectorException as exc:
-                if not connection_lost(exc.__cause__):
+                if not _lost(exc):
                     raise
                 if time.monotonic() - began > LONGEST_PAUSE * 2:
-                    pause = FIRST_PAUSE  # it had been listening a while: a new outage
+                    waits = pauses()  # it had been listening a while: a new outage
+                pause = next(waits)
                 log.warning("LISTEN connection lost (%s); again in %.1f s", _cause(exc), pause)
             await asyncio.sleep(pause)  # tasks deferred meanwhile are found by polling
-            pause = min(pause * 2, LONGEST_PAUSE)
 
 
 class PatientJobManager(JobManager):
@@ -228,21 +228,21 @@ async def supervise(services: Services, concurrency: int, stop: asyncio.Event) -
     """
     patience = services.settings.store_retry_seconds
     trouble_since: float | None = None
-    pause = FIRST_PAUSE
+    waits = pauses()
     while not stop.is_set():
         opened, why = await _run_once(services, concurrency, stop)
         if stop.is_set():
             break
         now = time.monotonic()
         if trouble_since is None or (opened is not None and now - opened > patience):
-            trouble_since, pause = now, FIRST_PAUSE  # it had been running: new trouble
+            trouble_since, waits = now, pauses()  # it had been running: new trouble
         if now - trouble_since > patience:
             log.error("the worker keeps stopping (%s); exiting for a supervisor to restart it", why)
             return 1
+        pause = next(waits)
         log.warning("the worker stopped (%s); starting it again in %.1f s", why, pause)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), pause)
-        pause = min(pause * 2, LONGEST_PAUSE)
     log.info("worker stopped")
     return 0
 

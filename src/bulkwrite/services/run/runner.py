@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -15,6 +14,7 @@ from bulkwrite.domain.job import FINAL_STATES, Job, JobStatus
 from bulkwrite.errors import BulkWriteError, ConverterLost, StateConflict, StoreUnavailable
 from bulkwrite.files.csvsource import CsvSource
 from bulkwrite.importer.chunk import PreparedChunk, RawChunk
+from bulkwrite.retry import persist
 from bulkwrite.services.callbacks.delivery import send_callback
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.results.assemble import assemble_result
@@ -29,8 +29,6 @@ from bulkwrite.services.run.staging import StagedChunk, staged_chunks, write_sta
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-#: Pauses between attempts while the store is unavailable: doubling, at most this long.
-FIRST_PAUSE, LONGEST_PAUSE = 0.1, 5.0
 
 
 def run_job(services: Services, job_id: str) -> JobStatus:
@@ -194,24 +192,20 @@ def read_job(services: Services, job_id: str) -> Job | None:
 
 
 def retrying(services: Services, job_id: str, step: str, attempt: Callable[[int], T]) -> T:
-    """``attempt(0)``, then ``attempt(1)``… after growing pauses while it raises
+    """``attempt(0)``, then ``attempt(1)``… after the retry policy's pauses while it raises
     ``StoreUnavailable``, for up to ``store_retry_seconds``; then that error is raised."""
-    deadline = time.monotonic() + services.settings.store_retry_seconds
-    pause = FIRST_PAUSE
-    again = 0
-    while True:
-        try:
-            return attempt(again)
-        except StoreUnavailable as exc:
-            if time.monotonic() + pause > deadline:
-                raise
-            log.warning(
-                "job %s: the database is unavailable (%s); %s again in %.1f s",
-                job_id,
-                str(exc.__cause__ or exc).strip().splitlines()[0],
-                step,
-                pause,
-            )
-        time.sleep(pause)  # a backoff while the database comes back
-        pause = min(pause * 2, LONGEST_PAUSE)
-        again += 1
+
+    def on_pause(exc: BaseException, pause: float) -> None:
+        log.warning(
+            "job %s: the database is unavailable (%s); %s again in %.1f s",
+            job_id,
+            str(exc.__cause__ or exc).strip().splitlines()[0],
+            step,
+            pause,
+        )
+
+    return persist(attempt, _unavailable, services.settings.store_retry_seconds, on_pause)
+
+
+def _unavailable(exc: BaseException) -> bool:
+    return isinstance(exc, StoreUnavailable)
