@@ -1,18 +1,22 @@
 """The converter process beside the worker: its chunks are the in-thread ones, and the job goes
-on if it dies (``services/convert_process.py``, ``runner.prepared_chunks``)."""
+on if it dies (``services/run/converter.py``, ``runner.prepared_chunks``)."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
 import signal
+import struct
 from collections.abc import Iterator
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import pytest
 
+from bulkwrite.errors import ConverterLost
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.create_job import create_job
+from bulkwrite.services.run.converter import receive
 from bulkwrite.services.run.load import JobRun, load_run, source_path
 from bulkwrite.services.run.runner import prepared_chunks
 from tests.contract.conftest import waiting_harness
@@ -69,3 +73,27 @@ def test_a_converter_killed_mid_job_is_replaced_by_a_thread(waiting: Harness) ->
     rest = list(chunks)
     names = [n for c in (first, *rest) for n in c.values["Last_Name"].to_list()]
     assert names == [f"L{i}" for i in range(ROWS)]  # every row once, in order
+
+
+def _die_halfway_through_a_message(sending: Connection) -> None:
+    """Begin a 1 MiB message as ``send_bytes`` frames it (a 4-byte big-endian length, then the
+    bytes), write part of it, and die by SIGKILL as a converter killed while sending does."""
+    os.write(sending.fileno(), struct.pack("!i", 1024 * 1024) + b"C" + bytes(1000))
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_a_converter_killed_while_sending_a_chunk_is_lost_not_an_error() -> None:
+    """A child killed halfway through a message leaves the worker an OSError ("got end of file
+    during message"), not an EOFError: both mean the converter is lost."""
+    ctx = multiprocessing.get_context("fork")
+    receiving, sending = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_die_halfway_through_a_message, args=(sending,), daemon=True)
+    child.start()
+    sending.close()
+    child.join()
+    assert child.exitcode == -signal.SIGKILL
+    try:
+        with pytest.raises(ConverterLost):
+            receive(receiving)
+    finally:
+        receiving.close()

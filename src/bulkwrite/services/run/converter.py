@@ -86,10 +86,7 @@ def converted_chunks(
     sending.close()
     try:
         while True:
-            try:
-                message = receiving.recv_bytes()
-            except EOFError:
-                raise ConverterLost() from None
+            message = receive(receiving)
             kind, body = message[:1], message[1:]
             if kind == CHUNK:
                 yield chunkfile.decode_prepared(body)
@@ -103,6 +100,15 @@ def converted_chunks(
         if child.is_alive():
             child.kill()
             child.join()
+
+
+def receive(receiving: Connection) -> bytes:
+    """The child's next message; ``ConverterLost`` if it died before sending it (EOFError) or
+    while sending it (OSError: "got end of file during message")."""
+    try:
+        return receiving.recv_bytes()
+    except (EOFError, OSError):
+        raise ConverterLost() from None
 
 
 def _produce(
