@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import dataclasses
+import inspect
+import typing
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -12,6 +15,7 @@ if TYPE_CHECKING:
     from bulkwrite.client import Client
 
 DEFAULT_SERVER = "http://127.0.0.1:8000"
+OptionsT = TypeVar("OptionsT")
 
 ServerOption = Annotated[
     str,
@@ -76,3 +80,29 @@ def connect(server: str, token: str | None) -> Client:
     if url.scheme not in ("http", "https") or not url.host:
         raise InputError(f"--server {server!r}: expected an http:// or https:// URL")
     return Client(server, token)
+
+
+def options_command(options: type[OptionsT], run: Callable[[OptionsT], int]) -> Callable[..., None]:
+    """A typer command whose arguments and options are the fields of the dataclass
+    ``options`` (each annotated with its ``typer.Argument``/``typer.Option``), declared once
+    there; it runs ``run`` on them and exits with the status ``run`` returns. Its help is the
+    dataclass's docstring."""
+    hints = typing.get_type_hints(options, include_extras=True)
+    parameters = [
+        inspect.Parameter(
+            f.name,
+            inspect.Parameter.KEYWORD_ONLY,
+            default=inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default,
+            annotation=hints[f.name],
+        )
+        for f in dataclasses.fields(options)  # type: ignore[arg-type]
+    ]
+
+    def command(**values: Any) -> None:
+        raise typer.Exit(run(options(**values)))
+
+    command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters}
+    command.__doc__ = options.__doc__
+    command.__name__ = options.__name__
+    return command

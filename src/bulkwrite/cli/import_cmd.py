@@ -23,6 +23,7 @@ from bulkwrite.cli.common import (
     connect,
     fail,
     one_line_errors,
+    options_command,
 )
 from bulkwrite.domain.job import Operation
 
@@ -31,27 +32,6 @@ if TYPE_CHECKING:
     from bulkwrite.client import Client, JobDetails, WriteJob
 
 EXIT_OK, EXIT_SKIPPED, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-@dataclass(frozen=True)
-class ImportOptions:
-    file: Path
-    module: str
-    operation: Operation
-    find_by: str | None
-    maps: list[str]
-    formats: list[str]
-    defaults: list[str]
-    ignore_empty: bool
-    encoding: str | None
-    server: str
-    token: str | None
-    result: Path | None
-    quiet: bool
-
-    @property
-    def result_path(self) -> Path:
-        return self.result or self.file.with_name(f"{self.file.stem}.result.csv")
 
 
 FileArgument = Annotated[Path, typer.Argument(help="the CSV file to import", show_default=False)]
@@ -84,42 +64,31 @@ ResultOption = Annotated[
 QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="print only the summary")]
 
 
-def import_command(
-    file: FileArgument,
-    module: ModuleOption,
-    operation: OperationOption = Operation.INSERT,
-    find_by: FindByOption = None,
-    maps: MapOption = None,
-    formats: FormatOption = None,
-    defaults: DefaultOption = None,
-    ignore_empty: IgnoreEmptyOption = False,
-    encoding: EncodingOption = None,
-    server: ServerOption = DEFAULT_SERVER,
-    token: TokenOption = None,
-    result: ResultOption = None,
-    quiet: QuietOption = False,
-) -> None:
+@dataclass(frozen=True)
+class ImportOptions:
     """Import a CSV file into a module, with a live progress bar and a summary of the result.
 
     The result CSV (one row per input row: STATUS, RECORD_ID, ERRORS) is saved beside the file.
     Exit status: 0 every row added or updated, 1 some rows skipped, 2 failed or refused.
     """
-    options = ImportOptions(
-        file,
-        module,
-        operation,
-        find_by,
-        maps or [],
-        formats or [],
-        defaults or [],
-        ignore_empty,
-        encoding,
-        server,
-        token,
-        result,
-        quiet,
-    )
-    raise typer.Exit(run_import(options))
+
+    file: FileArgument
+    module: ModuleOption
+    operation: OperationOption = Operation.INSERT
+    find_by: FindByOption = None
+    maps: MapOption = None
+    formats: FormatOption = None
+    defaults: DefaultOption = None
+    ignore_empty: IgnoreEmptyOption = False
+    encoding: EncodingOption = None
+    server: ServerOption = DEFAULT_SERVER
+    token: TokenOption = None
+    result: ResultOption = None
+    quiet: QuietOption = False
+
+    @property
+    def result_path(self) -> Path:
+        return self.result or self.file.with_name(f"{self.file.stem}.result.csv")
 
 
 def run_import(opts: ImportOptions) -> int:
@@ -148,7 +117,7 @@ def _prepare(opts: ImportOptions, packed: IO[bytes]) -> tuple[LocalCsv, WriteJob
     from bulkwrite.cli.mapping import MappingOptions, build_mappings
     from bulkwrite.client import WriteJob
 
-    mapping = MappingOptions.parse(opts.maps, opts.formats, opts.defaults)
+    mapping = MappingOptions.parse(opts.maps or [], opts.formats or [], opts.defaults or [])
     if opts.operation is not Operation.INSERT and not opts.find_by:
         raise InputError(f"--find-by is required with --operation {opts.operation.value}")
     if not opts.module.strip():
@@ -195,3 +164,6 @@ def _report(opts: ImportOptions, details: JobDetails, saved: Path | None, elapse
         typer.echo(f"error: job {details.id} FAILED: {reason}", err=True)
         return EXIT_FAILED
     return EXIT_SKIPPED if details.counts.skipped else EXIT_OK
+
+
+import_command = options_command(ImportOptions, run_import)
