@@ -210,13 +210,8 @@ def _file_json(summary: Summary) -> dict[str, Any]:
     }
 
 
-def run_all(options: Options, work: Path, console: Console) -> dict[str, Any]:
-    load_before = os.getloadavg()
-    if load_before[0] > BUSY_LOAD:
-        console.log(
-            f"[yellow]the machine is busy (load {load_before[0]:.2f}): figures will be noisy"
-        )
-    console.log(f"generating {options.rows:,} rows (seed {options.seed}, bad {options.bad:.1%})")
+def input_files(options: Options, work: Path) -> dict[str, Any]:
+    """The generated CSV files every run measures, by role."""
     backends = options.backends or ()
     files = {
         "main": generate(
@@ -237,6 +232,18 @@ def run_all(options: Options, work: Path, console: Console) -> dict[str, Any]:
             options.seed,
             first=options.rows + 1,
         )
+    return files
+
+
+def run_all(options: Options, work: Path, console: Console) -> dict[str, Any]:
+    load_before = os.getloadavg()
+    if load_before[0] > BUSY_LOAD:
+        console.log(
+            f"[yellow]the machine is busy (load {load_before[0]:.2f}): figures will be noisy"
+        )
+    console.log(f"generating {options.rows:,} rows (seed {options.seed}, bad {options.bad:.1%})")
+    backends = options.backends or ()
+    files = input_files(options, work)
     runs, problems = [], []
     for index in range(1, options.runs + 1):
         run_dir = work / f"run-{index}"
@@ -269,7 +276,7 @@ def run_all(options: Options, work: Path, console: Console) -> dict[str, Any]:
     }
 
 
-def parse_args(argv: Sequence[str] | None) -> Options:
+def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--rows", type=int, default=100_000, help="rows of the main file")
     parser.add_argument("--runs", type=int, default=3, help="repetitions of every measurement")
@@ -300,6 +307,11 @@ def parse_args(argv: Sequence[str] | None) -> Options:
         help="a setting of every bulkwrite process the bench starts (as BULKWRITE_<NAME>), "
         "e.g. --set convert_process=false; repeatable",
     )
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None) -> Options:
+    parser = make_parser()
     args = parser.parse_args(argv)
     for item in args.set:
         name, equals, value = item.partition("=")

@@ -27,6 +27,7 @@ _UTF8_NAMES = {"utf-8", "utf8", "utf_8"}
 
 
 def create_job(services: Services, principal: Principal, body: Any) -> Job:
+    """Check the request against everything known now; store the job ADDED and queue it."""
     if not principal.scopes & {"ZohoCRM.bulk.CREATE", "ZohoCRM.bulk.ALL"}:
         raise ScopeMismatch()
     request = parse_job_request(body)
@@ -41,6 +42,18 @@ def create_job(services: Services, principal: Principal, body: Any) -> Job:
     check_may_write(principal, module.api_name, request.operation)
     if stored is None:
         raise FileIdInvalid.at("file_id", f"{RES}.file_id", "The file_id is invalid.")
+    spec = _spec(services, request, module, modules, stored)
+    return _add_job(services, principal, spec, stored)
+
+
+def _spec(
+    services: Services,
+    request: JobRequest,
+    module: Module,
+    modules: dict[str, Module],
+    stored: StoredFile,
+) -> JobSpec:
+    """The job as it will run, its mappings compiled once against the file's header."""
     path = services.files.local_path(stored.path)
     dialect = _dialect(request, stored, path)
     header = _header(path, dialect)
@@ -61,6 +74,10 @@ def create_job(services: Services, principal: Principal, body: Any) -> Job:
         request.callback_method,
     )
     compile_spec(spec, module, modules, header, services.settings.max_columns)
+    return spec
+
+
+def _add_job(services: Services, principal: Principal, spec: JobSpec, stored: StoredFile) -> Job:
     with services.store.transaction() as tx:
         if tx.count_open_jobs(principal.org.id) >= services.settings.max_jobs_in_flight:
             raise LimitExceeded(
