@@ -28,6 +28,14 @@ class FieldType(StrEnum):
     LOOKUP = "lookup"
     OWNERLOOKUP = "ownerlookup"
     USERLOOKUP = "userlookup"
+    #: A field whose value is rows of their own (a subform, or the line items of Quotes,
+    #: Sales_Orders, Purchase_Orders, Invoices), kept in its ``child_module``.
+    SUBFORM = "subform"
+    #: Links to several records of ``lookup_module``, kept as records of its linking module
+    #: (``child_module``), which has a lookup to each side.
+    MULTISELECTLOOKUP = "multiselectlookup"
+    #: Links to several users of the org, kept in its ``child_module``.
+    MULTIUSERLOOKUP = "multiuserlookup"
 
 
 TEXT_TYPES = frozenset(
@@ -46,6 +54,26 @@ DEFAULT_LENGTH = {
     FieldType.WEBSITE: 255,
     FieldType.EMAIL: 100,
 }
+
+#: Fields whose values live in a child module, written by a child resource of a job (contract
+#: section 12), never by a column of the parent's CSV.
+CHILD_TYPES = frozenset({FieldType.SUBFORM, FieldType.MULTISELECTLOOKUP, FieldType.MULTIUSERLOOKUP})
+
+
+class ModuleKind(StrEnum):
+    """What a module's records are."""
+
+    #: Records of their own (a standard or custom module): a job's first resource writes them.
+    MODULE = "module"
+    #: The rows of a subform or line-item field of ``parent``; each row's ``Parent_Id`` is its
+    #: parent record. Written only as a child resource of a job on the parent.
+    SUBFORM = "subform"
+    #: The linking module of a multi-select lookup field of ``parent``: one record per link,
+    #: with a lookup to each side, named after the two modules.
+    LINKING = "linking"
+    #: The links of a multi-user lookup field of ``parent``: one row per (parent record, user).
+    MULTIUSER = "multiuser"
+
 
 #: Fields the server sets itself; a mapping may not name them.
 SERVER_SET_FIELDS = frozenset({"Created_Time", "Modified_Time", "Created_By", "Modified_By"})
@@ -67,6 +95,12 @@ class Field:
     min_value: int | None = None
     max_value: int | None = None
     system: bool = False
+    #: Computed by the server (a line item's Total, a parent's Grand_Total): never mapped.
+    read_only: bool = False
+    #: A polymorphic lookup's target modules (Tasks' ``What_Id``); ``lookup_module`` is None.
+    lookup_modules: tuple[str, ...] = ()
+    #: A ``CHILD_TYPES`` field: the module that holds its rows or links.
+    child_module: str | None = None
 
     @property
     def max_length(self) -> int | None:
@@ -87,6 +121,12 @@ class Module:
     name_field: str
     singular_label: str = ""
     plural_label: str = ""
+    kind: ModuleKind = ModuleKind.MODULE
+    #: A child module's parent: the module whose subform, multi-select or multi-user lookup
+    #: field it holds (None for ``ModuleKind.MODULE``).
+    parent: str | None = None
+    #: The id of its one layout, ``Standard`` (contract section 12).
+    layout_id: str = ""
     by_name: dict[str, Field] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:

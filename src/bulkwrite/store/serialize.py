@@ -8,7 +8,7 @@ from typing import Any
 
 from bulkwrite.domain.identity import Right
 from bulkwrite.domain.job import FieldMapping, JobSpec, Operation
-from bulkwrite.domain.modules import Field, FieldType, Module
+from bulkwrite.domain.modules import Field, FieldType, Module, ModuleKind
 
 
 def rights_to_json(rights: Mapping[str, frozenset[Right]]) -> str:
@@ -34,6 +34,9 @@ def field_to_dict(field: Field) -> dict[str, Any]:
         "min_value": field.min_value,
         "max_value": field.max_value,
         "system": field.system,
+        "read_only": field.read_only,
+        "lookup_modules": list(field.lookup_modules),
+        "child_module": field.child_module,
     }
 
 
@@ -51,6 +54,9 @@ def field_from_dict(data: dict[str, Any]) -> Field:
         min_value=data.get("min_value"),
         max_value=data.get("max_value"),
         system=data.get("system", False),
+        read_only=data.get("read_only", False),
+        lookup_modules=tuple(data.get("lookup_modules", ())),
+        child_module=data.get("child_module"),
     )
 
 
@@ -61,6 +67,9 @@ def module_to_json(module: Module) -> str:
             "name_field": module.name_field,
             "singular_label": module.singular_label,
             "plural_label": module.plural_label,
+            "kind": module.kind.value,
+            "parent": module.parent,
+            "layout_id": module.layout_id,
             "fields": [field_to_dict(f) for f in module.fields],
         }
     )
@@ -75,6 +84,9 @@ def module_from_json(module_id: str, text: str) -> Module:
         name_field=data["name_field"],
         singular_label=data.get("singular_label", ""),
         plural_label=data.get("plural_label", ""),
+        kind=ModuleKind(data.get("kind", ModuleKind.MODULE.value)),
+        parent=data.get("parent"),
+        layout_id=data.get("layout_id", ""),
     )
 
 
