@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bulkwrite.domain.modules import Field, FieldType
+from bulkwrite.domain.modules import CHILD_TYPES, Field, FieldType
 from bulkwrite.errors import FormatInvalid
 from bulkwrite.importer.convert import INVALID, make_converter
 
@@ -317,6 +317,12 @@ def test_pattern_is_ignored_by_other_types(field_type: FieldType, expected: obje
 def test_every_field_type_has_a_converter() -> None:
     for field_type in FieldType:
         assert callable(make_converter(Field("F", field_type)))
+
+
+def test_a_field_of_child_rows_takes_no_cell() -> None:
+    for field_type in CHILD_TYPES:
+        convert = make_converter(Field("F", field_type))
+        assert convert("x") is INVALID and convert("1") is INVALID
 
 
 def test_invalid_is_a_singleton() -> None:

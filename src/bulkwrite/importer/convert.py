@@ -178,6 +178,11 @@ def _reference(_field: Field, _pattern: str | None) -> Converter:
     return convert
 
 
+def _no_cells(field: Field, pattern: str | None) -> Converter:
+    """A field whose values are rows of a child module: no cell of the parent's CSV is one."""
+    return lambda text: INVALID
+
+
 _BUILDERS: Final[dict[FieldType, Callable[[Field, str | None], Converter]]] = {
     FieldType.TEXT: _text,
     FieldType.TEXTAREA: _text,
@@ -198,6 +203,9 @@ _BUILDERS: Final[dict[FieldType, Callable[[Field, str | None], Converter]]] = {
     FieldType.LOOKUP: _reference,
     FieldType.OWNERLOOKUP: _reference,
     FieldType.USERLOOKUP: _reference,
+    FieldType.SUBFORM: _no_cells,
+    FieldType.MULTISELECTLOOKUP: _no_cells,
+    FieldType.MULTIUSERLOOKUP: _no_cells,
 }
 
 
