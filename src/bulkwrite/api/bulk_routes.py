@@ -50,6 +50,7 @@ async def upload(
         stored = await run_in_threadpool(upload_file, services, principal, part.path, part.filename)
     finally:
         part.path.unlink(missing_ok=True)  # still there if it was not a bare CSV
+        part.release()
     return ZohoJSON(
         {
             "status": "success",
