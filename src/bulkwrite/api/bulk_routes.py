@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep, store_read
 from bulkwrite.api.envelope import ZohoJSON
 from bulkwrite.api.multipart import read_file_part
+from bulkwrite.api.openapi_doc import CREATE_EXTRA, UPLOAD_EXTRA
 from bulkwrite.domain.ids import parse_digits
 from bulkwrite.errors import (
     DataInvalid,
@@ -34,7 +35,7 @@ _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 MULTIPART_SLACK = 1024 * 1024
 
 
-@router.post("/crm/{version}/upload")
+@router.post("/crm/{version}/upload", openapi_extra=UPLOAD_EXTRA)
 async def upload(
     version: VersionDep, request: Request, services: ServicesDep, principal: PrincipalDep
 ) -> ZohoJSON:
@@ -61,7 +62,7 @@ async def upload(
     )
 
 
-@router.post("/crm/bulk/{version}/write", status_code=201)
+@router.post("/crm/bulk/{version}/write", status_code=201, openapi_extra=CREATE_EXTRA)
 async def create(
     version: VersionDep, request: Request, services: ServicesDep, principal: PrincipalDep
 ) -> ZohoJSON:
