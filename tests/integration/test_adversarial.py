@@ -9,7 +9,6 @@ inputs were tried and refused.
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +23,7 @@ from tests.integration.helpers import (
     client,
     create_ok,
     job_body,
+    raw_request,
     upload_ok,
     wait_done,
 )
@@ -105,20 +105,7 @@ def post_bytes(content: bytes) -> Send:
 
 def raw(request: bytes) -> Send:
     """Bytes sent as they are over a socket: what no HTTP client would send."""
-
-    def send(t: Target) -> httpx.Response:
-        url = httpx.URL(t.server.base_url)
-        with socket.create_connection((url.host, url.port), timeout=30) as sock:
-            sock.sendall(request)
-            answer = b""
-            while block := sock.recv(65536):
-                answer += block
-        head, _, content = answer.partition(b"\r\n\r\n")
-        status_line, *lines = head.decode("latin-1").split("\r\n")
-        headers = [tuple(s.strip() for s in line.split(":", 1)) for line in lines]
-        return httpx.Response(int(status_line.split()[1]), headers=headers, content=content)
-
-    return send
+    return lambda t: raw_request(t.server, request)
 
 
 def encoding(name: Any, file_id: str = "leads") -> Send:
