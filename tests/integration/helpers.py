@@ -121,8 +121,15 @@ def raw_get(server: LiveServer, path: str, header_lines: list[str]) -> httpx.Res
         "Connection: close",
         *header_lines,
     ]
+    return raw_request(server, ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+
+
+def raw_request(server: LiveServer, request: bytes) -> httpx.Response:
+    """``request`` sent as it is over a socket (what no HTTP client would send); the answer
+    read until the server closes the connection."""
+    url = httpx.URL(server.base_url)
     with socket.create_connection((url.host, url.port), timeout=30) as sock:
-        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        sock.sendall(request)
         raw = b""
         while chunk := sock.recv(65536):
             raw += chunk

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from bulkwrite.api import bulk_routes, meta_routes, record_routes, settings_routes
 from bulkwrite.api.envelope import install_error_handlers
+from bulkwrite.api.openapi_doc import install_openapi
 from bulkwrite.bootstrap import build_services, make_worker
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.uploads import sweep_stale_temp_files
@@ -42,6 +43,7 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.state.services = services
     app.state.worker = worker
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(meta_routes.router)
     app.include_router(bulk_routes.router)
     app.include_router(settings_routes.router)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -12,6 +13,8 @@ from starlette.concurrency import run_in_threadpool
 from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep, store_read
 from bulkwrite.api.envelope import ZohoJSON
 from bulkwrite.api.multipart import read_file_part
+from bulkwrite.api.openapi_doc import CREATE_EXTRA, UPLOAD_EXTRA
+from bulkwrite.domain.ids import parse_digits
 from bulkwrite.errors import (
     DataInvalid,
     FileTooLarge,
@@ -24,25 +27,31 @@ from bulkwrite.services.uploads import check_upload_headers, upload_file
 
 router = APIRouter()
 MAX_JSON_BYTES = 1024 * 1024
+#: How deep a create body may nest arrays and objects (a real one nests 6 deep).
+MAX_JSON_DEPTH = 32
+_JSON_STRING = re.compile(rb'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.DOTALL)
+_OPENING = frozenset(b"[{")
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 MULTIPART_SLACK = 1024 * 1024
 
 
-@router.post("/crm/{version}/upload")
+@router.post("/crm/{version}/upload", openapi_extra=UPLOAD_EXTRA)
 async def upload(
     version: VersionDep, request: Request, services: ServicesDep, principal: PrincipalDep
 ) -> ZohoJSON:
     check_upload_headers(
         principal, request.headers.get("feature"), request.headers.get("x-crm-org")
     )
-    declared = request.headers.get("content-length")
+    declared = parse_digits(request.headers.get("content-length"), 20)
     limit = services.settings.max_upload_bytes
-    if declared and declared.isdigit() and int(declared) > limit + MULTIPART_SLACK:
+    if declared is not None and declared > limit + MULTIPART_SLACK:
         raise FileTooLarge()
     part = await read_file_part(request, limit, services.files.tmp_dir)
     try:
         stored = await run_in_threadpool(upload_file, services, principal, part.path, part.filename)
     finally:
         part.path.unlink(missing_ok=True)  # still there if it was not a bare CSV
+        part.release()
     return ZohoJSON(
         {
             "status": "success",
@@ -53,7 +62,7 @@ async def upload(
     )
 
 
-@router.post("/crm/bulk/{version}/write", status_code=201)
+@router.post("/crm/bulk/{version}/write", status_code=201, openapi_extra=CREATE_EXTRA)
 async def create(
     version: VersionDep, request: Request, services: ServicesDep, principal: PrincipalDep
 ) -> ZohoJSON:
@@ -79,10 +88,25 @@ async def _json_body(request: Request) -> Any:
         raw += block
         if len(raw) > MAX_JSON_BYTES:
             raise LimitExceeded(f"The request body is larger than {MAX_JSON_BYTES} bytes.")
+    if nested_too_deep(bytes(raw), MAX_JSON_DEPTH):
+        raise DataInvalid.at(
+            "body", "$", f"The request body nests arrays and objects over {MAX_JSON_DEPTH} deep."
+        )
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise DataInvalid.at("body", "$", "The request body is not valid JSON.") from None
+
+
+def nested_too_deep(raw: bytes, limit: int) -> bool:
+    """Whether JSON text nests arrays and objects deeper than ``limit`` (brackets inside
+    strings do not count), found before ``json.loads`` recurses into it."""
+    depth = 0
+    for byte in _JSON_STRING.sub(b"", raw).translate(None, _NOT_BRACKETS):
+        depth += 1 if byte in _OPENING else -1
+        if depth > limit:
+            return True
+    return False
 
 
 @router.get("/crm/bulk/{version}/write/{job_id}")

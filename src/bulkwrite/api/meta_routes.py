@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep
 from bulkwrite.api.envelope import ZohoJSON
+from bulkwrite.api.openapi_doc import USERS_EXTRA
 from bulkwrite.domain.identity import Principal, User
 from bulkwrite.domain.scopes import may_read_org, may_read_users
 from bulkwrite.errors import ScopeMismatch
@@ -22,7 +23,7 @@ async def health() -> ZohoJSON:
     return ZohoJSON({"status": "ok"})
 
 
-@router.get("/crm/{version}/users")
+@router.get("/crm/{version}/users", openapi_extra=USERS_EXTRA)
 async def users(
     version: VersionDep, request: Request, services: ServicesDep, principal: PrincipalDep
 ) -> ZohoJSON:

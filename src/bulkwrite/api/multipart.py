@@ -12,8 +12,6 @@ refused.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Final
@@ -24,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 
 from bulkwrite.errors import FileFormatInvalid, FileTooLarge, MandatoryNotFound
+from bulkwrite.files.partfile import LockedPart, new_part
 
 #: Parts a body may have, the file included.
 MAX_FIELDS: Final = 20
@@ -38,10 +37,16 @@ CALLBACKS: Final = (
 
 @dataclass
 class FilePart:
-    """The upload's file: where its content is, and the name the client gave it."""
+    """The upload's file: where its content is, and the name the client gave it. The file is
+    locked (``files/partfile.py``) until ``release``: the caller releases it once it has used
+    or removed the file."""
 
     path: Path
     filename: str | None
+    locked: LockedPart
+
+    def release(self) -> None:
+        self.locked.release()
 
 
 @dataclass
@@ -83,10 +88,11 @@ class _Reader:
         if self.found is not None or self.current is not None:
             raise FileFormatInvalid("The multipart body has more than one part named file.")
         name = options.get(b"filename")
-        self.directory.mkdir(parents=True, exist_ok=True)
-        fd, path = tempfile.mkstemp(dir=self.directory, prefix=".part-", suffix=".upload")
-        self.out = os.fdopen(fd, "wb")
-        self.current = FilePart(Path(path), name.decode("utf-8", "replace") if name else None)
+        locked = new_part(self.directory)
+        self.out = locked.file
+        self.current = FilePart(
+            locked.path, name.decode("utf-8", "replace") if name else None, locked
+        )
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self.current is not None:
@@ -131,7 +137,7 @@ async def read_file_part(request: Request, limit: int, directory: Path) -> FileP
         parser.finalize()
         await run_in_threadpool(reader.flush)
         if reader.out is not None:
-            reader.out.close()
+            reader.out.flush()  # kept open: it holds the part's lock
     except (MultipartParseError, ClientDisconnect) as exc:
         _close(reader)
         raise FileFormatInvalid(f"The multipart body cannot be read: {exc}") from None
@@ -142,13 +148,15 @@ async def read_file_part(request: Request, limit: int, directory: Path) -> FileP
         _close(reader)
         raise FileFormatInvalid("The multipart body ends before its closing boundary.")
     if reader.found is None:
+        _close(reader)
         raise MandatoryNotFound.at("file", "file", "The multipart part named file is missing.")
     return reader.found
 
 
 def _close(reader: _Reader) -> None:
-    if reader.out is not None:
-        reader.out.close()
     for part in (reader.current, reader.found):
         if part is not None:
             part.path.unlink(missing_ok=True)
+            part.release()
+    if reader.out is not None:
+        reader.out.close()

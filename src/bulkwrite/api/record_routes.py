@@ -15,6 +15,7 @@ from starlette.routing import Match
 
 from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep
 from bulkwrite.api.envelope import ZohoJSON, version_is_known
+from bulkwrite.api.openapi_doc import RECORD_EXTRA, RECORDS_EXTRA
 from bulkwrite.domain.schema_file import API_NAME
 from bulkwrite.errors import RequestMethodInvalid, UrlPatternInvalid
 from bulkwrite.services.records import RecordPage, RecordQuery, get_record, list_records
@@ -43,7 +44,7 @@ ModuleDep = Annotated[str, Depends(module_segment)]
 router = APIRouter(dependencies=[Depends(wrong_method_elsewhere)])
 
 
-@router.get("/crm/{version}/{module}")
+@router.get("/crm/{version}/{module}", openapi_extra=RECORDS_EXTRA)
 async def records(
     version: VersionDep,
     module_name: ModuleDep,
@@ -63,7 +64,7 @@ async def records(
     return _answer(page)
 
 
-@router.get("/crm/{version}/{module}/{record_id}")
+@router.get("/crm/{version}/{module}/{record_id}", openapi_extra=RECORD_EXTRA)
 async def record(
     version: VersionDep,
     module_name: ModuleDep,

@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep
 from bulkwrite.api.envelope import ZohoJSON
+from bulkwrite.api.openapi_doc import FIELDS_EXTRA
 from bulkwrite.domain.modules import (
     INTEGER_TYPES,
     NUMBER_TYPES,
@@ -72,7 +73,7 @@ async def module(
     return ZohoJSON({"modules": [module_document(found, found.api_name in standard_field_names())]})
 
 
-@router.get("/crm/{version}/settings/fields")
+@router.get("/crm/{version}/settings/fields", openapi_extra=FIELDS_EXTRA)
 async def fields(
     version: VersionDep, request: Request, services: ServicesDep, principal: PrincipalDep
 ) -> ZohoJSON:
@@ -81,7 +82,7 @@ async def fields(
     return ZohoJSON({"fields": fields_document(found, targets, version)})
 
 
-@router.get("/crm/{version}/settings/fields/{field_id}")
+@router.get("/crm/{version}/settings/fields/{field_id}", openapi_extra=FIELDS_EXTRA)
 async def field(
     version: VersionDep,
     field_id: str,

@@ -37,6 +37,7 @@ def serve(
     import uvicorn
 
     from bulkwrite.api.app import create_app
+    from bulkwrite.api.framing import EnvelopeH11Protocol
     from bulkwrite.bootstrap import build_services
     from bulkwrite.services.accounts import ensure_demo_org
 
@@ -58,7 +59,11 @@ def serve(
             err=True,
         )
     uvicorn.run(
-        create_app(settings, services), host=settings.host, port=settings.port, log_level="info"
+        create_app(settings, services),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        http=EnvelopeH11Protocol,
     )
 
 

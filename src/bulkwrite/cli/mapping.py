@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bulkwrite.cli.common import InputError
+from bulkwrite.domain.ids import parse_index
 
 if TYPE_CHECKING:
     from bulkwrite.client import FieldMap
@@ -93,10 +94,10 @@ def column_index(column: str, header: list[str]) -> int:
 
     ``ValueError`` names the problem.
     """
-    if column.startswith("-") and column[1:].isdigit():
+    index = parse_index(column)
+    if index is not None and index < 0:
         raise ValueError("a column index is 0 or more")
-    if column.isdigit():
-        index = int(column)
+    if index is not None:
         if index >= len(header):
             raise ValueError(
                 f"column index {index} is beyond the header's {len(header)} columns "

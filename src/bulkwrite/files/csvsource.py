@@ -20,6 +20,7 @@ import polars as pl
 
 from bulkwrite.errors import DataInvalid, FileFormatInvalid
 from bulkwrite.files import fastcsv
+from bulkwrite.files.encodings import text_encoding, with_bom
 from bulkwrite.files.fastcsv import FIELD_LIMIT
 from bulkwrite.files.textlines import LineTooLong, TextDecodeFailure, iter_line_blocks, iter_lines
 from bulkwrite.importer.chunk import RawChunk
@@ -30,13 +31,6 @@ LINE_LIMIT = 2 * FIELD_LIMIT
 SLOW_FRAME_ROWS = 8192
 # How much of the file detect_dialect reads looking for the end of the header record.
 HEADER_SCAN_LIMIT = 1024 * 1024
-_BOMS = {
-    "utf-8": ((codecs.BOM_UTF8,), "utf-8-sig"),
-    "utf-16-le": ((codecs.BOM_UTF16_LE,), "utf-16"),
-    "utf-16-be": ((codecs.BOM_UTF16_BE,), "utf-16"),
-    "utf-32-le": ((codecs.BOM_UTF32_LE,), "utf-32"),
-    "utf-32-be": ((codecs.BOM_UTF32_BE,), "utf-32"),
-}
 
 
 @dataclass(frozen=True)
@@ -48,11 +42,9 @@ class CsvDialect:
 
 
 def normalise_encoding(name: str) -> str:
-    """Python's name for a text encoding (``"UTF-8"`` → ``"utf-8"``); else ``LookupError``."""
-    info = codecs.lookup(name)
-    if not getattr(info, "_is_text_encoding", True):
-        raise LookupError(f"{name!r} is not a text encoding")
-    return info.name
+    """Python's name for a text encoding (``"UTF-8"`` → ``"utf-8"``); ``LookupError`` for a
+    name that is not one of ``encodings.TEXT_ENCODINGS``."""
+    return text_encoding(name)
 
 
 def detect_dialect(path: Path, encoding: str | None, encoding_hint: str) -> CsvDialect:
@@ -65,7 +57,7 @@ def detect_dialect(path: Path, encoding: str | None, encoding_hint: str) -> CsvD
     none: a comma).
     """
     with path.open("rb") as raw:
-        codec = _with_bom(normalise_encoding(encoding or encoding_hint), raw.read(4))
+        codec = with_bom(normalise_encoding(encoding or encoding_hint), raw.read(4))
         raw.seek(0)
         record = _header_text(raw, codec)
     return CsvDialect(codec, pick_delimiter(record))
@@ -79,23 +71,23 @@ def pick_delimiter(record: str) -> str:
     return DELIMITERS[counts.index(best)] if best else ","
 
 
-def _with_bom(codec: str, head: bytes) -> str:
-    boms, aware = _BOMS.get(codec, ((), codec))
-    return aware if head.startswith(boms) else codec
-
-
 def _header_text(raw: IO[bytes], codec: str) -> str:
-    """The first non-blank record's text: lines joined until its quotes balance."""
+    """The first non-blank record's text: lines joined until its quotes balance, or until
+    they pass ``HEADER_SCAN_LIMIT``. Its lines are bounded as data lines are (``LINE_LIMIT``:
+    ``DataInvalid`` beyond it)."""
     parts: list[str] = []
     size = quotes = 0
-    for line in iter_lines(raw, codec, max_line=HEADER_SCAN_LIMIT, errors="replace"):
-        if not parts and not line.strip():
-            continue
-        parts.append(line)
-        size += len(line)
-        quotes += line.count('"')
-        if quotes % 2 == 0 or size > HEADER_SCAN_LIMIT:
-            break
+    try:
+        for line in iter_lines(raw, codec, max_line=LINE_LIMIT, errors="replace"):
+            if not parts and not line.strip():
+                continue
+            parts.append(line)
+            size += len(line)
+            quotes += line.count('"')
+            if quotes % 2 == 0 or size > HEADER_SCAN_LIMIT:
+                break
+    except LineTooLong as exc:
+        raise DataInvalid(f"The file cannot be read as CSV at the header row: {exc}.") from None
     return "".join(parts)
 
 

@@ -17,6 +17,7 @@ from typing import IO
 
 from bulkwrite.errors import FileFormatInvalid, FileTooLarge
 from bulkwrite.files.durable import fsync_dir
+from bulkwrite.files.encodings import BOM_REQUIRED, bom_codec, byte_order_mark
 from bulkwrite.files.zipsafe import BLOCK_SIZE, looks_like_zip, open_zipped_csv
 
 HEAD_SIZE = 64 * 1024
@@ -37,7 +38,6 @@ _BINARY_MAGICS = (
     b"\x7fELF",
 )
 _BLANK = b" \t\r\n\x0b\x0c\x00"
-_UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
 @dataclass(frozen=True)
@@ -183,11 +183,9 @@ class TextSniffer:
         self._decode(b"", final=True)
         if not self._has_text:
             raise FileFormatInvalid("The file is empty.")
-        head = bytes(self._head[:4])
-        if head.startswith(codecs.BOM_UTF8):
-            return "utf-8-sig"
-        if head.startswith(_UTF16_BOMS):
-            return "utf-16"
+        marked = bom_codec(bytes(self._head[:4]))  # UTF-32's marks before UTF-16's
+        if marked is not None:
+            return marked
         return "utf-8" if self._utf8_ok else "cp1252"
 
     def _check_head(self) -> None:
@@ -195,10 +193,10 @@ class TextSniffer:
         head = bytes(self._head)
         if head.startswith(_BINARY_MAGICS):
             raise FileFormatInvalid("The file is neither a zip nor a CSV file (binary content).")
-        bom = _bom_length(head)
-        if b"\x00" in head and not head.startswith(_UTF16_BOMS):
+        mark, codec = byte_order_mark(head)
+        if b"\x00" in head and codec not in BOM_REQUIRED:
             raise FileFormatInvalid("The file is neither a zip nor a CSV file (binary content).")
-        self._has_text = bool(head[bom:].translate(None, _BLANK))
+        self._has_text = bool(head[len(mark) :].translate(None, _BLANK))
 
     def _decode(self, block: bytes, *, final: bool) -> None:
         if not self._utf8_ok:
@@ -207,11 +205,3 @@ class TextSniffer:
             self._utf8.decode(block, final)
         except UnicodeDecodeError:
             self._utf8_ok = False
-
-
-def _bom_length(head: bytes) -> int:
-    if head.startswith(codecs.BOM_UTF8):
-        return len(codecs.BOM_UTF8)
-    if head.startswith(_UTF16_BOMS):
-        return 2
-    return 0

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from bulkwrite.domain.job import FieldMapping, JobSpec, Operation
-from bulkwrite.domain.modules import REFERENCE_TYPES, SERVER_SET_FIELDS, Field, FieldType, Module
+from bulkwrite.domain.modules import (
+    INTEGER_TYPES,
+    NUMBER_TYPES,
+    REFERENCE_TYPES,
+    SERVER_SET_FIELDS,
+    Field,
+    FieldType,
+    Module,
+)
 from bulkwrite.errors import (
     BulkWriteError,
     ColumnIndexNotFound,
@@ -23,6 +31,8 @@ from bulkwrite.importer.convert import INVALID, Converter, make_converter
 #: The record id, mappable as ``api_name: "id"``; not a field of any module.
 ID_FIELD = Field("id", FieldType.BIGINT, system=True)
 OWNER_FIND_BY = frozenset({"id", "email"})
+#: Field types whose default_value may be a JSON number (references: an id).
+_NUMBER_DEFAULTS = INTEGER_TYPES | NUMBER_TYPES | REFERENCE_TYPES
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,11 +202,8 @@ def _column(req: PlanRequest, mapping: FieldMapping, position: int) -> Column:
 def _default(field: Field, convert: Converter, mapping: FieldMapping, path: str) -> object:
     if mapping.default_value is None:
         return None
-    raw: Any = mapping.default_value.get("value")
-    if isinstance(raw, bool):
-        raw = "true" if raw else "false"
-    text = "" if raw is None else str(raw)
-    value = convert(text) if text.strip() else INVALID
+    text = default_text(field, mapping.default_value.get("value"))
+    value = convert(text) if text is not None and text.strip() else INVALID
     if value is INVALID:
         raise DataInvalid.at(
             "default_value",
@@ -206,8 +213,31 @@ def _default(field: Field, convert: Converter, mapping: FieldMapping, path: str)
     return value
 
 
+def default_text(field: Field, value: object) -> str | None:
+    """A ``default_value``'s ``value`` as the cell text it stands for, if its JSON type fits
+    the field: a string for any field; a number for a numeric field or a reference (an id);
+    true/false for a boolean; an array of strings for a multi-select picklist. None if not."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return ("true" if value else "false") if field.type is FieldType.BOOLEAN else None
+    if isinstance(value, int | float) and field.type in _NUMBER_DEFAULTS:
+        return str(value) if math.isfinite(value) else None
+    if isinstance(value, list) and field.type is FieldType.MULTISELECT:
+        texts = [v for v in value if isinstance(v, str) and ";" not in v]
+        return ";".join(texts) if len(texts) == len(value) else None
+    return None
+
+
 def _lookup_find_by(req: PlanRequest, field: Field, mapping: FieldMapping, path: str) -> str | None:
     if field.type not in REFERENCE_TYPES:
+        if mapping.find_by is not None:
+            raise DataInvalid.at(
+                "find_by",
+                f"{path}.find_by",
+                f"find_by applies to lookup fields; {field.api_name} is not one "
+                "(the resource's find_by names the key of an update).",
+            )
         return None
     find_by = mapping.find_by or "id"
     if field.type is not FieldType.LOOKUP:

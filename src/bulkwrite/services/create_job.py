@@ -7,6 +7,7 @@ from typing import Any
 
 from bulkwrite.clock import now
 from bulkwrite.domain.identity import Principal, StoredFile
+from bulkwrite.domain.ids import parse_id
 from bulkwrite.domain.job import Job, JobSpec, JobStatus
 from bulkwrite.domain.modules import Module
 from bulkwrite.domain.scopes import may_create
@@ -18,6 +19,7 @@ from bulkwrite.errors import (
     ScopeMismatch,
 )
 from bulkwrite.files.csvsource import CsvDialect, CsvSource, detect_dialect
+from bulkwrite.files.encodings import BOM_REQUIRED, bom_codec, text_encoding
 from bulkwrite.importer.plan import auto_mappings, compile_spec
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.job_request import RES, JobRequest, parse_job_request
@@ -31,11 +33,10 @@ def create_job(services: Services, principal: Principal, body: Any) -> Job:
     if not principal.scopes & {"ZohoCRM.bulk.CREATE", "ZohoCRM.bulk.ALL"}:
         raise ScopeMismatch()
     request = parse_job_request(body)
+    file_id = parse_id(request.file_id)
     with services.store.transaction(write=False) as tx:
         modules = {m.api_name: m for m in tx.list_modules(principal.org.id)}
-        stored = (
-            tx.get_file(principal.org.id, request.file_id) if request.file_id.isdigit() else None
-        )
+        stored = None if file_id is None else tx.get_file(principal.org.id, file_id)
     module = _module(request, modules)
     if not may_create(principal.scopes, module.api_name, request.operation):
         raise ScopeMismatch()
@@ -99,16 +100,21 @@ def _add_job(services: Services, principal: Principal, spec: JobSpec, stored: St
 
 
 def _module(request: JobRequest, modules: dict[str, Module]) -> Module:
+    """The module the request names: by ``api_name``, whose ``id`` must then be that module's
+    own; else by ``id``."""
+    name, module_id = request.module_name, request.module_id
     for module in modules.values():
-        if request.module_id is not None and module.id == request.module_id:
+        if name is not None and module.api_name.lower() == name.lower():
+            if module_id is not None and module_id != module.id:
+                raise DataInvalid.at(
+                    "id", f"{RES}.module.id", f"{module_id} is not the id of the module {name}."
+                )
             return module
-        if (
-            request.module_name is not None
-            and module.api_name.lower() == request.module_name.lower()
-        ):
+        if name is None and module.id == module_id:
             return module
-    name = request.module_name or request.module_id
-    raise ModuleNotAvailable.at("module", f"{RES}.module", f"The module {name} is not available.")
+    raise ModuleNotAvailable.at(
+        "module", f"{RES}.module", f"The module {name or module_id} is not available."
+    )
 
 
 def _dialect(request: JobRequest, stored: StoredFile, path: Path) -> CsvDialect:
@@ -117,19 +123,47 @@ def _dialect(request: JobRequest, stored: StoredFile, path: Path) -> CsvDialect:
         raise DataInvalid.at(
             "character_encoding", "$.character_encoding", "The file is not valid UTF-8 text."
         )
+    if wanted:
+        check_byte_order_mark(wanted, path)
     try:
         return detect_dialect(path, wanted, stored.encoding_hint)
     except LookupError:
         raise DataInvalid.at(
             "character_encoding", "$.character_encoding", f"Unknown character encoding {wanted!r}."
         ) from None
+    except DataInvalid as exc:
+        raise DataInvalid.at("file_id", f"{RES}.file_id", exc.message) from None
+
+
+def check_byte_order_mark(
+    encoding: str, path: Path, json_path: str = "$.character_encoding"
+) -> None:
+    """An encoding that names no byte order (UTF-16, UTF-32) needs the file to start with its
+    byte-order mark."""
+    codec = text_encoding(encoding)
+    if codec not in BOM_REQUIRED:
+        return
+    with path.open("rb") as raw:
+        marked = bom_codec(raw.read(4))
+    if marked != codec:
+        name = codec.upper()
+        raise DataInvalid.at(
+            "character_encoding",
+            json_path,
+            f"The file does not start with a {name} byte order mark; name its byte order "
+            f"({name}LE or {name}BE).",
+        )
 
 
 def _header(path: Path, dialect: CsvDialect) -> list[str]:
-    with CsvSource(path, dialect) as source:
-        header = source.header
-        if next(source.rows(), None) is None:
-            raise DataInvalid.at(
-                "file_id", f"{RES}.file_id", "The file has a header but no data rows."
-            )
+    try:
+        with CsvSource(path, dialect) as source:
+            header = source.header
+            first = next(source.rows(), None)
+    except DataInvalid as exc:
+        if exc.details:
+            raise
+        raise DataInvalid.at("file_id", f"{RES}.file_id", exc.message) from None
+    if first is None:
+        raise DataInvalid.at("file_id", f"{RES}.file_id", "The file has a header but no data rows.")
     return header

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bulkwrite.domain.identity import Org, Principal, User
+from bulkwrite.domain.ids import parse_id
 from bulkwrite.domain.job import Job, JobStatus
 from bulkwrite.domain.modules import Module
 from bulkwrite.domain.scopes import may_read_jobs
@@ -39,7 +40,7 @@ def load_job(
     """A job of the caller's org, after the read checks; another org's is not found."""
     if not may_read_jobs(principal.scopes):
         raise ScopeMismatch()
-    if not job_id.isdigit() or len(job_id) > 19:
+    if parse_id(job_id) is None:
         raise ResourceNotFound()
     with services.store.transaction(write=False) as tx:
         job = tx.get_job(job_id, principal.org.id)

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import codecs
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
+from bulkwrite.domain.ids import parse_id, parse_index
 from bulkwrite.domain.job import FieldMapping, Operation
 from bulkwrite.errors import (
     CallbackMethodInvalid,
     ColumnIndexNotFound,
     DataInvalid,
+    FormatInvalid,
     MandatoryNotFound,
 )
+from bulkwrite.files.encodings import text_encoding
 
 RES = "$.resource[0]"
+#: The longest ``format`` pattern of a mapping (Java date patterns of a few dozen characters).
+MAX_FORMAT = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,15 +107,19 @@ def _encoding(body: dict[str, Any]) -> str | None:
     value = body.get("character_encoding")
     if value is None or value == "":
         return None
+    return character_encoding(value, "$.character_encoding")
+
+
+def character_encoding(value: object, path: str) -> str:
+    """A ``character_encoding`` value: one of the text encodings a CSV may be read in."""
     try:
-        if not isinstance(value, str):
-            raise LookupError(value)
-        codecs.lookup(value)
+        text_encoding(value)
     except LookupError:
+        shown = value[:40] if isinstance(value, str) else value
         raise DataInvalid.at(
-            "character_encoding", "$.character_encoding", f"Unknown character encoding {value!r}."
+            "character_encoding", path, f"Unknown character encoding {shown!r}."
         ) from None
-    return value
+    return str(value)
 
 
 def _resource(body: dict[str, Any]) -> dict[str, Any]:
@@ -145,11 +153,17 @@ def _module(resource: dict[str, Any]) -> tuple[str | None, str | None]:
     name, module_id = module.get("api_name"), module.get("id")
     if name is None and module_id is None:
         raise MandatoryNotFound.at("api_name", f"{path}.api_name", "module.api_name is required.")
-    if (name is not None and not isinstance(name, str)) or (
-        module_id is not None and not str(module_id).isdigit()
-    ):
-        raise DataInvalid.at("module", path, "module.api_name or module.id is not valid.")
-    return name, None if module_id is None else str(module_id)
+    if name is not None and not isinstance(name, str):
+        raise DataInvalid.at("api_name", f"{path}.api_name", "module.api_name must be a string.")
+    return name, None if module_id is None else module_id_of(module_id, f"{path}.id")
+
+
+def module_id_of(value: object, path: str) -> str:
+    """A ``module.id`` value: an id (digits, as a string or a number)."""
+    module_id = parse_id(value)
+    if module_id is None:
+        raise DataInvalid.at("id", path, "module.id must be a module's id (digits).")
+    return module_id
 
 
 def _file_id(resource: dict[str, Any]) -> str:
@@ -196,19 +210,8 @@ def _mapping(item: Any, path: str) -> FieldMapping:
         raise MandatoryNotFound.at("api_name", f"{path}.api_name", "api_name is required.")
     if not isinstance(api_name, str):
         raise DataInvalid.at("api_name", f"{path}.api_name", "api_name must be a string.")
-    index = item.get("index")
-    if index is not None:
-        if (
-            isinstance(index, bool)
-            or not isinstance(index, int | str)
-            or not str(index).lstrip("-").isdigit()
-        ):
-            raise DataInvalid.at("index", f"{path}.index", "index must be an integer.")
-        index = int(index)
-        if index < 0:
-            raise ColumnIndexNotFound.at(
-                "index", f"{path}.index", f"Column index {index} is negative."
-            )
+    raw_index = item.get("index")
+    index = None if raw_index is None else column_index(raw_index, f"{path}.index")
     default = item.get("default_value")
     if default is not None and (not isinstance(default, dict) or "value" not in default):
         raise DataInvalid.at(
@@ -221,8 +224,29 @@ def _mapping(item: Any, path: str) -> FieldMapping:
     return FieldMapping(
         api_name,
         index,
-        _optional_text(item, "format", f"{path}.format"),
+        mapping_format(item, f"{path}.format"),
         _optional_text(item, "find_by", f"{path}.find_by"),
         module_name if isinstance(module_name, str) else None,
         default,
     )
+
+
+def column_index(value: object, path: str) -> int:
+    """A mapping's ``index``: a whole number of ASCII digits (a JSON number or string), 0 or
+    more."""
+    index = parse_index(value)
+    if index is None:
+        raise DataInvalid.at("index", path, "index must be a whole number.")
+    if index < 0:
+        raise ColumnIndexNotFound.at("index", path, f"Column index {index} is negative.")
+    return index
+
+
+def mapping_format(item: dict[str, Any], path: str) -> str | None:
+    """A mapping's ``format``: a string of at most ``MAX_FORMAT`` characters."""
+    value = _optional_text(item, "format", path)
+    if value is not None and len(value) > MAX_FORMAT:
+        raise FormatInvalid.at(
+            "format", path, f"A format pattern has at most {MAX_FORMAT} characters."
+        )
+    return value

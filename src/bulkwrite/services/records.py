@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bulkwrite.domain.identity import Principal, Right
+from bulkwrite.domain.ids import parse_digits, parse_id
 from bulkwrite.domain.modules import INTEGER_TYPES, NUMBER_TYPES, Field, FieldType, Module
 from bulkwrite.domain.scopes import may_read_records
 from bulkwrite.errors import (
@@ -83,7 +84,7 @@ def get_record(
     """One record by id; another org's or a missing one is ``RESOURCE_NOT_FOUND``."""
     module = readable_module(services, principal, module_name)
     chosen = _fields(module, fields)
-    if not record_id.isdigit() or len(record_id) > 19:
+    if parse_id(record_id) is None:
         raise ResourceNotFound()
     with services.store.transaction(write=False) as tx:
         table = tx.record_table(principal.org.id, module.api_name)
@@ -137,7 +138,7 @@ def _fields(module: Module, wanted: str | None) -> list[Field]:
 def _whole(text: str | None, name: str, default: int, highest: int) -> int:
     if text is None or text == "":
         return default
-    value = int(text) if text.isdigit() and len(text) <= 10 else 0
+    value = parse_digits(text, 10) or 0
     if not 1 <= value <= highest:
         raise DataInvalid(
             f"{name} must be a whole number from 1 to {highest}.", {"param_name": name}

@@ -10,6 +10,7 @@ from bulkwrite.clock import now
 from bulkwrite.domain.identity import Principal, StoredFile
 from bulkwrite.domain.scopes import may_upload
 from bulkwrite.errors import DataInvalid, FeatureNotSupported, ScopeMismatch
+from bulkwrite.files.partfile import is_part, sweep_parts
 from bulkwrite.files.upload_files import adopt_upload, store_upload
 from bulkwrite.services.collaborators import Services
 
@@ -35,9 +36,10 @@ def upload_file(
     """Store an upload: a stream, or a file already in the file store's temp directory (a
     bare CSV is then checked and renamed where it is)."""
     settings = services.settings
+    tmp = services.files.tmp_dir
+    sweep_parts(tmp)  # parts of uploads cut off by a crash, in any process of this folder
     with services.store.transaction() as tx:
         file_id = tx.new_id()
-    tmp = services.files.tmp_dir
     local = tmp / f"upload-{file_id}.csv"
     limit = settings.max_upload_bytes
     if isinstance(source, Path):
@@ -71,14 +73,17 @@ def upload_file(
 def sweep_stale_temp_files(services: Services, older_than: timedelta = timedelta(days=1)) -> int:
     """Delete temp files an interrupted upload or result left behind; returns how many.
 
-    Only files far older than any upload could take are touched, so another process's upload
-    in progress is never harmed.
+    An upload's file part goes as soon as its writer is gone (``files/partfile.py``); other
+    files only when far older than any upload could take, so another process's upload in
+    progress is never harmed.
     """
     cutoff = (now() - older_than).timestamp()
-    removed = 0
     tmp = services.files.tmp_dir
+    removed = sweep_parts(tmp)
     for path in tmp.iterdir() if tmp.is_dir() else ():
         try:
+            if is_part(path):
+                continue  # kept while its writer lives, however long it takes
             if path.is_file() and path.stat().st_mtime < cutoff:
                 path.unlink()
                 removed += 1

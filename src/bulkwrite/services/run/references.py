@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from bulkwrite.domain.ids import parse_id
 from bulkwrite.domain.modules import REFERENCE_TYPES, FieldType
 from bulkwrite.domain.outcome import RowCode
 from bulkwrite.importer.chunk import PreparedChunk
@@ -38,7 +39,8 @@ def resolve_references(tx: Tx | None, run: JobRun, chunk: PreparedChunk) -> None
 def _key(column: Column, raw: object) -> object:
     text = str(raw).strip()
     if column.find_by == "id":
-        return int(text) if text.isdigit() and len(text) < 20 else text
+        record_id = parse_id(text)
+        return text if record_id is None else int(record_id)
     if column.find_by == "email":
         return text.lower()
     return text
