@@ -132,7 +132,7 @@ def test_zip_with_unsafe_entry_name_is_refused(shared_server: LiveServer, entry:
 
 
 def test_zip_without_csv_is_refused(shared_server: LiveServer) -> None:
-    content = zip_of({"notes.txt": b"hello"})
+    content = zip_of({"notes.pdf": b"%PDF-1.7", "logo.png": PNG})
     assert_error(upload(shared_server, content, "notes.zip"), 400, "INVALID_FILE_FORMAT")
 
 
