@@ -14,7 +14,7 @@ from pathlib import Path
 from tests.server import LiveServer
 
 SUMMARY_RE = re.compile(
-    r"^(?P<file>.+): job (?P<job>\d{18,19}) (?P<status>[A-Z]+), (?P<total>[\d,]+) rows: "
+    r"^(?P<file>.+): job (?P<job>\d{18,19}) (?P<status>[A-Z]+), (?P<total>[\d,]+) rows?: "
     r"(?P<added>[\d,]+) added, (?P<updated>[\d,]+) updated, (?P<skipped>[\d,]+) skipped"
     r"(?:; result: (?P<result>.+))?$"
 )

@@ -116,7 +116,7 @@ def client_for(server: str, token: str | None) -> Client:
 
     if not token:
         raise InputError(
-            "no access token: pass --token, set BULKWRITE_TOKEN, or name a profile (--profile)"
+            "no access token: pass --token or set BULKWRITE_TOKEN (or use a --profile with one)"
         )
     try:
         url = httpx.URL(server)

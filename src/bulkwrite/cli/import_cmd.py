@@ -191,6 +191,7 @@ def _prepare(
 
     local = pack_csv(opts.file, packed, opts.encoding, opts.sheet, watch)
     match = header_match(known, local.header)
+    mappings = build_mappings(mapping, local.header, match)  # checks every --map
     unread = unread_columns(local.header, mapping, match)
     if opts.strict and unread is None:
         raise InputError("--strict needs the module's fields, which this token cannot read")
@@ -200,7 +201,7 @@ def _prepare(
         module=module.strip(),
         operation=opts.operation.value,
         find_by=opts.find_by,
-        mappings=build_mappings(mapping, local.header, match),
+        mappings=mappings,
         ignore_empty=opts.ignore_empty,
         encoding=opts.encoding,
     )
