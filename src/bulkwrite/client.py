@@ -50,12 +50,13 @@ BLOCK_SIZE = 1024 * 1024
 Progress = Callable[["JobDetails"], None]
 
 
-def zip_csv(source: Path, dest: IO[bytes]) -> None:
-    """Write a zip holding ``source`` (under its own name) to ``dest``, streaming, deflated."""
+def zip_csv(source: Path, dest: IO[bytes], name: str | None = None) -> None:
+    """Write a zip holding ``source`` (as ``name``, default its own) to ``dest``, streaming,
+    deflated."""
     with (
         zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as archive,
         source.open("rb") as src,
-        archive.open(source.name, "w", force_zip64=True) as entry,
+        archive.open(name or source.name, "w", force_zip64=True) as entry,
     ):
         shutil.copyfileobj(src, entry, BLOCK_SIZE)
 
@@ -110,12 +111,22 @@ class Client:
         )
         return str(self._json(response)["details"]["file_id"])
 
-    def upload_csv(self, path: Path) -> str:
-        """Zip the CSV at ``path`` into a temporary file (streaming) and upload the zip."""
-        with tempfile.TemporaryFile() as packed:
-            zip_csv(path, packed)
-            packed.seek(0)
-            return self.upload(packed, f"{path.stem}.zip")
+    def upload_csv(self, path: Path, sheet: str | None = None) -> str:
+        """Upload the table in the file at ``path`` as a zip holding one CSV, built in a
+        temporary file (streaming): a CSV, TSV or other delimited text file as it is; a gzipped
+        one inflated; a zip's one text table; the first sheet of an ``.xlsx`` or ``.ods``
+        spreadsheet (or ``sheet``) converted to CSV. ``ValueError`` for a file that holds no
+        table (or ``sheet`` for one that is no spreadsheet)."""
+        from bulkwrite.errors import FileFormatInvalid
+        from bulkwrite.files.table_input import text_table
+
+        try:
+            with text_table(path, sheet) as table, tempfile.TemporaryFile() as packed:
+                zip_csv(table.path, packed, table.name)
+                packed.seek(0)
+                return self.upload(packed, f"{Path(table.name).stem}.zip")
+        except FileFormatInvalid as exc:
+            raise ValueError(f"{path}: {exc.message}") from None
 
     def create_job(self, body: Mapping[str, Any]) -> str:
         """Create a job from a request body (e.g. ``WriteJob(...).body(file_id)``); its id."""
@@ -196,6 +207,15 @@ class Client:
             return []
         data: list[dict[str, Any]] = self._json(response)["data"]
         return data
+
+    def fields(self, module: str) -> list[dict[str, Any]]:
+        """The module's fields as Zoho's metadata call describes them (``api_name``,
+        ``field_label``, ``data_type``, ``lookup``…)."""
+        response = self._send(
+            "GET", f"/crm/{self.version}/settings/fields", params={"module": module}
+        )
+        fields: list[dict[str, Any]] = self._json(response)["fields"]
+        return fields
 
     @staticmethod
     def result_csv(zip_bytes: bytes) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from tests.server import LiveServer
 
 SUMMARY_RE = re.compile(
-    r"^(?P<file>.+): job (?P<job>\d{18,19}) (?P<status>[A-Z]+), (?P<total>[\d,]+) rows: "
+    r"^(?P<file>.+): job (?P<job>\d{18,19}) (?P<status>[A-Z]+), (?P<total>[\d,]+) rows?: "
     r"(?P<added>[\d,]+) added, (?P<updated>[\d,]+) updated, (?P<skipped>[\d,]+) skipped"
     r"(?:; result: (?P<result>.+))?$"
 )
@@ -73,12 +73,20 @@ def cli_env(server: LiveServer | None, token: str | None = None) -> dict[str, st
 
 
 def run_cli(
-    *args: str, cwd: Path, server: LiveServer | None = None, token: str | None = None
+    *args: str,
+    cwd: Path,
+    server: LiveServer | None = None,
+    token: str | None = None,
+    env: dict[str, str] | None = None,
 ) -> Ran:
+    """``python -m bulkwrite ARGS`` in ``cwd``; ``env`` adds to (or, None values, removes
+    from) the environment of ``cli_env``."""
+    environment = cli_env(server, token)
+    environment.update(env or {})
     done = subprocess.run(
         [sys.executable, "-m", "bulkwrite", *args],
         cwd=cwd,
-        env=cli_env(server, token),
+        env=environment,
         capture_output=True,
         text=True,
         timeout=120,

@@ -275,7 +275,9 @@ def test_a_rejected_token_is_one_line(shared_server: LiveServer, tmp_path: Path)
 def test_no_token_and_a_server_that_is_down(tmp_path: Path) -> None:
     _deals_csv(tmp_path)
     ran = run_cli("import", "d.csv", "-m", "Deals", cwd=tmp_path)
-    assert ran.one_error_line() == "error: no access token: pass --token or set BULKWRITE_TOKEN"
+    assert ran.one_error_line() == (
+        "error: no access token: pass --token or set BULKWRITE_TOKEN (or use a --profile with one)"
+    )
 
     url = f"http://127.0.0.1:{free_port()}"
     ran = run_cli(

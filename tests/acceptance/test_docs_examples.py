@@ -1,9 +1,17 @@
-"""Every ```bash and ```python example of docs/cli.md and docs/client.md runs against a server.
+"""Every ```bash and ```python example of docs/cli.md, docs/client.md and README.md runs.
 
 An example is marked by a ``<!-- test -->`` comment on the line before its fence (``<!-- test
-exit=1 -->`` when it is meant to exit 1). The examples of one page run in order, each in its own
+exit=1 -->`` when it is meant to exit 1); ``<!-- not run: why -->`` marks one that cannot run
+here (``./scripts/serve`` itself). The examples of a docs page run in order, each in its own
 process, in one scratch directory, with ``BULKWRITE_URL`` and ``BULKWRITE_TOKEN`` naming the test
 server (and the documented default URL replaced by it), so later examples see earlier files.
+
+README.md's walk-through is pasted into one shell, as a new user would: its examples run in one
+bash process, in a scratch directory laid out like a fresh clone with ``./scripts/serve``
+running (``.venv/bin/bulkwrite`` and ``.venv/bin/activate``; the data directory is the test
+server's), with nothing of the test server in the environment but its address. An example
+marked ``<!-- test output -->`` must print what the ```text block after it shows, ids and times
+aside.
 """
 
 from __future__ import annotations
@@ -20,10 +28,15 @@ import pytest
 from tests.server import LiveServer
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+ROOT = DOCS.parent
 PAGES = ["cli.md", "client.md"]
 RUNNABLE = {"bash", "python"}
-MARKER = re.compile(r"^<!--\s*test(?:\s+exit=(?P<exit>\d+))?\s*-->$")
+MARKER = re.compile(r"^<!--\s*test(?:\s+exit=(?P<exit>\d+))?(?P<output>\s+output)?\s*-->$")
+NOT_RUN = re.compile(r"^<!--\s*not run: .+-->$")
 DEFAULT_URL = "http://127.0.0.1:8000"
+SEPARATOR = "=== bulkwrite docs test: next example ==="
+IDS = re.compile(r"\b\d{18,19}\b")
+TIMES = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?([+-]\d\d:\d\d|Z)?")
 
 
 @dataclass(frozen=True)
@@ -34,15 +47,19 @@ class Example:
     code: str
     marked: bool
     exit_code: int
+    output: bool = False  # the next ```text block is what it prints
+    not_run: bool = False
 
     def __str__(self) -> str:
-        return f"docs/{self.page}:{self.line} ({self.lang})"
+        return f"{self.page}:{self.line} ({self.lang})"
 
 
 def examples(page: str) -> list[Example]:
-    """The fenced blocks of a page, with the marker of the line before each."""
+    """The fenced blocks of a page (``README.md``, or a page of docs/), with the marker of the
+    line before each."""
     found: list[Example] = []
-    lines = (DOCS / page).read_text(encoding="utf-8").splitlines()
+    path = ROOT / page if page == "README.md" else DOCS / page
+    lines = path.read_text(encoding="utf-8").splitlines()
     previous, index = "", 0
     while index < len(lines):
         line = lines[index]
@@ -52,7 +69,11 @@ def examples(page: str) -> list[Example]:
             marker = MARKER.match(previous.strip())
             code = "\n".join(lines[start:end]) + "\n"
             exit_code = int(marker.group("exit") or 0) if marker else 0
-            found.append(Example(page, start, lang, code, marker is not None, exit_code))
+            output = bool(marker and marker.group("output"))
+            skipped = NOT_RUN.match(previous.strip()) is not None
+            found.append(
+                Example(page, start, lang, code, marker is not None, exit_code, output, skipped)
+            )
             index, previous = end + 1, ""
             continue
         if line.strip():
@@ -61,10 +82,11 @@ def examples(page: str) -> list[Example]:
     return found
 
 
-@pytest.mark.parametrize("page", PAGES)
+@pytest.mark.parametrize("page", [*PAGES, "README.md"])
 def test_every_example_is_marked_to_run(page: str) -> None:
-    runnable = [e for e in examples(page) if e.lang in RUNNABLE]
-    assert len(runnable) >= 4, f"docs/{page} should show examples"
+    runnable = [e for e in examples(page) if e.lang in RUNNABLE and not e.not_run]
+    assert len(runnable) >= 4, f"{page} should show examples"
+    assert len([e for e in examples(page) if e.not_run]) <= 2, "only serve and test go unrun"
     unmarked = [str(e) for e in runnable if not e.marked]
     assert not unmarked, f"examples without <!-- test -->: {unmarked}"
     stray = [str(e) for e in examples(page) if e.marked and e.lang not in RUNNABLE]
@@ -98,3 +120,63 @@ def test_the_examples_run(shared_server: LiveServer, tmp_path: Path, page: str) 
             f"{example} exited {done.returncode}, not {example.exit_code}\n"
             f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
         )
+
+
+def expected_outputs(page: str) -> list[tuple[Example, str | None]]:
+    """Each example to run, with the text block after it when it is marked ``output``."""
+    blocks = examples(page)
+    pairs: list[tuple[Example, str | None]] = []
+    for position, example in enumerate(blocks):
+        if not example.marked:
+            continue
+        following = blocks[position + 1] if position + 1 < len(blocks) else None
+        shown = None
+        if example.output:
+            assert following is not None and following.lang == "text", f"{example}: no output"
+            shown = following.code
+        pairs.append((example, shown))
+    return pairs
+
+
+def normalised(text: str, base_url: str) -> str:
+    text = text.replace(base_url, DEFAULT_URL).replace("\r\n", "\n")
+    text = TIMES.sub("<time>", IDS.sub("<id>", text))
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+def fresh_clone(directory: Path) -> None:
+    """What a clone with a running ``./scripts/serve`` has that the walk-through uses."""
+    bin_dir = directory / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    shim = bin_dir / "bulkwrite"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m bulkwrite "$@"\n')
+    shim.chmod(0o755)
+    real_bin = Path(sys.executable).parent
+    (bin_dir / "activate").write_text(f'PATH="{bin_dir}:{real_bin}:$PATH"; export PATH\n')
+
+
+def test_the_readme_walk_through_pasted_into_one_shell(
+    shared_server: LiveServer, tmp_path: Path
+) -> None:
+    fresh_clone(tmp_path)
+    pairs = expected_outputs("README.md")
+    script = []
+    for example, _ in pairs:
+        code = example.code.replace(DEFAULT_URL, shared_server.base_url)
+        if example.lang == "python":
+            code = f"python3 - <<'BULKWRITE_PY'\n{code}BULKWRITE_PY\n"
+        script.append(f"{code}echo '{SEPARATOR}'\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BULKWRITE_")}
+    env["BULKWRITE_DATA_DIR"] = shared_server.env["BULKWRITE_DATA_DIR"]  # as ./.bulkwrite
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    done = subprocess.run(
+        ["bash", "-eu", "-c", "".join(script)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
+    printed = done.stdout.split(f"{SEPARATOR}\n")
+    assert len(printed) == len(pairs) + 1, done.stdout
+    for (example, shown), out in zip(pairs, printed, strict=False):
+        if shown is not None:
+            want = normalised(shown, shared_server.base_url)
+            assert normalised(out, shared_server.base_url) == want, f"{example} printed:\n{out}"

@@ -4,6 +4,7 @@ idempotent, pending ones apply in order; and ``bulkwrite db status|upgrade`` say
 from __future__ import annotations
 
 import importlib
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -96,6 +97,13 @@ def test_db_status_and_upgrade_commands(tmp_path: Path, empty_url: str, store_ki
         assert result.exit_code == 0, result.output
         return result.output
 
+    if store_kind == "sqlite":  # a file that is not there is refused, not made anew
+        missing = runner.invoke(app, ["db", "status"], env=env)
+        assert missing.exit_code == 2
+        assert "error: no bulkwrite database at " in missing.output
+        path = Path(empty_url.removeprefix("sqlite:///"))
+        assert not path.exists()
+        sqlite3.connect(path).close()  # an empty SQLite file: a database no migration touched
     status = run("status").splitlines()
     assert status[0] == f"database: {empty_url}"
     assert status[1:] == [

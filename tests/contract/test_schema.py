@@ -313,3 +313,19 @@ def test_record_reads_are_checked(harness: Harness) -> None:
     assert read(harness, "Contacts", principal).data == []  # read right, no import privilege
     with pytest.raises(NoPermission):
         read(harness, "Leads", principal)
+
+
+def test_a_file_with_problems_of_both_kinds_lists_them_all_in_one_pass(harness: Harness) -> None:
+    # A field with a bad type (found reading the file) and a type change of an existing field
+    # (found planning against the org): both are reported by one apply.
+    bad = (
+        "modules:\n"
+        "  - api_name: Contacts\n    fields: [{api_name: Email, type: text}]\n"
+        "  - api_name: Tickets\n    fields: [{api_name: Title, type: txt}]\n"
+    )
+    with pytest.raises(DataInvalid) as caught:
+        apply(harness, bad)
+    problems = caught.value.details["problems"]
+    assert "Contacts.Email: cannot change the type from email to text" in problems
+    assert any("Tickets" in p and "txt" in p for p in problems), problems
+    assert len(problems) == 2, problems

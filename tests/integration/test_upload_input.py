@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import zipfile
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,9 +22,11 @@ from tests.integration.helpers import (
     multipart,
     unique,
     upload,
+    wait_done,
     zip_of,
 )
 from tests.server import LiveServer
+from tests.sheets import write_ods, write_xlsx
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00"
@@ -132,7 +136,7 @@ def test_zip_with_unsafe_entry_name_is_refused(shared_server: LiveServer, entry:
 
 
 def test_zip_without_csv_is_refused(shared_server: LiveServer) -> None:
-    content = zip_of({"notes.txt": b"hello"})
+    content = zip_of({"notes.pdf": b"%PDF-1.7", "logo.png": PNG})
     assert_error(upload(shared_server, content, "notes.zip"), 400, "INVALID_FILE_FORMAT")
 
 
@@ -239,3 +243,48 @@ def test_other_fields_beside_the_file_are_ignored(shared_server: LiveServer) -> 
     assert response.status_code == 200, response.text
     assert response.json()["code"] == "FILE_UPLOAD_SUCCESS"
     assert _parts_left(shared_server) == []
+
+
+# --- bulkwrite's extensions: spreadsheets, gzip, zips of TSV ---------------------------------
+
+
+def _sheet_bytes(kind: str, tmp_path: Path, tag: str) -> bytes:
+    rows = [
+        ["Last Name", "Company", "E-mail", "Annual Revenue"],
+        [f"Doe{tag}", "Acme", f"doe.{tag}@example.com", 1500000.0],
+        [f"Roe{tag}", "Initech", f"roe.{tag}@example.com", 2.5],
+    ]
+    if kind == "xlsx":
+        return write_xlsx(tmp_path / "leads.xlsx", rows).read_bytes()
+    if kind == "ods":
+        return write_ods(tmp_path / "leads.ods", rows).read_bytes()
+    text = "".join("\t".join(str(v) for v in row) + "\n" for row in rows).encode()
+    return gzip.compress(text) if kind == "gz" else zip_of({"leads.tsv": text})
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "stored"),
+    [("xlsx", "leads.xlsx", "leads.csv"), ("ods", "leads.ods", "leads.csv"),
+     ("gz", "leads.tsv.gz", "leads.csv"), ("zip-tsv", "leads.zip", "leads.tsv")],
+)  # fmt: skip
+def test_spreadsheets_gzip_and_zipped_tsv_are_accepted(
+    shared_server: LiveServer, tmp_path: Path, kind: str, name: str, stored: str
+) -> None:
+    tag = unique("x")
+    file_id = _assert_uploaded(upload(shared_server, _sheet_bytes(kind, tmp_path, tag), name))
+    body = job_body(file_id)
+    del body["resource"][0]["field_mappings"]  # mapped by header: labels, loose spellings
+    done = wait_done(shared_server, create_ok(shared_server, body))
+    file = done["resource"][0]["file"]
+    assert (file["name"], file["added_count"], file["skipped_count"]) == (stored, 2, 0)
+    assert done["resource"][0]["unmapped_columns"] == []
+    with client(shared_server) as http:
+        result = http.get(done["result"]["download_url"])
+        with zipfile.ZipFile(io.BytesIO(result.content)) as archive:
+            lines = archive.read(archive.namelist()[0]).decode().splitlines()[1:]
+        ids = [line.split(",")[-2] for line in lines]
+        records = [http.get(f"/crm/v8/Leads/{i}").json()["data"][0] for i in ids]
+    assert [(r["Last_Name"], r["Email"], r["Annual_Revenue"]) for r in records] == [
+        (f"Doe{tag}", f"doe.{tag}@example.com", 1500000),
+        (f"Roe{tag}", f"roe.{tag}@example.com", 2.5),
+    ]

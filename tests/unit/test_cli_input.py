@@ -13,7 +13,7 @@ from bulkwrite.cli.common import InputError, connect
 from bulkwrite.cli.csvfile import LocalCsv, pack_csv
 from bulkwrite.cli.mapping import MappingOptions, build_mappings
 from bulkwrite.cli.progress import JobProgress
-from bulkwrite.cli.report import error_stats, parse_errors
+from bulkwrite.cli.report import error_stats, parse_errors, split_columns
 from bulkwrite.client import FieldMap, JobDetails
 
 HEADER = ["Name", "Close", "Amount", "Account_Name.id", "Name2", "name2"]
@@ -120,7 +120,7 @@ def test_pack_csv_uses_the_given_encoding(tmp_path: Path) -> None:
     source = tmp_path / "in.csv"
     source.write_bytes("Név,Ár\nÉva,1\n".encode("iso-8859-2"))
     local = pack_csv(source, io.BytesIO(), "ISO-8859-2")
-    assert local == LocalCsv(source, ["Név", "Ár"], 1, "iso8859-2", ",")
+    assert local == LocalCsv(source, ["Név", "Ár"], 1, "iso8859-2", ",", name="in.csv")
 
 
 @pytest.mark.parametrize(
@@ -139,7 +139,11 @@ def test_pack_csv_uses_the_given_encoding(tmp_path: Path) -> None:
         ),
         ("empty.csv", b"", "empty.csv is empty"),
         ("blank.csv", b" \r\n\r\n", "blank.csv is empty"),
-        ("in.zip", b"PK\x03\x04" + bytes(40), "in.zip is a zip file; pass the CSV file itself"),
+        (
+            "in.zip",
+            b"PK\x03\x04" + bytes(40),
+            "in.zip: The zip file is corrupt: File is not a zip file",
+        ),
     ],
 )
 def test_pack_csv_refuses_what_is_not_a_csv(
@@ -197,7 +201,24 @@ def test_error_stats_count_rows_per_code_with_example_rows(tmp_path: Path) -> No
         ("MANDATORY_NOT_FOUND", 3, [3, 6, 9]),
         ("INVALID_DATA", 2, [2, 9]),
     ]
-    assert dict(stats[1].columns) == {"Amount,Closing_Date": 2}
+    assert dict(stats[1].columns) == {"Amount": 2, "Closing_Date": 2}
+
+
+def test_error_stats_name_each_column_once_and_keep_commas_of_known_headers(
+    tmp_path: Path,
+) -> None:
+    lines = ["Event,STATUS,RECORD_ID,ERRORS"]
+    lines += [
+        'a,SKIPPED,,"INVALID_DATA-Event_Date"',
+        'b,SKIPPED,,"INVALID_DATA-Attendees,Event_Date"',
+    ]
+    lines += ['c,SKIPPED,,"MANDATORY_NOT_FOUND-City, State,Zip"']
+    result = tmp_path / "r.csv"
+    result.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    stats = error_stats(result, ["Event_Date", "Attendees", "City, State", "Zip"])
+    assert dict(stats[0].columns) == {"Event_Date": 2, "Attendees": 1}
+    assert dict(stats[1].columns) == {"City, State": 1, "Zip": 1}
+    assert split_columns("a,b,c", {"b,c"}) == ["a", "b,c"]
 
 
 def test_progress_shows_rows_done_of_total_and_the_tallies() -> None:
@@ -225,5 +246,5 @@ def test_progress_shows_rows_done_of_total_and_the_tallies() -> None:
 def test_connect_wants_an_http_url_and_a_token(server: str) -> None:
     with pytest.raises(InputError, match=r"^--server .*: expected an http:// or https:// URL$"):
         connect(server, "1000.token")
-    with pytest.raises(InputError, match=r"^no access token: pass --token or set BULKWRITE_TOKEN$"):
+    with pytest.raises(InputError, match=r"^no access token: pass --token or set BULKWRITE_TOKEN"):
         connect("http://127.0.0.1:8000", None)

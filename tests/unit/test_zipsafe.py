@@ -19,6 +19,7 @@ from bulkwrite.files.zipsafe import (
     entry_blocks,
     looks_like_zip,
     pick_csv_entry,
+    text_table_entries,
 )
 
 CSV = b"Last_Name,Email\r\nSmith,smith@example.com\r\nJones,jones@example.com\r\n"
@@ -211,8 +212,31 @@ def test_empty_zip_is_refused(tmp_path: Path) -> None:
 
 
 def test_zip_without_csv_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(FileFormatInvalid, match="no CSV"):
-        store(tmp_path, make_zip({"Leads.xlsx": b"PK\x03\x04...", "notes.txt": b"hi"}))
+    with pytest.raises(FileFormatInvalid, match="no CSV, TSV or text file"):
+        store(tmp_path, make_zip({"Leads.xlsx": b"PK\x03\x04...", "photo.png": b"\x89PNG"}))
+
+
+@pytest.mark.parametrize(
+    ("entries", "picked"),
+    [
+        ({"readme.txt": b"hi", "Leads.tsv": b"a\tb\n1\t2\n"}, "Leads.tsv"),
+        ({"export/Leads.TXT": CSV}, "Leads.TXT"),
+        ({"Leads": CSV, "logo.png": b"\x89PNG"}, "Leads"),
+        ({"notes.txt": b"hi", "Leads.tsv": b"a\tb\n", "Deals.csv": CSV}, "Deals.csv"),
+    ],
+)
+def test_a_zip_of_tsv_txt_or_suffixless_text_is_read(
+    tmp_path: Path, entries: dict[str, bytes], picked: str
+) -> None:
+    assert store(tmp_path, make_zip(entries)).name == picked
+
+
+def test_text_table_entries_prefer_csv_then_tsv_then_text() -> None:
+    names = ["a.txt", "b.tsv", "c", "d.csv", "e/F.CSV", ".hidden.csv", "g.xlsx"]
+    entries = [zipfile.ZipInfo(n) for n in names]
+    assert [i.filename for i in text_table_entries(entries)] == ["d.csv", "e/F.CSV"]
+    assert [i.filename for i in text_table_entries(entries[:3])] == ["b.tsv"]
+    assert [i.filename for i in text_table_entries([entries[0], entries[2]])] == ["a.txt", "c"]
 
 
 def test_zipped_binary_named_csv_is_refused(tmp_path: Path) -> None:

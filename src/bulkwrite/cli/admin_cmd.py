@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from bulkwrite.cli.common import fail
+from bulkwrite.cli.datadir import DataDirOption, open_existing
 from bulkwrite.domain.identity import Right
 from bulkwrite.domain.scopes import FULL_SCOPES
 from bulkwrite.errors import BulkWriteError
@@ -14,45 +16,43 @@ from bulkwrite.services.accounts import (
     add_profile,
     add_user,
     create_org,
-    ensure_demo_org,
     find_org,
     find_user,
 )
-from bulkwrite.services.collaborators import Services
 from bulkwrite.services.tokens import create_token, revoke_token
 from bulkwrite.settings import Settings
 
-token_app = typer.Typer(help="Create and revoke access tokens.", no_args_is_help=True)
-org_app = typer.Typer(help="Orgs.", no_args_is_help=True)
-user_app = typer.Typer(help="Users of an org.", no_args_is_help=True)
-profile_app = typer.Typer(help="Profiles (what users may do).", no_args_is_help=True)
+token_app = typer.Typer(
+    help="Create and revoke access tokens.", no_args_is_help=True, rich_markup_mode=None
+)
+org_app = typer.Typer(help="Orgs.", no_args_is_help=True, rich_markup_mode=None)
+user_app = typer.Typer(help="Users of an org.", no_args_is_help=True, rich_markup_mode=None)
+profile_app = typer.Typer(
+    help="Profiles (what users may do).", no_args_is_help=True, rich_markup_mode=None
+)
 
-OrgOption = Annotated[str | None, typer.Option("--org", help="org zgid (default: the demo org)")]
-
-
-def _services() -> Services:
-    from bulkwrite.bootstrap import build_services
-
-    services = build_services(Settings())
-    ensure_demo_org(services)
-    return services
+OrgOption = Annotated[
+    str | None, typer.Option("--org", metavar="ZGID", help="org zgid (default: the demo org)")
+]
 
 
 def _fail(error: BulkWriteError) -> typer.Exit:
-    typer.echo(f"error: {error.code}: {error.message}", err=True)
-    return typer.Exit(2)
+    return fail(f"{error.code}: {error.message}")
 
 
-def print_welcome(settings: Settings, demo: NewOrg) -> None:
+def print_welcome(settings: Settings, demo: NewOrg, serving: bool = True) -> None:
+    """The first start's message: the data directory, the demo org, its token, a first call."""
     base = settings.base_url
+    start = "" if serving else "\nStart the service with: bulkwrite serve\n"
     typer.echo(f"""
 bulkwrite is ready. Data directory: {settings.data_dir.resolve()}
 Demo org: {demo.org.name} (zgid {demo.org.zgid}), user {demo.admin.email}
-Full-scope access token (shown once):
+Full-scope access token (shown once; `bulkwrite token create` makes more):
 
     {demo.token}
-
-Try it:
+{start}
+Try it (the README's walk-through goes on from here):
+    printf 'Last_Name,Company\\nLovelace,Analytical Engines\\n' > leads.csv
     curl -s {base}/crm/v8/upload -H "Authorization: Zoho-oauthtoken {demo.token}" \\
          -H "feature: bulk-write" -F "file=@leads.csv"
 """)
@@ -60,12 +60,17 @@ Try it:
 
 @token_app.command("create")
 def token_create(
-    scopes: Annotated[str, typer.Option(help="comma-separated scopes")] = ",".join(FULL_SCOPES),
-    user: Annotated[str | None, typer.Option(help="user email (default: the org's admin)")] = None,
+    scopes: Annotated[
+        str, typer.Option(metavar="A,B,…", help="comma-separated scopes [default: all]")
+    ] = ",".join(FULL_SCOPES),
+    user: Annotated[
+        str | None, typer.Option(metavar="EMAIL", help="user email (default: the org's admin)")
+    ] = None,
     org: OrgOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Print a new access token, and only the token."""
-    services = _services()
+    services = open_existing(data_dir)
     try:
         found = find_org(services, org)
         owner = find_user(services, found, user)
@@ -77,44 +82,51 @@ def token_create(
 
 
 @token_app.command("revoke")
-def token_revoke(token: str) -> None:
-    """Revoke a token; it is refused from then on."""
-    if not revoke_token(_services(), token):
-        typer.echo("error: no such live token", err=True)
-        raise typer.Exit(1)
+def token_revoke(
+    token: Annotated[str, typer.Argument(metavar="TOKEN")], data_dir: DataDirOption = None
+) -> None:
+    """Revoke a token; it is refused from then on (exit status 1: no such live token)."""
+    if not revoke_token(open_existing(data_dir), token):
+        raise fail("no such live token", 1)
     typer.echo("revoked")
 
 
 @org_app.command("create")
 def org_create(
-    name: str,
-    admin_email: Annotated[str, typer.Option()],
-    admin_name: Annotated[str, typer.Option()] = "Admin",
+    name: Annotated[str, typer.Argument(metavar="NAME")],
+    admin_email: Annotated[str, typer.Option(metavar="EMAIL")],
+    admin_name: Annotated[str, typer.Option(metavar="NAME")] = "Admin",
+    data_dir: DataDirOption = None,
 ) -> None:
     """Create an org with the standard modules; prints its zgid and the admin's token."""
-    made = create_org(_services(), name, admin_email, admin_name)
+    made = create_org(open_existing(data_dir), name, admin_email, admin_name)
     typer.echo(f"{made.org.zgid} {made.token}")
 
 
 @profile_app.command("add")
 def profile_add(
-    name: str,
-    can_import: Annotated[bool, typer.Option("--import/--no-import")] = False,
+    name: Annotated[str, typer.Argument(metavar="NAME")],
+    can_import: Annotated[
+        bool, typer.Option("--import/--no-import", metavar="", help="the import privilege")
+    ] = False,
     rights: Annotated[
-        list[str] | None, typer.Option("--rights", help="MODULE=read,create,edit (repeatable)")
+        list[str] | None,
+        typer.Option(
+            "--rights", metavar="MODULE=RIGHTS", help="e.g. Leads=read,create,edit (repeatable)"
+        ),
     ] = None,
     org: OrgOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Add a profile with the import privilege and per-module rights."""
-    services = _services()
     parsed: dict[str, frozenset[Right]] = {}
     try:
         for item in rights or []:
             module, _, names = item.partition("=")
             parsed[module] = frozenset(Right(n.strip()) for n in names.split(",") if n.strip())
     except ValueError:
-        typer.echo("error: rights are read, create, edit", err=True)
-        raise typer.Exit(2) from None
+        raise fail("--rights: the rights are read, create, edit") from None
+    services = open_existing(data_dir)
     try:
         made = add_profile(services, find_org(services, org), name, can_import, parsed)
     except BulkWriteError as exc:
@@ -124,13 +136,14 @@ def profile_add(
 
 @user_app.command("add")
 def user_add(
-    email: str,
-    profile: Annotated[str, typer.Option()] = "Standard",
-    name: Annotated[str | None, typer.Option()] = None,
+    email: Annotated[str, typer.Argument(metavar="EMAIL")],
+    profile: Annotated[str, typer.Option(metavar="NAME")] = "Standard",
+    name: Annotated[str | None, typer.Option(metavar="NAME")] = None,
     org: OrgOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Add a user with a profile; prints the user id."""
-    services = _services()
+    services = open_existing(data_dir)
     try:
         made = add_user(services, find_org(services, org), email, name or email, profile)
     except BulkWriteError as exc:

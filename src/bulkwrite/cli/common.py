@@ -1,4 +1,4 @@
-"""What the client-side commands share: server and token options, one-line errors."""
+"""What the client-side commands share: server, token and profile options, one-line errors."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import inspect
 import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -18,11 +19,12 @@ DEFAULT_SERVER = "http://127.0.0.1:8000"
 OptionsT = TypeVar("OptionsT")
 
 ServerOption = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--server",
         envvar="BULKWRITE_URL",
-        help="base URL of the bulkwrite server",
+        metavar="URL",
+        help=f"base URL of the bulkwrite server (else the profile's; default {DEFAULT_SERVER})",
         show_envvar=True,
     ),
 ]
@@ -31,7 +33,18 @@ TokenOption = Annotated[
     typer.Option(
         "--token",
         envvar="BULKWRITE_TOKEN",
-        help="access token (bulkwrite token create)",
+        metavar="TOKEN",
+        help="access token (bulkwrite token create; else the profile's)",
+        show_envvar=True,
+    ),
+]
+ProfileOption = Annotated[
+    str | None,
+    typer.Option(
+        "--profile",
+        envvar="BULKWRITE_PROFILE",
+        metavar="NAME",
+        help="a profile of ~/.config/bulkwrite/config.toml (server, token, module)",
         show_envvar=True,
     ),
 ]
@@ -65,14 +78,46 @@ def one_line_errors() -> Iterator[None]:
         raise fail(f"{exc.strerror or exc}{':' if where else ''}{where}") from None
 
 
-def connect(server: str, token: str | None) -> Client:
-    """A client of ``server``; ``InputError`` without a token."""
+@dataclass(frozen=True)
+class Target:
+    """Where a client command goes: flag, else environment, else profile, else default."""
+
+    server: str
+    token: str | None
+    module: str | None
+
+    @classmethod
+    def resolve(
+        cls, server: str | None, token: str | None, profile: str | None, module: str | None = None
+    ) -> Target:
+        from bulkwrite.cli.config import load_profile
+
+        chosen = load_profile(profile)
+        if chosen is None:
+            return cls(server or DEFAULT_SERVER, token, module)
+        return cls(
+            server or chosen.server or DEFAULT_SERVER,
+            token or chosen.token,
+            module or chosen.module,
+        )
+
+
+def connect(server: str | None, token: str | None, profile: str | None = None) -> Client:
+    """A client of the resolved server (``Target``); ``InputError`` without a token."""
+    target = Target.resolve(server, token, profile)
+    return client_for(target.server, target.token)
+
+
+def client_for(server: str, token: str | None) -> Client:
+    """A client of ``server``; ``InputError`` without a token or with a bad URL."""
     import httpx
 
     from bulkwrite.client import Client
 
     if not token:
-        raise InputError("no access token: pass --token or set BULKWRITE_TOKEN")
+        raise InputError(
+            "no access token: pass --token or set BULKWRITE_TOKEN (or use a --profile with one)"
+        )
     try:
         url = httpx.URL(server)
     except httpx.InvalidURL:

@@ -1,9 +1,11 @@
-"""The local CSV before upload: checked, zipped and counted, streaming.
+"""The local file before upload: made a text table, checked, zipped and counted, streaming.
 
-One pass zips the file and checks that it is text (the same checks the server's upload makes);
-a second pass reads it with the csv module to get its header and count its data rows, which is
-the total of the progress bar. Counting is lenient about bad bytes: the server is the judge of
-the file's encoding and reports such problems itself.
+A gzipped file, a zip or a spreadsheet is first made the plain text table inside it
+(``files/table_input.py``). One pass zips that and checks that it is text (the same checks the
+server's upload makes); a second pass reads it with the csv module to get its header, count its
+data rows (the total of the progress bar) and the empty cells of each column. Counting is
+lenient about bad bytes: the server is the judge of the file's encoding and reports such
+problems itself.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import codecs
 import csv
 import zipfile
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
 
@@ -19,8 +22,9 @@ from bulkwrite.cli.common import InputError
 from bulkwrite.errors import FileFormatInvalid
 from bulkwrite.files.csvsource import normalise_encoding, pick_delimiter
 from bulkwrite.files.fastcsv import FIELD_LIMIT
+from bulkwrite.files.table_input import text_table
+from bulkwrite.files.tables import Kind
 from bulkwrite.files.upload_files import TextSniffer
-from bulkwrite.files.zipsafe import looks_like_zip
 
 BLOCK_SIZE = 1024 * 1024
 HEADER_SCAN_LINES = 1000
@@ -30,53 +34,73 @@ HEADER_SCAN_LINES = 1000
 class LocalCsv:
     """What the command learnt about the file it uploads."""
 
-    path: Path
+    path: Path  # the file given (a spreadsheet, a zip…), as named on the command line
     header: list[str]
     rows: int  # non-blank data rows, as the server counts them
     encoding: str  # the Python codec used to read it locally
     delimiter: str
+    empty: dict[int, int] = field(default_factory=dict)  # watched column: rows with it empty
+    name: str = ""  # the table's name in the uploaded zip
+    sheet: str | None = None  # the sheet read, for a spreadsheet
 
 
-def pack_csv(path: Path, dest: IO[bytes], encoding: str | None) -> LocalCsv:
-    """Zip the CSV at ``path`` into ``dest`` and describe it; ``InputError`` if it is no CSV."""
+Watch = Callable[[list[str]], Iterable[int]]
+
+
+def pack_csv(
+    path: Path,
+    dest: IO[bytes],
+    encoding: str | None,
+    sheet: str | None = None,
+    watch: Watch | None = None,
+) -> LocalCsv:
+    """Zip the table in the file at ``path`` into ``dest`` and describe it; ``InputError`` if
+    it holds no table. ``watch(header)`` names the columns whose empty cells are counted."""
     if not path.exists():
         raise InputError(f"no such file: {path}")
     if not path.is_file():
         raise InputError(f"not a file: {path}")
-    hint = _zip_and_sniff(path, dest)
     try:
-        codec = normalise_encoding(encoding or hint)
-    except LookupError:
-        raise InputError(f"--encoding {encoding!r}: unknown character encoding") from None
-    return count_rows(path, codec)
+        with text_table(path, sheet) as table:
+            if encoding is not None and table.kind in (Kind.XLSX, Kind.ODS):
+                raise InputError("--encoding is for text files; a spreadsheet's text is read as is")
+            hint = _zip_and_sniff(table.path, dest, table.name, path)
+            try:
+                codec = normalise_encoding(encoding or hint)
+            except LookupError:
+                raise InputError(f"--encoding {encoding!r}: unknown character encoding") from None
+            local = count_rows(table.path, codec, path, watch)
+    except FileFormatInvalid as exc:
+        raise InputError(f"{path}: {exc.message.rstrip('.')}") from None
+    return replace(local, name=table.name, sheet=table.sheet)
 
 
-def _zip_and_sniff(path: Path, dest: IO[bytes]) -> str:
+def _zip_and_sniff(path: Path, dest: IO[bytes], name: str, shown: Path) -> str:
     sniffer = TextSniffer()
     with (
         path.open("rb") as source,
         zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as archive,
-        archive.open(path.name, "w", force_zip64=True) as entry,
+        archive.open(name, "w", force_zip64=True) as entry,
     ):
-        first = True
         while block := source.read(BLOCK_SIZE):
-            if first and looks_like_zip(block[:4]):
-                raise InputError(f"{path} is a zip file; pass the CSV file itself")
-            first = False
             try:
                 sniffer.feed(block)
             except FileFormatInvalid:
-                raise InputError(f"{path} is not a CSV file (binary content)") from None
+                raise InputError(f"{shown} is not a CSV file (binary content)") from None
             entry.write(block)
     try:
         return sniffer.finish()
     except FileFormatInvalid as exc:
         kind = "is empty" if "empty" in exc.message else "is not a CSV file (binary content)"
-        raise InputError(f"{path} {kind}") from None
+        raise InputError(f"{shown} {kind}") from None
 
 
-def count_rows(path: Path, codec: str) -> LocalCsv:
-    """The header and the number of non-blank data rows of the CSV at ``path``."""
+def count_rows(
+    path: Path, codec: str, shown: Path | None = None, watch: Watch | None = None
+) -> LocalCsv:
+    """The header, the number of non-blank data rows and the empty cells of the watched
+    columns of the text table at ``path`` (``shown``: the name to describe it by)."""
+    shown = shown or path
     with path.open("rb") as raw:
         if codec == "utf-8" and raw.read(3) == codecs.BOM_UTF8:
             codec = "utf-8-sig"
@@ -87,12 +111,25 @@ def count_rows(path: Path, codec: str) -> LocalCsv:
         records = (r for r in csv.reader(text, delimiter=delimiter) if not _blank(r))
         try:
             header = [cell.strip() for cell in next(records, [])]
-            rows = sum(1 for _ in records)
+            rows, empty = _tally(records, sorted(set(watch(header))) if watch else [])
         except csv.Error as exc:
-            raise InputError(f"{path} cannot be read as CSV: {exc}") from None
+            raise InputError(f"{shown} cannot be read as CSV: {exc}") from None
     if not header:
-        raise InputError(f"{path} has no header row")
-    return LocalCsv(path, header, rows, codec, delimiter)
+        raise InputError(f"{shown} has no header row")
+    return LocalCsv(shown, header, rows, codec, delimiter, empty)
+
+
+def _tally(records: Iterator[list[str]], watched: list[int]) -> tuple[int, dict[int, int]]:
+    """How many records, and per watched column how many have an empty (or missing) cell."""
+    if not watched:
+        return sum(1 for _ in records), {}
+    rows, empty = 0, dict.fromkeys(watched, 0)
+    for record in records:
+        rows += 1
+        for index in watched:
+            if index >= len(record) or not record[index].strip():
+                empty[index] += 1
+    return rows, empty
 
 
 def _header_text(text: IO[str]) -> str:

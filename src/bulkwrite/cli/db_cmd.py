@@ -9,6 +9,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import typer
 
+from bulkwrite.cli.datadir import DataDirOption, settings_for
 from bulkwrite.settings import Settings
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 db_app = typer.Typer(
     help="The database BULKWRITE_DATABASE_URL selects: schema version and migrations.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 
@@ -35,9 +37,15 @@ def describe(settings: Settings) -> str:
 
 @contextmanager
 def _store(settings: Settings) -> Iterator[SqliteStore | PostgresStore]:
-    """The selected store, not migrated; one line on stderr and status 2 when it fails."""
+    """The selected store, not migrated; one line on stderr and status 2 when it fails or
+    when a SQLite database does not exist yet (``serve`` and ``init`` create one)."""
     from bulkwrite.bootstrap import open_store
+    from bulkwrite.cli.datadir import POINT_IT, missing_database
 
+    problem = missing_database(settings)
+    if problem is not None:
+        typer.echo(f"error: {problem}: {POINT_IT}", err=True)
+        raise typer.Exit(2)
     try:
         store = open_store(settings)
         try:
@@ -50,9 +58,9 @@ def _store(settings: Settings) -> Iterator[SqliteStore | PostgresStore]:
 
 
 @db_app.command()
-def upgrade() -> None:
+def upgrade(data_dir: DataDirOption = None) -> None:
     """Apply the pending migrations (none: nothing changes); print the schema version."""
-    settings = Settings()
+    settings = settings_for(data_dir)
     with _store(settings) as store:
         before = store.schema_version()
         after = store.migrate()
@@ -64,9 +72,9 @@ def upgrade() -> None:
 
 
 @db_app.command()
-def status() -> None:
+def status(data_dir: DataDirOption = None) -> None:
     """Print the schema version of the database and the latest this bulkwrite knows."""
-    settings = Settings()
+    settings = settings_for(data_dir)
     with _store(settings) as store:
         current, latest = store.schema_version(), store.latest_version()
     typer.echo(f"database: {describe(settings)}")

@@ -1,7 +1,9 @@
-"""``bulkwrite import FILE.csv --module Deals``: upload, create, follow, summarise, save result.
+"""``bulkwrite import FILE --module Deals``: upload, create, follow, summarise, save result.
 
 Exit status: 0 when every row was added or updated, 1 when some rows were skipped, 2 when the
 job failed or could not be created (bad input, a refused request, an unreachable server).
+**DECIDED**: columns that are not imported are warned about (stderr) but do not change the exit
+status (the rows were written as mapped); ``--strict`` refuses such a file before uploading it.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ import typer
 from rich.console import Console
 
 from bulkwrite.cli.common import (
-    DEFAULT_SERVER,
     InputError,
+    ProfileOption,
     ServerOption,
+    Target,
     TokenOption,
-    connect,
+    client_for,
     fail,
     one_line_errors,
     options_command,
@@ -28,19 +31,35 @@ from bulkwrite.cli.common import (
 from bulkwrite.domain.job import Operation
 
 if TYPE_CHECKING:
+    from bulkwrite.cli.columns import Unread
     from bulkwrite.cli.csvfile import LocalCsv
     from bulkwrite.client import Client, JobDetails, WriteJob
 
 EXIT_OK, EXIT_SKIPPED, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
-FileArgument = Annotated[Path, typer.Argument(help="the CSV file to import", show_default=False)]
+FileArgument = Annotated[
+    Path,
+    typer.Argument(
+        help="the file: CSV, TSV or other delimited text, .gz, a .zip of one, .xlsx or .ods",
+        metavar="FILE",
+        show_default=False,
+    ),
+]
 ModuleOption = Annotated[
-    str, typer.Option("--module", "-m", help="module API name, e.g. Deals", show_default=False)
+    str | None,
+    typer.Option(
+        "--module",
+        "-m",
+        metavar="MODULE",
+        help="module API name, e.g. Deals (else the profile's module)",
+        show_default=False,
+    ),
 ]
 OperationOption = Annotated[Operation, typer.Option(help="what to do with each row")]
 FindByOption = Annotated[
-    str | None, typer.Option("--find-by", help="unique field (or id) matching records")
+    str | None,
+    typer.Option("--find-by", metavar="FIELD", help="unique field (or id) matching records"),
 ]
 MapOption = Annotated[
     list[str] | None,
@@ -55,25 +74,46 @@ DefaultOption = Annotated[
     typer.Option("--default", metavar="Field=VALUE", help="value for empty or absent cells"),
 ]
 IgnoreEmptyOption = Annotated[
-    bool, typer.Option("--ignore-empty", help="empty cells leave stored values alone")
+    bool,
+    typer.Option("--ignore-empty", metavar="", help="empty cells leave stored values alone"),
 ]
-EncodingOption = Annotated[str | None, typer.Option(help="the file's encoding (default: detected)")]
+EncodingOption = Annotated[
+    str | None,
+    typer.Option(metavar="ENCODING", help="the text file's encoding (default: detected)"),
+]
+SheetOption = Annotated[
+    str | None,
+    typer.Option(metavar="NAME", help="the sheet of an .xlsx or .ods file (default: the first)"),
+]
+StrictOption = Annotated[
+    bool,
+    typer.Option(
+        "--strict", metavar="", help="refuse a file with a column that would not be imported"
+    ),
+]
 ResultOption = Annotated[
-    Path | None, typer.Option(help="where to save the result CSV (default: FILE.result.csv)")
+    Path | None,
+    typer.Option(metavar="PATH", help="where to save the result CSV (default: FILE.result.csv)"),
 ]
-QuietOption = Annotated[bool, typer.Option("--quiet", "-q", help="print only the summary")]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", metavar="", help="print only the summary and warnings")
+]
 
 
 @dataclass(frozen=True)
 class ImportOptions:
-    """Import a CSV file into a module, with a live progress bar and a summary of the result.
+    """Import a file into a module, with a live progress bar and a summary of the result.
 
-    The result CSV (one row per input row: STATUS, RECORD_ID, ERRORS) is saved beside the file.
+    The file is a CSV, TSV or other delimited text file, gzipped or not, a zip holding one, or
+    a spreadsheet (.xlsx, .ods: its first sheet, or --sheet). Columns map to fields by header
+    (API name or label, loosely spelled) unless --map says otherwise; each column that is not
+    imported is named in a warning. The result CSV (one row per input row: STATUS, RECORD_ID,
+    ERRORS) is saved beside the file.
     Exit status: 0 every row added or updated, 1 some rows skipped, 2 failed or refused.
     """
 
     file: FileArgument
-    module: ModuleOption
+    module: ModuleOption = None
     operation: OperationOption = Operation.INSERT
     find_by: FindByOption = None
     maps: MapOption = None
@@ -81,8 +121,11 @@ class ImportOptions:
     defaults: DefaultOption = None
     ignore_empty: IgnoreEmptyOption = False
     encoding: EncodingOption = None
-    server: ServerOption = DEFAULT_SERVER
+    sheet: SheetOption = None
+    strict: StrictOption = False
+    server: ServerOption = None
     token: TokenOption = None
+    profile: ProfileOption = None
     result: ResultOption = None
     quiet: QuietOption = False
 
@@ -91,28 +134,47 @@ class ImportOptions:
         return self.result or self.file.with_name(f"{self.file.stem}.result.csv")
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """The packed file and the job to create, with what the CLI knows of its columns."""
+
+    local: LocalCsv
+    job: WriteJob
+    unread: list[Unread] | None  # None: unknown (the module's fields could not be read)
+
+
 def run_import(opts: ImportOptions) -> int:
     """Do the import; returns the exit status, or raises ``typer.Exit(2)`` on bad input."""
     with one_line_errors():
-        client = connect(opts.server, opts.token)
+        target = Target.resolve(opts.server, opts.token, opts.profile, opts.module)
+        client = client_for(target.server, target.token)
         with client, tempfile.TemporaryFile() as packed:
             try:
-                local, job = _prepare(opts, packed)
+                prepared = _prepare(opts, target.module, client, packed)
                 packed.seek(0)
-                file_id = client.upload(packed, f"{opts.file.stem}.zip")
-                job_id = client.create_job(job.body(file_id))
+                file_id = client.upload(packed, f"{Path(prepared.local.name).stem}.zip")
+                job_id = _create(client, prepared, file_id)
             except KeyboardInterrupt:
                 raise fail("interrupted before the job was created", EXIT_INTERRUPTED) from None
             started = time.monotonic()
-            details = _follow(client, job_id, local, opts.quiet)
+            details = _follow(client, job_id, prepared.local, opts.quiet)
             elapsed = time.monotonic() - started
             saved = None
             if details.download_url is not None:
                 saved = client.save_result(details, opts.result_path, unzip=True)
-        return _report(opts, details, saved, elapsed)
+        return _report(opts, prepared, details, saved, elapsed)
 
 
-def _prepare(opts: ImportOptions, packed: IO[bytes]) -> tuple[LocalCsv, WriteJob]:
+def _prepare(
+    opts: ImportOptions, module: str | None, client: Client, packed: IO[bytes]
+) -> Prepared:
+    from bulkwrite.cli.columns import (
+        fetch_module,
+        header_match,
+        key_columns,
+        refuse_unread,
+        unread_columns,
+    )
     from bulkwrite.cli.csvfile import pack_csv
     from bulkwrite.cli.mapping import MappingOptions, build_mappings
     from bulkwrite.client import WriteJob
@@ -120,18 +182,45 @@ def _prepare(opts: ImportOptions, packed: IO[bytes]) -> tuple[LocalCsv, WriteJob
     mapping = MappingOptions.parse(opts.maps or [], opts.formats or [], opts.defaults or [])
     if opts.operation is not Operation.INSERT and not opts.find_by:
         raise InputError(f"--find-by is required with --operation {opts.operation.value}")
-    if not opts.module.strip():
-        raise InputError("--module is empty")
-    local = pack_csv(opts.file, packed, opts.encoding)
+    if not module or not module.strip():
+        raise InputError("--module is required (or a module in the profile: --profile)")
+    known = fetch_module(client, module.strip())
+
+    def watch(header: list[str]) -> list[int]:
+        return key_columns(header, mapping, header_match(known, header), opts.find_by)
+
+    local = pack_csv(opts.file, packed, opts.encoding, opts.sheet, watch)
+    match = header_match(known, local.header)
+    mappings = build_mappings(mapping, local.header, match)  # checks every --map
+    unread = unread_columns(local.header, mapping, match)
+    if opts.strict and unread is None:
+        raise InputError("--strict needs the module's fields, which this token cannot read")
+    if opts.strict and unread:
+        raise refuse_unread(unread)
     job = WriteJob(
-        module=opts.module.strip(),
+        module=module.strip(),
         operation=opts.operation.value,
         find_by=opts.find_by,
-        mappings=build_mappings(mapping, local.header),
+        mappings=mappings,
         ignore_empty=opts.ignore_empty,
         encoding=opts.encoding,
     )
-    return local, job
+    return Prepared(local, job, unread)
+
+
+def _create(client: Client, prepared: Prepared, file_id: str) -> str:
+    """Create the job; a refusal for unmapped mandatory fields says how to map them."""
+    from bulkwrite.cli.columns import mandatory_hint
+    from bulkwrite.client import BulkWriteAPIError
+
+    try:
+        return client.create_job(prepared.job.body(file_id))
+    except BulkWriteAPIError as exc:
+        if exc.code != "MANDATORY_FIELDS_NOT_MAPPED":
+            raise
+        missing = [str(f) for f in exc.details.get("fields") or []]
+        hint = mandatory_hint(missing, prepared.unread)
+        raise InputError(f"{exc.code}: {exc.message.rstrip('.')}; {hint}") from None
 
 
 def _follow(client: Client, job_id: str, local: LocalCsv, quiet: bool) -> JobDetails:
@@ -148,16 +237,26 @@ def _follow(client: Client, job_id: str, local: LocalCsv, quiet: bool) -> JobDet
         ) from None
 
 
-def _report(opts: ImportOptions, details: JobDetails, saved: Path | None, elapsed: float) -> int:
-    from bulkwrite.cli.report import error_stats, errors_table, summary_line, summary_table
+def _report(
+    opts: ImportOptions, prepared: Prepared, details: JobDetails, saved: Path | None, elapsed: float
+) -> int:
+    from bulkwrite.cli.report import (
+        error_stats,
+        errors_table,
+        job_warnings,
+        summary_line,
+        summary_table,
+    )
 
     if not opts.quiet:
         out = Console()
         out.print(summary_table(details, elapsed, saved))
-        stats = error_stats(saved) if saved is not None else []
+        stats = error_stats(saved, prepared.local.header) if saved is not None else []
         if stats:
             out.print(errors_table(stats))
     typer.echo(summary_line(details, opts.file.name, saved))
+    for warning in job_warnings(details, prepared.local, prepared.unread, opts.find_by):
+        typer.echo(warning, err=True)
     if details.status == "FAILED":
         error = details.error
         reason = f"{error.code}: {error.message}" if error else "no reason given"

@@ -11,25 +11,39 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bulkwrite.cli.common import DEFAULT_SERVER, ServerOption, TokenOption, connect, one_line_errors
+from bulkwrite.cli.common import (
+    ProfileOption,
+    ServerOption,
+    TokenOption,
+    connect,
+    fail,
+    one_line_errors,
+)
 
 if TYPE_CHECKING:
     from bulkwrite.client import JobDetails
 
-jobs_app = typer.Typer(help="Look at a job: its details and its result file.", no_args_is_help=True)
+jobs_app = typer.Typer(
+    help="Look at a job: its details and its result file.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
-JobIdArgument = Annotated[str, typer.Argument(help="the job id", show_default=False)]
+JobIdArgument = Annotated[
+    str, typer.Argument(help="the job id", metavar="JOB_ID", show_default=False)
+]
 
 
 @jobs_app.command("show")
 def show(
     job_id: JobIdArgument,
-    as_json: Annotated[bool, typer.Option("--json", help="print the raw JSON")] = False,
-    server: ServerOption = DEFAULT_SERVER,
+    as_json: Annotated[bool, typer.Option("--json", help="print the raw JSON", metavar="")] = False,
+    server: ServerOption = None,
     token: TokenOption = None,
+    profile: ProfileOption = None,
 ) -> None:
     """Show a job's details: status, counts, mappings, result URL."""
-    with one_line_errors(), connect(server, token) as client:
+    with one_line_errors(), connect(server, token, profile) as client:
         details = client.job(job_id)
     if as_json:
         typer.echo(json.dumps(details.raw, indent=2))
@@ -42,18 +56,23 @@ def result(
     job_id: JobIdArgument,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="a .zip, or a .csv to unzip (default: JOB_ID.zip)"),
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="PATH",
+            help="a .zip, or a .csv to unzip (default: JOB_ID.zip)",
+        ),
     ] = None,
-    server: ServerOption = DEFAULT_SERVER,
+    server: ServerOption = None,
     token: TokenOption = None,
+    profile: ProfileOption = None,
 ) -> None:
     """Save a job's result file: the zip, or the CSV inside it if the path ends with .csv."""
     path = output or Path(f"{job_id}.zip")
-    with one_line_errors(), connect(server, token) as client:
+    with one_line_errors(), connect(server, token, profile) as client:
         details = client.job(job_id)
         if details.download_url is None:
-            typer.echo(f"error: job {job_id} has no result yet (status {details.status})", err=True)
-            raise typer.Exit(2)
+            raise fail(f"job {job_id} has no result yet (status {details.status})")
         client.save_result(details, path)
     typer.echo(str(path))
 
@@ -70,15 +89,16 @@ def details_table(details: JobDetails) -> Table:
         ("Module", details.module),
         ("File", details.file_name),
         ("Find by", resource.get("find_by")),
-        ("Rows", counts.total),
-        ("Added", counts.added),
-        ("Updated", counts.updated),
-        ("Skipped", counts.skipped),
+        ("Rows", f"{counts.total:,}"),
+        ("Added", f"{counts.added:,}"),
+        ("Updated", f"{counts.updated:,}"),
+        ("Skipped", f"{counts.skipped:,}"),
         ("Encoding", raw.get("character_encoding")),
         ("Ignore empty", raw.get("ignore_empty")),
         ("Created by", (raw.get("created_by") or {}).get("name")),
         ("Created", raw.get("created_time")),
         ("Mappings", _mappings(resource.get("field_mappings") or [])),
+        ("Not imported", ", ".join(resource.get("unmapped_columns") or [])),
         ("Callback", (raw.get("callback") or {}).get("url")),
         ("Error", f"{details.error.code}: {details.error.message}" if details.error else None),
         ("Result", details.download_url),

@@ -3,8 +3,9 @@
 Without any of them no mappings are sent and the server maps columns by header. ``--map`` lists
 the columns to read (by header name or 0-based index); ``Field.find_by`` on its right-hand side
 looks records up (``--map Account=Account_Name.Account_Name``). ``--format`` and ``--default``
-without ``--map`` map every column by its header (``Field`` or ``Field.find_by``), as the server
-would, and then add the patterns and constant values.
+without ``--map`` map the columns by their header as the server would (``importer/headers.py``,
+with the module's fields read from the server; without them, headers must be API names), and
+then add the patterns and constant values.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from bulkwrite.domain.ids import parse_index
 
 if TYPE_CHECKING:
     from bulkwrite.client import FieldMap
+    from bulkwrite.importer.headers import HeaderMatch
 
 
 @dataclass(frozen=True)
@@ -48,7 +50,9 @@ def _pair(option: str, text: str, shape: str, last: bool = False) -> tuple[str, 
     return left, right
 
 
-def build_mappings(options: MappingOptions, header: list[str]) -> list[FieldMap] | None:
+def build_mappings(
+    options: MappingOptions, header: list[str], match: HeaderMatch | None = None
+) -> list[FieldMap] | None:
     """The ``field_mappings`` to send, or ``None`` to let the server map by header."""
     from bulkwrite.client import FieldMap
 
@@ -56,6 +60,10 @@ def build_mappings(options: MappingOptions, header: list[str]) -> list[FieldMap]
         return None
     if options.maps:
         mappings = [_mapped(column, target, header) for column, target in options.maps]
+    elif match is not None:
+        mappings = [
+            FieldMap(m.api_name, index=m.index, find_by=m.find_by) for m in match.mappings()
+        ]
     else:
         mappings = [_field(target, index) for index, target in enumerate(header) if target]
     for name, pattern in options.formats:

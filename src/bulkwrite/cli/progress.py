@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 from rich.console import Console, RenderableType
 from rich.progress import (
     BarColumn,
-    MofNCompleteColumn,
     Progress,
     ProgressColumn,
     Task,
@@ -22,6 +21,15 @@ if TYPE_CHECKING:
     from bulkwrite.client import JobDetails
 
 PHASES = {"ADDED": "queued", "INPROGRESS": "importing", "COMPLETED": "done", "FAILED": "failed"}
+
+
+class DoneColumn(ProgressColumn):
+    """``1,234/5,000 rows``: counts with thousands separators, as everywhere else."""
+
+    def render(self, task: Task) -> Text:
+        total = int(task.total or 0)
+        unit = "row" if total == 1 else "rows"
+        return Text(f"{int(task.completed):,}/{total:,} {unit}", style="progress.download")
 
 
 class RateColumn(ProgressColumn):
@@ -61,8 +69,7 @@ class JobProgress:
         self._progress = _TwoLines(
             TextColumn("{task.description}"),
             BarColumn(bar_width=20),
-            MofNCompleteColumn(),
-            TextColumn("rows"),
+            DoneColumn(),
             RateColumn(),
             TimeRemainingColumn(),
             console=console,

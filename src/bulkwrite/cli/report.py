@@ -13,6 +13,8 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
+    from bulkwrite.cli.columns import Unread
+    from bulkwrite.cli.csvfile import LocalCsv
     from bulkwrite.client import JobDetails
 
 CODE_GROUP = re.compile(r"^([A-Z][A-Z0-9_]*)-(.*)$", re.DOTALL)
@@ -46,9 +48,25 @@ def parse_errors(cell: str) -> list[tuple[str, str]]:
     return groups
 
 
-def error_stats(result_csv: Path) -> list[ErrorStat]:
-    """Error codes of a result CSV, most frequent first; row numbers count data rows from 1."""
+def split_columns(group: str, known: set[str]) -> list[str]:
+    """The column names of one code's comma-joined group (``Attendees,Event_Date``); a name
+    with a comma of its own is kept whole when ``known`` (the file's headers) has it."""
+    parts, names, start = group.split(","), [], 0
+    while start < len(parts):
+        end = next(
+            (e for e in range(len(parts), start + 1, -1) if ",".join(parts[start:e]) in known),
+            start + 1,
+        )
+        names.append(",".join(parts[start:end]))
+        start = end
+    return names
+
+
+def error_stats(result_csv: Path, header: list[str] | None = None) -> list[ErrorStat]:
+    """Error codes of a result CSV, most frequent first, each column counted once per row;
+    row numbers count data rows from 1. ``header``: the input file's column names."""
     stats: dict[str, ErrorStat] = {}
+    known = set(header or ())
     with result_csv.open(encoding="utf-8", newline="") as text:
         reader = csv.reader(text)
         next(reader, None)
@@ -57,7 +75,8 @@ def error_stats(result_csv: Path) -> list[ErrorStat]:
                 continue
             groups = parse_errors(row[-1])
             for code, columns in groups:
-                stats.setdefault(code, ErrorStat(code)).columns[columns] += 1
+                stat = stats.setdefault(code, ErrorStat(code))
+                stat.columns.update(dict.fromkeys(split_columns(columns, known), 1))
             for code in dict.fromkeys(code for code, _ in groups):
                 stat = stats[code]
                 stat.rows += 1
@@ -66,13 +85,50 @@ def error_stats(result_csv: Path) -> list[ErrorStat]:
     return sorted(stats.values(), key=lambda s: (-s.rows, s.code))
 
 
+def rows(count: int) -> str:
+    """``1 row``, ``2 rows``, ``12,000 rows``: every count is printed this way."""
+    return f"{count:,} row{'' if count == 1 else 's'}"
+
+
 def summary_line(details: JobDetails, source: str, result: Path | None) -> str:
     c = details.counts
     line = (
-        f"{source}: job {details.id} {details.status}, {c.total:,} rows: "
+        f"{source}: job {details.id} {details.status}, {rows(c.total)}: "
         f"{c.added:,} added, {c.updated:,} updated, {c.skipped:,} skipped"
     )
     return f"{line}; result: {result}" if result is not None else line
+
+
+def job_warnings(
+    details: JobDetails, local: LocalCsv, unread: list[Unread] | None, find_by: str | None
+) -> list[str]:
+    """A line for each column the job did not import, and for rows with an empty key."""
+    from bulkwrite.cli.columns import Unread
+
+    known = {u.header: u for u in unread or ()}
+    lines = [
+        known.get(name, Unread(-1, name)).warning()
+        for name in details.resource.get("unmapped_columns") or []
+    ]
+    empty = _empty_keys(details, local, find_by)
+    if empty and find_by:
+        what = (
+            "update skips such a row (MANDATORY_NOT_FOUND)"
+            if details.operation == "update"
+            else "upsert adds such a row as a new record, again each time the file is imported"
+        )
+        have = "has" if empty == 1 else "have"
+        lines.append(f"warning: {rows(empty)} {have} an empty {find_by} (--find-by): {what}")
+    return lines
+
+
+def _empty_keys(details: JobDetails, local: LocalCsv, find_by: str | None) -> int:
+    if details.operation not in ("update", "upsert") or not find_by:
+        return 0
+    for mapping in details.resource.get("field_mappings") or []:
+        if mapping.get("api_name") == find_by and mapping.get("index") is not None:
+            return local.empty.get(int(mapping["index"]), 0)
+    return 0
 
 
 def summary_table(details: JobDetails, elapsed: float, result: Path | None) -> Table:
@@ -108,6 +164,8 @@ def errors_table(stats: list[ErrorStat]) -> Table:
     table.add_column("Example rows", overflow="fold")
     for stat in shown:
         columns = ", ".join(name for name, _ in stat.columns.most_common(3))
+        if len(stat.columns) > 3:
+            columns += f" (+{len(stat.columns) - 3} more)"
         examples = ", ".join(str(n) for n in stat.examples)
         table.add_row(stat.code, f"{stat.rows:,}", Text(columns), examples)
     table.caption = "Row 1 is the first data row after the header."

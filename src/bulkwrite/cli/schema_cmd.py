@@ -8,37 +8,34 @@ from typing import Annotated
 import typer
 
 from bulkwrite.cli.admin_cmd import OrgOption
+from bulkwrite.cli.common import fail
+from bulkwrite.cli.datadir import DataDirOption, open_existing
 from bulkwrite.errors import BulkWriteError
-from bulkwrite.services.accounts import ensure_demo_org, find_org
-from bulkwrite.services.collaborators import Services
+from bulkwrite.services.accounts import find_org
 from bulkwrite.services.schema import apply_schema, show_schema
-from bulkwrite.settings import Settings
 
 schema_app = typer.Typer(
     help="Custom modules and fields: apply a YAML schema file, or show the schema.",
     no_args_is_help=True,
+    rich_markup_mode=None,
 )
 
 
-def _services() -> Services:
-    from bulkwrite.bootstrap import build_services
-
-    services = build_services(Settings())
-    ensure_demo_org(services)
-    return services
-
-
 def _fail(error: BulkWriteError) -> typer.Exit:
-    typer.echo(f"error: {error.code}: {error.message}", err=True)
+    """``error: CODE: message`` (one line), then each problem of a refused file below it."""
+    exit = fail(f"{error.code}: {error.message}")
     for problem in error.details.get("problems", []):
         typer.echo(f"  - {problem}", err=True)
-    return typer.Exit(2)
+    return exit
 
 
 @schema_app.command("apply")
 def schema_apply(
-    file: Annotated[Path, typer.Argument(help="the YAML schema file", exists=True, dir_okay=False)],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="the YAML schema file", show_default=False)
+    ],
     org: OrgOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Create the file's new modules, add its new fields, update changed field attributes.
 
@@ -46,12 +43,13 @@ def schema_apply(
     absent from the file is removed. Changing a field's type, lookup target or uniqueness, or
     a lookup to a module that does not exist, is refused.
     """
-    services = _services()
     try:
         text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        typer.echo(f"error: cannot read {file}: {exc}", err=True)
-        raise typer.Exit(2) from None
+    except OSError as exc:
+        raise fail(f"cannot read {file}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise fail(f"cannot read {file}: it is not UTF-8 text") from None
+    services = open_existing(data_dir)
     try:
         changes = apply_schema(services, find_org(services, org).id, text)
     except BulkWriteError as exc:
@@ -62,11 +60,14 @@ def schema_apply(
 
 @schema_app.command("show")
 def schema_show(
-    module: Annotated[str | None, typer.Argument(help="one module (default: all)")] = None,
+    module: Annotated[
+        str | None, typer.Argument(metavar="MODULE", help="one module (default: all)")
+    ] = None,
     org: OrgOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Print the org's modules and fields as a schema file (one that applies as a no-op)."""
-    services = _services()
+    services = open_existing(data_dir)
     try:
         typer.echo(show_schema(services, find_org(services, org).id, module), nl=False)
     except BulkWriteError as exc:

@@ -74,6 +74,8 @@ class JobSpec:
     delimiter: str
     callback_url: str | None
     callback_method: str | None
+    #: Headers of the file's columns that no mapping reads (their data is not imported).
+    unmapped_columns: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

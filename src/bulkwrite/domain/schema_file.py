@@ -83,28 +83,35 @@ def schema_error(problems: list[str]) -> DataInvalid:
 
 def parse_schema(text: str) -> tuple[DeclaredModule, ...]:
     """The modules a schema file declares; raises ``DataInvalid`` listing every problem."""
+    modules, problems = read_schema(text)
+    if problems:
+        raise schema_error(problems)
+    return modules
+
+
+def read_schema(text: str) -> tuple[tuple[DeclaredModule, ...], list[str]]:
+    """The modules of a schema file that have no problem, and every problem found."""
     try:
         data = yaml.load(text, Loader=_Loader)  # a SafeLoader: no arbitrary objects
     except yaml.YAMLError as exc:
-        raise schema_error([f"not valid YAML: {exc}"]) from None
-    problems: list[str] = []
+        return (), [f"not valid YAML: {exc}"]
     if not isinstance(data, dict) or not isinstance(data.get("modules"), list):
-        raise schema_error(["the file must be a mapping with a list under 'modules'"])
-    problems += [f"unknown key {key!r} at the top level" for key in data if key != "modules"]
+        return (), ["the file must be a mapping with a list under 'modules'"]
+    problems = [f"unknown key {key!r} at the top level" for key in data if key != "modules"]
     modules: list[DeclaredModule] = []
     seen: set[str] = set()
     for position, item in enumerate(data["modules"]):
         where = f"modules[{position}]"
+        before = len(problems)
         module = _module(item, where, problems)
         if module is None:
             continue
         if module.api_name.lower() in seen:
             problems.append(f"{where}: module {module.api_name} is declared twice")
         seen.add(module.api_name.lower())
-        modules.append(module)
-    if problems:
-        raise schema_error(problems)
-    return tuple(modules)
+        if len(problems) == before:
+            modules.append(module)
+    return tuple(modules), problems
 
 
 def _module(item: Any, where: str, problems: list[str]) -> DeclaredModule | None:

@@ -1,8 +1,10 @@
-"""Storing an uploaded file: a zip holding one CSV, or a bare CSV, as one CSV on disk.
+"""Storing an uploaded file as one CSV on disk: a bare text table, a zip holding one, a gzipped
+one, or (a bulkwrite extension) the first sheet of an ``.xlsx`` or ``.ods`` spreadsheet.
 
-The kind of file is decided by its content, never by its name. The CSV is streamed in blocks
-into a temp file beside the destination, its text encoding is guessed in the same pass, and the
-temp file is fsynced and renamed into place, so ``dest`` is either absent or complete.
+The kind of file is decided by its content, never by its name (``files/tables.py``). The text is
+streamed in blocks into a temp file beside the destination, its text encoding is guessed in the
+same pass, and the temp file is fsynced and renamed into place, so ``dest`` is either absent or
+complete. A spreadsheet's sheet is written as UTF-8 CSV (its cells as ``files/tables.py`` says).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from typing import IO
 from bulkwrite.errors import FileFormatInvalid, FileTooLarge
 from bulkwrite.files.durable import fsync_dir
 from bulkwrite.files.encodings import BOM_REQUIRED, bom_codec, byte_order_mark
-from bulkwrite.files.zipsafe import BLOCK_SIZE, looks_like_zip, open_zipped_csv
+from bulkwrite.files.tables import Kind, gunzip_blocks, sheet_to_csv, sniff, stored_name
+from bulkwrite.files.zipsafe import BLOCK_SIZE, open_zipped_csv
 
 HEAD_SIZE = 64 * 1024
 DEFAULT_NAME = "upload.csv"
@@ -83,9 +86,8 @@ def adopt_upload(
     it is, fsynced and renamed to ``dest`` (a big file is not written twice); a zip is unpacked
     as ``store_upload`` does, ``path`` left to the caller."""
     with path.open("rb") as source:
-        if looks_like_zip(source.read(4)):
+        if sniff(source) is not Kind.TEXT:
             return store_upload(source, filename, dest, tmp_dir, max_bytes)
-        source.seek(0)
         size, hint = _copy(_read_blocks(source), None, max_bytes)
         os.fsync(source.fileno())
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -118,16 +120,42 @@ def clean_name(name: str) -> str:
 def _fill(
     source: IO[bytes], filename: str | None, out: IO[bytes], dest: Path, max_bytes: int
 ) -> StoredUpload:
-    source.seek(0)
-    head = source.read(4)
-    source.seek(0)
-    if looks_like_zip(head):
+    kind = sniff(source)
+    if kind is Kind.ZIP:
         with open_zipped_csv(source, max_bytes) as (entry_name, blocks):
             size, hint = _copy(blocks, out, max_bytes)
         name = clean_name(entry_name) or DEFAULT_NAME
         return StoredUpload(name, dest, size, hint, zipped=True)
-    size, hint = _copy(_read_blocks(source), out, max_bytes)
-    return StoredUpload(csv_name_for(filename), dest, size, hint, zipped=False)
+    name = csv_name_for(stored_name(clean_name(filename or ""), kind))
+    if kind in (Kind.XLSX, Kind.ODS):
+        return StoredUpload(name, dest, _write_sheet(source, out, max_bytes), "utf-8", zipped=True)
+    blocks = gunzip_blocks(source, max_bytes) if kind is Kind.GZIP else _read_blocks(source)
+    size, hint = _copy(blocks, out, max_bytes)
+    return StoredUpload(name, dest, size, hint, zipped=kind is Kind.GZIP)
+
+
+class _Utf8Sink:
+    """Where a sheet's CSV text goes: ``out``, as UTF-8, stopped past ``limit`` bytes."""
+
+    def __init__(self, out: IO[bytes], limit: int) -> None:
+        self.out, self.limit, self.size = out, limit, 0
+
+    def write(self, text: str) -> int:
+        data = text.encode("utf-8")
+        self.size += len(data)
+        if self.size > self.limit:
+            raise FileTooLarge(f"The sheet as CSV is larger than the limit of {self.limit} bytes.")
+        self.out.write(data)
+        return len(text)
+
+
+def _write_sheet(source: IO[bytes], out: IO[bytes], max_bytes: int) -> int:
+    """The spreadsheet's first sheet written to ``out`` as UTF-8 CSV; its size."""
+    sink = _Utf8Sink(out, max_bytes)
+    _, rows = sheet_to_csv(source, sink)
+    if not rows:
+        raise FileFormatInvalid("The spreadsheet's sheet is empty.")
+    return sink.size
 
 
 def _read_blocks(source: IO[bytes]) -> Iterator[bytes]:

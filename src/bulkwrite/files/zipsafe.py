@@ -1,10 +1,11 @@
-"""Reading an uploaded zip safely: one CSV entry, streamed out, never inflated into memory.
+"""Reading an uploaded zip safely: one text table, streamed out, never inflated into memory.
 
 ``zipfile`` is used only to read the central directory and to open the chosen entry as a
 stream. Every entry name is checked (no absolute paths, drive letters or ``..`` parts), the one
-CSV entry is picked, and its declared size is checked against the limit before a byte is
-inflated. While streaming, the inflated byte count is checked again against the entry's
-compressed size, so a zip bomb is stopped early whatever its headers claim.
+text-table entry (``.csv``, else ``.tsv``, else ``.txt`` or no suffix: ``text_table_entries``)
+is picked, and its declared size is checked against the limit before a byte is inflated. While
+streaming, the inflated byte count is checked again against the entry's compressed size, so a
+zip bomb is stopped early whatever its headers claim.
 """
 
 from __future__ import annotations
@@ -59,20 +60,32 @@ def open_zipped_csv(source: IO[bytes], max_bytes: int) -> Iterator[tuple[str, It
             yield base_name(info.filename), entry_blocks(stream, info, max_bytes)
 
 
-def pick_csv_entry(entries: list[zipfile.ZipInfo]) -> zipfile.ZipInfo:
-    """The one ``.csv`` entry among ``entries``, after checking every entry's name is safe."""
-    csvs: list[zipfile.ZipInfo] = []
+def text_table_entries(entries: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
+    """The zip's text tables, in zip order, after checking that every entry's name is safe:
+    its ``.csv`` entries; only when it has none, its ``.tsv`` entries; only when it has none
+    either, its ``.txt`` and suffix-less ones (so a ``readme.txt`` beside a CSV is no table).
+    Folders and hidden or macOS metadata files are left out."""
+    by_kind: dict[str, list[zipfile.ZipInfo]] = {".csv": [], ".tsv": [], ".txt": []}
     for info in entries:
         check_entry_name(info.filename)
-        if _is_ignored(info) or not info.filename.lower().endswith(".csv"):
+        if _is_ignored(info):
             continue
-        csvs.append(info)
-    if not csvs:
-        raise FileFormatInvalid("The zip file holds no CSV file.")
-    if len(csvs) > 1:
-        names = ", ".join(info.filename for info in csvs[:5])
+        name = base_name(info.filename).lower()
+        suffix = name[name.rfind(".") :] if "." in name else ".txt"
+        if suffix in by_kind:
+            by_kind[suffix].append(info)
+    return next((tables for tables in by_kind.values() if tables), [])
+
+
+def pick_csv_entry(entries: list[zipfile.ZipInfo]) -> zipfile.ZipInfo:
+    """The one text-table entry among ``entries`` (``text_table_entries``)."""
+    tables = text_table_entries(entries)
+    if not tables:
+        raise FileFormatInvalid("The zip file holds no CSV, TSV or text file.")
+    if len(tables) > 1:
+        names = ", ".join(info.filename for info in tables[:5])
         raise FileFormatInvalid(f"The zip file holds more than one CSV file: {names}.")
-    info = csvs[0]
+    info = tables[0]
     if info.flag_bits & _ENCRYPTED_FLAG:
         raise FileFormatInvalid(f"The zip entry {info.filename!r} is encrypted.")
     return info
@@ -97,7 +110,7 @@ def check_declared_size(info: zipfile.ZipInfo, max_bytes: int) -> None:
             f"The CSV file in the zip inflates to {info.file_size} bytes; "
             f"the limit is {max_bytes} bytes."
         )
-    _check_ratio(info.file_size, info.compress_size)
+    check_ratio(info.file_size, info.compress_size)
 
 
 def base_name(name: str) -> str:
@@ -124,14 +137,15 @@ def entry_blocks(stream: IO[bytes], info: zipfile.ZipInfo, max_bytes: int) -> It
             raise FileTooLarge(
                 f"The CSV file in the zip inflates past the limit of {max_bytes} bytes."
             )
-        _check_ratio(inflated, info.compress_size)
+        check_ratio(inflated, info.compress_size)
         yield block
 
 
-def _check_ratio(inflated: int, compressed: int) -> None:
+def check_ratio(inflated: int, compressed: int) -> None:
+    """Refuse a file that inflates like a bomb (``MAX_RATIO`` past ``BOMB_FLOOR`` bytes)."""
     if inflated > BOMB_FLOOR and inflated > MAX_RATIO * max(compressed, 1):
         raise FileTooLarge(
-            f"The CSV file in the zip inflates more than {MAX_RATIO}:1 past "
+            f"The compressed file inflates more than {MAX_RATIO}:1 past "
             f"{BOMB_FLOOR} bytes; refusing it as a zip bomb."
         )
 

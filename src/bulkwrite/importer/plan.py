@@ -27,9 +27,8 @@ from bulkwrite.errors import (
     MandatoryNotFound,
 )
 from bulkwrite.importer.convert import INVALID, Converter, make_converter
+from bulkwrite.importer.headers import ID_FIELD, match_headers
 
-#: The record id, mappable as ``api_name: "id"``; not a field of any module.
-ID_FIELD = Field("id", FieldType.BIGINT, system=True)
 OWNER_FIND_BY = frozenset({"id", "email"})
 #: Field types whose default_value may be a JSON number (references: an id).
 _NUMBER_DEFAULTS = INTEGER_TYPES | NUMBER_TYPES | REFERENCE_TYPES
@@ -138,25 +137,12 @@ def compile_spec(
     )
 
 
-def auto_mappings(module: Module, header: list[str]) -> tuple[FieldMapping, ...]:
-    """Columns whose header is a field's API name (or ``Lookup.id`` / ``Lookup.Field``)."""
-    by_lower = {
-        f.api_name.lower(): f for f in module.fields if not f.system or f.api_name == "Owner"
-    }
-    by_lower["id"] = ID_FIELD
-    found: list[FieldMapping] = []
-    taken: set[str] = set()
-    for index, name in enumerate(header):
-        base, _, sub = name.strip().partition(".")
-        field = by_lower.get(base.lower())
-        if field is None or field.api_name in taken:
-            continue
-        if sub and field.type not in REFERENCE_TYPES:
-            continue
-        taken.add(field.api_name)
-        find_by = (sub or None) if field.type in REFERENCE_TYPES else None
-        found.append(FieldMapping(field.api_name, index=index, find_by=find_by))
-    return tuple(found)
+def auto_mappings(
+    module: Module, header: list[str], targets: dict[str, Module] | None = None
+) -> tuple[FieldMapping, ...]:
+    """Columns mapped by their header: a field's API name or label, loosely spelled
+    (``importer.headers``); lookup headers may be ``Lookup.id`` / ``Lookup.Field``."""
+    return match_headers(module, header, targets).mappings()
 
 
 def _column(req: PlanRequest, mapping: FieldMapping, position: int) -> Column:

@@ -20,6 +20,7 @@ from bulkwrite.errors import (
 )
 from bulkwrite.files.csvsource import CsvDialect, CsvSource, detect_dialect
 from bulkwrite.files.encodings import BOM_REQUIRED, bom_codec, text_encoding
+from bulkwrite.importer.headers import unread_columns
 from bulkwrite.importer.plan import auto_mappings, compile_spec
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.job_request import RES, JobRequest, parse_job_request
@@ -60,7 +61,7 @@ def _spec(
     header = _header(path, dialect)
     mappings = request.mappings
     if mappings is None:
-        mappings = auto_mappings(module, header)
+        mappings = auto_mappings(module, header, modules)
     spec = JobSpec(
         request.operation,
         module.api_name,
@@ -73,6 +74,7 @@ def _spec(
         dialect.delimiter,
         request.callback_url,
         request.callback_method,
+        unread_columns(header, mappings),
     )
     compile_spec(spec, module, modules, header, services.settings.max_columns)
     return spec

@@ -102,6 +102,7 @@ def _resource(job: Job, module: Module, version: str) -> dict[str, Any]:
     if spec.find_by:
         resource["find_by"] = spec.find_by
     resource["field_mappings"] = [m.to_wire() for m in spec.mappings]
+    resource["unmapped_columns"] = list(spec.unmapped_columns)  # bulkwrite's: SDKs ignore it
     resource["file"] = _file(job)
     if job.status is JobStatus.FAILED:
         resource["error"] = {

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from bulkwrite.domain.identity import Principal
 from bulkwrite.domain.modules import Module
-from bulkwrite.domain.schema_file import dump_schema, parse_schema
+from bulkwrite.domain.schema_file import dump_schema, read_schema, schema_error
 from bulkwrite.domain.schema_plan import SchemaPlan, plan_schema
 from bulkwrite.domain.scopes import may_read_settings
 from bulkwrite.domain.standard_modules import standard_modules
@@ -44,9 +44,15 @@ def apply_schema(services: Services, org_id: str, text: str) -> SchemaChanges:
     ``details["problems"]`` lists every problem) when the file is invalid or asks for a
     change that is refused.
     """
-    declared = parse_schema(text)
+    declared, problems = read_schema(text)
     with services.store.transaction() as tx:
-        plan = plan_schema(declared, tx.list_modules(org_id))
+        try:
+            plan = plan_schema(declared, tx.list_modules(org_id))
+        except DataInvalid as exc:  # the plan's refusals, listed with the file's problems
+            refused = [str(p) for p in exc.details.get("problems", [])] or [exc.message]
+            raise schema_error(problems + refused) from None
+        if problems:
+            raise schema_error(problems)
         _execute(tx, org_id, plan)
     return SchemaChanges(
         tuple(m.api_name for m in plan.new_modules),

@@ -104,6 +104,7 @@ def spec_to_json(spec: JobSpec) -> str:
             "delimiter": spec.delimiter,
             "callback_url": spec.callback_url,
             "callback_method": spec.callback_method,
+            "unmapped_columns": list(spec.unmapped_columns),
         }
     )
 
@@ -122,4 +123,5 @@ def spec_from_json(text: str) -> JobSpec:
         delimiter=data["delimiter"],
         callback_url=data["callback_url"],
         callback_method=data["callback_method"],
+        unmapped_columns=tuple(data.get("unmapped_columns", ())),
     )
