@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import psycopg
 import pytest
 from rich.console import Console
 
+import bench.pgdb
 from bench.e2e import BenchError
 from bench.generate import KEY, generate
 from bench.pgdb import PREFIX, fresh_database
@@ -63,10 +65,10 @@ def emails(path: Path) -> set[str]:
         return {row[KEY] for row in csv.DictReader(source)}
 
 
-def bench_databases(url: str) -> set[str]:
+def bench_databases(url: str, prefix: str = PREFIX) -> set[str]:
     with psycopg.connect(url) as conn:
         rows = conn.execute(
-            "SELECT datname FROM pg_database WHERE datname LIKE %s", (PREFIX + "%",)
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (prefix + "%",)
         ).fetchall()
     return {str(row[0]) for row in rows}
 
@@ -193,8 +195,13 @@ def test_a_report_without_sqlite_prints_only_postgresql() -> None:
 
 
 @pytest.mark.slow
-def test_a_tiny_postgresql_run_end_to_end(pg_url: str, tmp_path: Path) -> None:
-    before = bench_databases(pg_url)
+def test_a_tiny_postgresql_run_end_to_end(
+    pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # This run's databases get a prefix of their own: other benchmark runs on the same server
+    # make and drop theirs meanwhile.
+    prefix = f"{PREFIX}t{uuid.uuid4().hex[:6]}_"
+    monkeypatch.setattr(bench.pgdb, "PREFIX", prefix)
     out = tmp_path / "results.json"
     argv = ["--rows", "400", "--runs", "1", "--backends", "postgresql", "--pg-url", pg_url]
     argv += ["--out", str(out), "--workdir", str(tmp_path / "work")]
@@ -209,4 +216,4 @@ def test_a_tiny_postgresql_run_end_to_end(pg_url: str, tmp_path: Path) -> None:
     assert pair["jobs"] == 2 and pair["rows"] == 800
     assert document["summary"]["pg_workers_2_jobs_2_insert_rows_per_second"]["median"] > 0
     assert document["machine"]["postgresql"]["version"]
-    assert bench_databases(pg_url) <= before  # every database of the run was dropped
+    assert bench_databases(pg_url, prefix) == set()  # every database of the run was dropped
