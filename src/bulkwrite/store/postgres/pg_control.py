@@ -48,7 +48,6 @@ INSERT_MODULE = """INSERT INTO modules (id, org_id, api_name, table_name, defini
 SET_DEFINITION = "UPDATE modules SET definition = %s WHERE id = %s"
 LIST_MODULES = "SELECT id, definition FROM modules WHERE org_id = %s ORDER BY id"
 GET_MODULE = "SELECT id, definition FROM modules WHERE org_id = %s AND lower(api_name) = lower(%s)"
-GET_MODULE_BY_ID = "SELECT id, definition FROM modules WHERE org_id = %s AND id = %s"
 RECORD_TABLE = "SELECT table_name FROM modules WHERE org_id = %s AND api_name = %s"
 REPLACE_MODULE = """UPDATE modules SET definition = %s
     WHERE org_id = %s AND id = %s AND definition = %s"""
@@ -191,10 +190,6 @@ class ControlQueries:
 
     def get_module(self, org_id: str, api_name: str) -> Module | None:
         row = self.conn.execute(GET_MODULE, (int(org_id), api_name)).fetchone()
-        return module_from_json(str(row[0]), row[1]) if row else None
-
-    def get_module_by_id(self, org_id: str, module_id: str) -> Module | None:
-        row = self.conn.execute(GET_MODULE_BY_ID, (int(org_id), int(module_id))).fetchone()
         return module_from_json(str(row[0]), row[1]) if row else None
 
     def record_table(self, org_id: str, api_name: str) -> str:

@@ -206,13 +206,6 @@ class ControlQueries:
         ).fetchone()
         return module_from_json(str(row[0]), row[1]) if row else None
 
-    def get_module_by_id(self, org_id: str, module_id: str) -> Module | None:
-        row = self.conn.execute(
-            "SELECT id, definition FROM modules WHERE org_id = ? AND id = ?",
-            (int(org_id), int(module_id)),
-        ).fetchone()
-        return module_from_json(str(row[0]), row[1]) if row else None
-
     def record_table(self, org_id: str, api_name: str) -> str:
         row = self.conn.execute(
             "SELECT table_name FROM modules WHERE org_id = ? AND api_name = ?",
