@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bulkwrite.clock import iso, now, parse_iso
 from bulkwrite.domain.identity import StoredFile
-from bulkwrite.domain.job import Counts, Job, JobStatus, can_move
+from bulkwrite.domain.job import FINAL_STATES, Counts, Job, JobStatus, can_move
 from bulkwrite.errors import StateConflict
 from bulkwrite.store.serialize import spec_from_json, spec_to_json
 
@@ -110,7 +110,7 @@ class JobQueries:
         """Compare-and-set the job's status; raises StateConflict if it was not ``source``."""
         if not can_move(source, target):
             raise StateConflict(f"job {job_id}: {source} -> {target} is not allowed")
-        finished = iso(now()) if target in (JobStatus.COMPLETED, JobStatus.FAILED) else None
+        finished = iso(now()) if target in FINAL_STATES else None
         code, message = error if error else (None, None)
         cur = self.conn.execute(
             "UPDATE jobs SET status = ?, finished_time = coalesce(?, finished_time), "
@@ -164,7 +164,8 @@ class JobQueries:
 
     def expired_results(self, before: datetime) -> list[str]:
         rows = self.conn.execute(
-            "SELECT id FROM jobs WHERE result_ready = 1 AND finished_time < ?", (iso(before),)
+            "SELECT id FROM jobs WHERE result_ready = 1 AND finished_time < ? ORDER BY id",
+            (iso(before),),
         )
         return [str(r[0]) for r in rows]
 
