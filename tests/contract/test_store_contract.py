@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -179,8 +180,14 @@ def test_a_split_job_keeps_its_header_plan_and_end(store: Store) -> None:
         assert tx.chunk_plans(job.id) == [ChunkPlan(0, 0, 5), ChunkPlan(1, 5, 5)]
         tx.mark_chunk_prepared(job.id, 1)
         assert tx.get_chunk_plan(job.id, 1) == ChunkPlan(1, 5, 5, prepared=True)
+        with pytest.raises(StateConflict):
+            tx.mark_chunk_prepared(job.id, 1)  # compare-and-set: prepared once
+        with pytest.raises(StateConflict):
+            tx.mark_chunk_prepared(job.id, 7)  # a chunk never planned
         assert tx.get_chunk_plan(job.id, 2) is None
         tx.end_split(job.id, 2, ("INVALID_DATA", "The file is not valid ascii text."))
+        with pytest.raises(StateConflict):
+            tx.end_split(job.id, 3)  # compare-and-set: a split ends once
         locked = tx.lock_job(job.id)
         assert locked is not None and locked.id == job.id
     with store.transaction(write=False) as tx:
@@ -200,6 +207,8 @@ def test_results_are_kept_then_expire(store: Store) -> None:
         tx.save_chunk(job.id, 0, 0, Counts(1, 0, 0), 1, b"x")
         tx.move_job(job.id, JobStatus.INPROGRESS, JobStatus.COMPLETED)
         tx.mark_result_ready(job.id)
+        with pytest.raises(StateConflict):
+            tx.mark_result_ready(job.id)  # compare-and-set: offered once
         tx.drop_chunk_results(job.id)
     later = datetime.now(UTC) + timedelta(days=1)
     with store.transaction() as tx:
@@ -208,6 +217,8 @@ def test_results_are_kept_then_expire(store: Store) -> None:
         assert tx.expired_results(later) == [job.id]
         tx.expire_result(job.id)
         assert tx.expired_results(later) == []
+        with pytest.raises(StateConflict):
+            tx.expire_result(job.id)  # compare-and-set: expired once
 
 
 def test_replace_module_is_a_compare_and_set(store: Store) -> None:
@@ -391,3 +402,21 @@ def test_a_field_added_by_another_process_is_written_and_read(
         (first + 1, None),
         (first + 2, None),
     ]
+
+
+def test_sql_trace_logs_each_named_query(
+    tmp_path: Path, store_kind: str, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``BULKWRITE_SQL_TRACE``: the store tells the log the name of each query it runs."""
+    settings = Settings(data_dir=tmp_path, database_url=database_url, sql_trace=True)
+    traced = open_store(settings)
+    try:
+        traced.migrate()
+        logged = caplog.at_level(logging.INFO, logger="bulkwrite.store.sql")
+        with logged, traced.transaction() as tx:
+            org = tx.create_org("Traced")
+            assert tx.get_org(org.id) == org
+    finally:
+        traced.close()
+    names = [r.getMessage() for r in caplog.records if r.name == "bulkwrite.store.sql"]
+    assert "query insert_org" in names and "query get_org" in names

@@ -117,7 +117,10 @@ class JobQueries(SqlTx[C]):
             yield bytes(blob)
 
     def mark_result_ready(self, job_id: str) -> None:
-        self.run("mark_result_ready", job_id=int(job_id))
+        """Compare-and-set: ``StateConflict`` if the result was offered already."""
+        self.compare_and_set(
+            "mark_result_ready", f"job {job_id}: the result is ready already", job_id=int(job_id)
+        )
 
     def drop_chunk_results(self, job_id: str) -> None:
         self.run("drop_chunk_results", job_id=int(job_id))
@@ -132,7 +135,10 @@ class JobQueries(SqlTx[C]):
         return [str(row[0]) for row in rows]
 
     def expire_result(self, job_id: str) -> None:
-        self.run("expire_result", job_id=int(job_id))
+        """Compare-and-set: ``StateConflict`` if the result is not offered (expired already)."""
+        self.compare_and_set(
+            "expire_result", f"job {job_id}: the result is not offered", job_id=int(job_id)
+        )
 
 
 def job_of(row: tuple[Any, ...], dialect: Dialect) -> Job:

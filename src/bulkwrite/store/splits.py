@@ -27,8 +27,15 @@ class SplitQueries(SqlTx[C]):
     def end_split(
         self, job_id: str, chunks_total: int, error: tuple[str, str] | None = None
     ) -> None:
+        """Compare-and-set: ``StateConflict`` if the split had ended already."""
         error_json = json.dumps(list(error)) if error else None
-        self.run("end_split", chunks_total=chunks_total, error=error_json, job_id=int(job_id))
+        self.compare_and_set(
+            "end_split",
+            f"job {job_id}: the split has ended already",
+            chunks_total=chunks_total,
+            error=error_json,
+            job_id=int(job_id),
+        )
 
     def plan_chunk(self, job_id: str, plan: ChunkPlan) -> bool:
         """Record the chunk once; False if it was planned already."""
@@ -49,7 +56,13 @@ class SplitQueries(SqlTx[C]):
         return _plan(row) if row else None
 
     def mark_chunk_prepared(self, job_id: str, chunk_no: int) -> None:
-        self.run("mark_chunk_prepared", job_id=int(job_id), chunk_no=chunk_no)
+        """Compare-and-set: ``StateConflict`` if the chunk was prepared already (or unplanned)."""
+        self.compare_and_set(
+            "mark_chunk_prepared",
+            f"job {job_id}: chunk {chunk_no} is prepared already",
+            job_id=int(job_id),
+            chunk_no=chunk_no,
+        )
 
     def drop_chunk_plans(self, job_id: str) -> None:
         self.run("drop_chunk_plans", job_id=int(job_id))

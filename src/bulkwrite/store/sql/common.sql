@@ -161,7 +161,7 @@ ORDER BY id;
 
 -- mark_result_ready --
 -- Offer a job's result file
-UPDATE jobs SET result_ready = TRUE WHERE id = :job_id;
+UPDATE jobs SET result_ready = TRUE WHERE id = :job_id AND NOT result_ready;
 
 -- expired_results --
 -- The jobs offering a result that ended before a time, in id order
@@ -169,7 +169,7 @@ SELECT id FROM jobs WHERE result_ready AND finished_time < :before ORDER BY id;
 
 -- expire_result --
 -- Stop offering a job's result file
-UPDATE jobs SET result_ready = FALSE WHERE id = :job_id;
+UPDATE jobs SET result_ready = FALSE WHERE id = :job_id AND result_ready;
 
 -- split jobs --------------------------------------------------------------------------------
 
@@ -183,7 +183,8 @@ SELECT split_header, chunks_total, split_error FROM jobs WHERE id = :job_id;
 
 -- end_split --
 -- The file of a split job is read: its number of chunks, and the error that cut it short
-UPDATE jobs SET chunks_total = :chunks_total, split_error = :error WHERE id = :job_id;
+UPDATE jobs SET chunks_total = :chunks_total, split_error = :error
+WHERE id = :job_id AND chunks_total IS NULL;
 
 -- plan_chunk --
 -- Plan a chunk of a split job, once (no row if it was planned already)
@@ -203,7 +204,8 @@ WHERE job_id = :job_id AND chunk_no = :chunk_no;
 
 -- mark_chunk_prepared --
 -- A planned chunk is converted
-UPDATE job_chunk_plans SET prepared = TRUE WHERE job_id = :job_id AND chunk_no = :chunk_no;
+UPDATE job_chunk_plans SET prepared = TRUE
+WHERE job_id = :job_id AND chunk_no = :chunk_no AND NOT prepared;
 
 -- drop_chunk_plans --
 -- Forget a split job's planned chunks
