@@ -9,6 +9,7 @@ from bulkwrite.files.storage import open_storage
 from bulkwrite.queue.protocol import JobQueue, NoQueue
 from bulkwrite.services.collaborators import Services
 from bulkwrite.settings import Settings
+from bulkwrite.store.queries import log_query
 from bulkwrite.store.sqlite import SqliteStore
 
 if TYPE_CHECKING:
@@ -20,15 +21,16 @@ POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 def open_store(settings: Settings) -> SqliteStore | PostgresStore:
     """The store the settings select, not migrated: PostgreSQL for a ``postgresql://`` URL."""
     url = settings.database_url
+    tracer = log_query if settings.sql_trace else None
     if url.startswith(POSTGRES_SCHEMES):
         from bulkwrite.store.postgres import PostgresStore
 
-        return PostgresStore(url, max_size=settings.worker_threads + 8)
+        return PostgresStore(url, max_size=settings.worker_threads + 8, tracer=tracer)
     if url and not url.startswith("sqlite:///"):
         raise ValueError(
             "BULKWRITE_DATABASE_URL must be sqlite:///PATH or postgresql://USER@HOST:PORT/DB."
         )
-    return SqliteStore(settings.sqlite_path)
+    return SqliteStore(settings.sqlite_path, tracer=tracer)
 
 
 def open_queue(settings: Settings) -> JobQueue:

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     max_jobs_in_flight: int = Field(default=20, ge=1)
     result_ttl_days: float = Field(default=7.0, gt=0)
     callback_timeout: float = Field(default=10.0, gt=0)
+    sql_trace: bool = Field(
+        default=False,
+        description="log each named query of the store (logger bulkwrite.store.sql: its "
+        "name at INFO, its SQL at DEBUG)",
+    )
     files_url: str = Field(
         default="", description="empty: data_dir/files; a path; or s3://bucket/prefix (shared)"
     )

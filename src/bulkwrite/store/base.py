@@ -64,8 +64,6 @@ class ControlTx(Protocol):
 
     def get_module(self, org_id: str, api_name: str) -> Module | None: ...
 
-    def get_module_by_id(self, org_id: str, module_id: str) -> Module | None: ...
-
     def record_table(self, org_id: str, api_name: str) -> str: ...
 
     def replace_module(self, org_id: str, old: Module, new: Module) -> None:
@@ -207,22 +205,13 @@ class RecordTx(Protocol):
         matched: ``key`` (the value stored, of ``keys``' dtype), ``id`` and ``job`` (Int64)."""
         ...
 
-    def insert_records(
-        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
-    ) -> None: ...
-
-    def update_records(
-        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
-    ) -> None:
-        """Each row holds the new values of ``columns`` followed by the record id."""
-        ...
-
     def insert_frame(
         self, table: str, frame: pl.DataFrame, fixed: Mapping[str, object] | None = None
     ) -> None:
-        """``insert_records`` of a frame whose columns are named as the table's (values as
+        """One new record per row of a frame whose columns are named as the table's (values as
         services hold them: Int64, Float64 or String), plus the ``fixed`` value (None, an int
-        or a str) of each column named there on every row. Each store takes its fastest path."""
+        or a str) of each column named there on every row. Each store takes its fastest path.
+        Raises ``RecordConflict`` when a row breaks a unique index, having written nothing."""
         ...
 
     def insert_staged(self, staged: StagedInsert) -> None:
@@ -233,9 +222,9 @@ class RecordTx(Protocol):
     def update_frame(
         self, table: str, frame: pl.DataFrame, fixed: Mapping[str, object] | None = None
     ) -> None:
-        """``update_records`` of a frame: its ``id`` column names the record each row sets its
-        other columns on (a record named twice gets the last row's values); ``fixed`` as for
-        ``insert_frame``."""
+        """Set values on existing records: the frame's ``id`` column names the record each row
+        sets its other columns on (a record named twice gets the last row's values); ``fixed``
+        as for ``insert_frame``."""
         ...
 
     def read_records(
@@ -249,8 +238,6 @@ class RecordTx(Protocol):
         descending: bool = False,
         record_id: int | None = None,
     ) -> list[tuple[object, ...]]: ...
-
-    def count_records(self, table: str) -> int: ...
 
     def record_names(self, table: str, column: str, ids: Sequence[int]) -> dict[int, object]:
         """The ``column`` value (a record's name) of each record among ``ids`` that exists."""

@@ -6,6 +6,7 @@ import logging
 from datetime import datetime, timedelta
 
 from bulkwrite.clock import now
+from bulkwrite.errors import StateConflict
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.results.assemble import result_key
 
@@ -35,8 +36,11 @@ def sweep_expired_results(services: Services, at: datetime | None = None) -> lis
     with services.store.transaction(write=False) as tx:
         expired = tx.expired_results(cutoff)
     for job_id in expired:
-        with services.store.transaction() as tx:
-            tx.expire_result(job_id)
+        try:
+            with services.store.transaction() as tx:
+                tx.expire_result(job_id)
+        except StateConflict:
+            continue  # another process's sweep expired it first, and deletes the file
         try:
             services.files.delete(result_key(job_id))
         except OSError:

@@ -222,6 +222,9 @@ def _end_split(
     services: Services, job_id: str, chunks: int, error: tuple[str, str] | None, _: int
 ) -> None:
     with services.store.transaction() as tx:
+        split = tx.get_split(job_id)
+        if split is not None and split.chunks_total is not None:
+            return  # ended by another delivery of the job's task, or a commit cut off earlier
         tx.end_split(job_id, chunks, error)
 
 
@@ -247,6 +250,9 @@ def _prepare(services: Services, run: JobRun, plan: ChunkPlan) -> None:
 
     def mark(_: int) -> None:
         with services.store.transaction() as tx:
+            now = tx.get_chunk_plan(job_id, plan.chunk_no)
+            if now is not None and now.prepared:
+                return  # prepared by another delivery meanwhile (its files are the same)
             tx.mark_chunk_prepared(job_id, plan.chunk_no)
 
     retrying(services, job_id, f"chunk {plan.chunk_no}", mark)

@@ -21,7 +21,6 @@ from bulkwrite.store.postgres.pg_copying import (
     copy_columns,
     copy_frame,
     copy_pieces,
-    copy_rows,
     row_converter,
     with_fixed,
 )
@@ -54,7 +53,6 @@ BY_KEY_ONLY = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off
 ANY_JOIN = "SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on"
 DROP_STAGE = "DROP TABLE {stage}"
 READ = "SELECT {columns} FROM {table} {where} ORDER BY {order} {direction}, id LIMIT %s OFFSET %s"
-COUNT = "SELECT count(*) FROM {table}"
 CLOCK = "SELECT " + STAMP_DEFAULT
 
 _STAGE = sql.Identifier("bw_stage")
@@ -137,21 +135,12 @@ class RecordQueries:
         with self.conn.transaction():
             yield
 
-    def insert_records(
-        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
-    ) -> None:
-        """Raises ``RecordConflict`` when a row breaks a unique index (nothing is written)."""
-        if not rows:
-            return
-        cols = self._columns(table, columns)
-        with _conflicts(table), self.savepoint():
-            copy_rows(self.conn, ident(table), cols, rows)
-
     def insert_frame(
         self, table: str, frame: pl.DataFrame, fixed: Mapping[str, object] | None = None
     ) -> None:
         """One record per row of ``frame`` (columns named as the table's), plus the ``fixed``
-        value of each column named there on every row; as ``insert_records`` otherwise."""
+        value of each column named there on every row. Raises ``RecordConflict`` when a row
+        breaks a unique index (nothing is written)."""
         if frame.height == 0:
             return
         frame = with_fixed(frame, self._unstamped(fixed))
@@ -189,38 +178,22 @@ class RecordQueries:
             cols = self._columns(table, names)
             self._update_staged(table, cols, frame.select(*names, "id"), fixed or {})
 
-    def update_records(
-        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
-    ) -> None:
-        """Each row holds the new values of ``columns`` followed by the record id.
-
-        A record named twice gets the last row's values, as one statement per row would.
-        """
-        if not rows:
-            return
-        last = {row[-1]: row for row in rows}
-        self._update_staged(table, self._columns(table, columns), list(last.values()))
-
     def _update_staged(
         self,
         table: str,
         cols: list[Column],
-        rows: Sequence[Sequence[object]] | pl.DataFrame,
-        fixed: Mapping[str, object] | None = None,
+        rows: pl.DataFrame,
+        fixed: Mapping[str, object],
     ) -> None:
         """COPY ``rows`` (values of ``cols``, then the id) into a staging table, then one
         ``UPDATE … FROM`` it that also sets each ``fixed`` column to its value."""
         targets = [c for col in cols for c in col.selected()]
         listed = sql.SQL(", ").join([sql.Identifier("id"), *targets])
         self.conn.execute(sql.SQL(STAGE).format(stage=_STAGE, columns=listed, table=ident(table)))
-        id_column = Column("id", Kind.BIGINT)
-        if isinstance(rows, pl.DataFrame):
-            copy_frame(self.conn, _STAGE, [*cols, id_column], rows)
-        else:
-            copy_rows(self.conn, _STAGE, [*cols, id_column], rows)
+        copy_frame(self.conn, _STAGE, [*cols, Column("id", Kind.BIGINT)], rows)
         sets = [sql.SQL("{0} = s.{0}").format(t) for t in targets]
-        constants = self._columns(table, list(fixed or {}))
-        values = row_converter(constants)([(fixed or {})[c.name] for c in constants])
+        constants = self._columns(table, list(fixed))
+        values = row_converter(constants)([fixed[c.name] for c in constants])
         sets += [sql.SQL("{} = %s").format(c) for c in copy_columns(constants)]
         with _conflicts(table), self._by_key_only():
             self.conn.execute(
@@ -254,10 +227,6 @@ class RecordQueries:
         params: tuple[object, ...] = (record_id,) if record_id is not None else ()
         read = _row_reader(cols)
         return [read(row) for row in self.conn.execute(query, (*params, limit, offset))]
-
-    def count_records(self, table: str) -> int:
-        row = self.conn.execute(sql.SQL(COUNT).format(table=ident(table))).fetchone()
-        return int(row[0]) if row else 0
 
     def record_names(self, table: str, column: str, ids: Sequence[int]) -> dict[int, object]:
         """The ``column`` value (a record's name) of each record among ``ids`` that exists."""

@@ -14,12 +14,10 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from bulkwrite.errors import StoreUnavailable
 from bulkwrite.store.base import StagedInsert
 from bulkwrite.store.postgres.pg_catalog import Catalog
-from bulkwrite.store.postgres.pg_control import ControlQueries
 from bulkwrite.store.postgres.pg_copying import stage_copy
 from bulkwrite.store.postgres.pg_ddl import MIGRATION_LOCK, MIGRATIONS, SCHEMA_MIGRATIONS
-from bulkwrite.store.postgres.pg_jobs import JobQueries
-from bulkwrite.store.postgres.pg_records import RecordQueries
-from bulkwrite.store.postgres.pg_splits import SplitQueries
+from bulkwrite.store.postgres.pg_tx import PostgresDialect, PostgresTx
+from bulkwrite.store.queries import Tracer
 
 SESSION_SETUP = "SET TIME ZONE 'UTC'"
 SERVER_ENCODING = "SHOW server_encoding"
@@ -44,21 +42,22 @@ class DatabaseUnsuitable(ValueError):
     """The database cannot hold bulkwrite's data (it is not UTF8)."""
 
 
-class PostgresTx(ControlQueries, JobQueries, SplitQueries, RecordQueries):
-    """One transaction: every query method of the store, on one pooled connection."""
-
-    def __init__(self, conn: Connection[Any], catalog: Catalog) -> None:
-        self.conn = conn
-        self.catalog = catalog
-        self.ddl_tables: set[str] = set()
-
-
 class PostgresStore:
-    """A PostgreSQL database behind a connection pool; one connection per open transaction."""
+    """A PostgreSQL database behind a connection pool; one connection per open transaction.
+    ``tracer``: told of each named query it runs."""
 
-    def __init__(self, url: str, *, max_size: int = 10, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        max_size: int = 10,
+        timeout: float = 30.0,
+        tracer: Tracer | None = None,
+    ) -> None:
         check_reachable(url)
         self.catalog = Catalog()
+        self.dialect = PostgresDialect()
+        self.tracer = tracer
         self._pool: ConnectionPool[Connection[Any]] = ConnectionPool(
             url,
             min_size=1,
@@ -85,7 +84,7 @@ class PostgresStore:
             with self._pool.connection() as conn:
                 taken.append(conn)
                 conn.read_only = not write
-                tx = PostgresTx(conn, self.catalog)
+                tx = PostgresTx(conn, self.catalog, self.dialect, self.tracer)
                 try:
                     with conn.transaction():
                         yield tx

@@ -69,24 +69,12 @@ class RecordQueries:
                 batch,
             )
 
-    def insert_records(
-        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
-    ) -> None:
-        """Raises ``RecordConflict`` when a row breaks a unique index (nothing is written)."""
-        names = ", ".join(quote(c) for c in columns)
-        marks = ", ".join("?" * len(columns))
-        sql = f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})"
-        with self.savepoint():
-            try:
-                self.conn.executemany(sql, rows)
-            except sqlite3.IntegrityError as exc:
-                raise _conflict(exc) from None
-
     def insert_frame(
         self, table: str, frame: pl.DataFrame, fixed: Mapping[str, object] | None = None
     ) -> None:
         """One record per row of ``frame`` (columns named as the table's), plus the ``fixed``
-        value of each column named there on every row; as ``insert_records`` otherwise."""
+        value of each column named there on every row. Raises ``RecordConflict`` when a row
+        breaks a unique index (nothing is written)."""
         fixed = fixed or {}
         names = ", ".join(quote(c) for c in [*frame.columns, *fixed])
         marks = ", ".join(["?"] * frame.width + [_literal(v) for v in fixed.values()])
@@ -125,13 +113,6 @@ class RecordQueries:
             raise
         self.conn.execute("RELEASE bulkwrite_sp")
 
-    def update_records(
-        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]
-    ) -> None:
-        """Each row holds the new values of ``columns`` followed by the record id."""
-        sets = ", ".join(f"{quote(c)} = ?" for c in columns)
-        self.conn.executemany(f"UPDATE {quote(table)} SET {sets} WHERE id = ?", rows)
-
     def read_records(
         self,
         table: str,
@@ -153,9 +134,6 @@ class RecordQueries:
             (*params, limit, offset),
         )
         return list(cur)
-
-    def count_records(self, table: str) -> int:
-        return int(self.conn.execute(f"SELECT count(*) FROM {quote(table)}").fetchone()[0])
 
     def record_names(self, table: str, column: str, ids: Sequence[int]) -> dict[int, object]:
         """The ``column`` value (a record's name) of each record among ``ids`` that exists."""

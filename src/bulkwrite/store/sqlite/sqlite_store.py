@@ -9,11 +9,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from bulkwrite.store.base import StagedInsert
-from bulkwrite.store.sqlite.sqlite_control import ControlQueries
+from bulkwrite.store.queries import Tracer
 from bulkwrite.store.sqlite.sqlite_ddl import MIGRATIONS
-from bulkwrite.store.sqlite.sqlite_jobs import JobQueries
-from bulkwrite.store.sqlite.sqlite_records import RecordQueries
-from bulkwrite.store.sqlite.sqlite_splits import SplitQueries
+from bulkwrite.store.sqlite.sqlite_tx import SqliteDialect, SqliteTx
 
 PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -25,18 +23,14 @@ PRAGMAS = (
 )
 
 
-class SqliteTx(ControlQueries, JobQueries, SplitQueries, RecordQueries):
-    """One transaction: every query method of the store, on one connection."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-
 class SqliteStore:
-    """A SQLite database file; one connection per thread, WAL so readers never wait."""
+    """A SQLite database file; one connection per thread, WAL so readers never wait.
+    ``tracer``: told of each named query it runs."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, tracer: Tracer | None = None) -> None:
         self.path = path
+        self.dialect = SqliteDialect()
+        self.tracer = tracer
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -61,7 +55,7 @@ class SqliteStore:
         conn = self._connection()
         conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
-            yield SqliteTx(conn)
+            yield SqliteTx(conn, self.dialect, self.tracer)
         except BaseException:
             conn.execute("ROLLBACK")
             raise

@@ -1,0 +1,212 @@
+-- The queries both stores run, written once (store/queries.py reads this file).
+--
+-- Values are bound as each store's dialect gives them: times as ISO-8601 text in SQLite and as
+-- TIMESTAMPTZ in PostgreSQL; booleans as TRUE/FALSE (SQLite's 1/0). The literal lists of
+-- states are JobStatus values: ('ADDED', 'INPROGRESS') the open ones, ('COMPLETED', 'FAILED')
+-- the final ones (domain/job.py FINAL_STATES), written out so partial indexes apply.
+
+-- orgs, profiles, users ---------------------------------------------------------------------
+
+-- insert_org --
+-- A new org
+INSERT INTO orgs (id, zgid, name, created_time) VALUES (:id, :zgid, :name, :created_time);
+
+-- get_org --
+-- One org by its id
+SELECT id, zgid, name, created_time FROM orgs WHERE id = :org_id;
+
+-- list_orgs --
+-- Every org, in id order
+SELECT id, zgid, name, created_time FROM orgs ORDER BY id;
+
+-- insert_profile --
+-- A new profile of an org
+INSERT INTO profiles (id, org_id, name, is_admin, can_import, rights)
+VALUES (:id, :org_id, :name, :is_admin, :can_import, :rights);
+
+-- get_profile --
+-- An org's profile by its name
+SELECT id, name, is_admin, can_import, rights FROM profiles
+WHERE org_id = :org_id AND name = :name;
+
+-- insert_user --
+-- A new user of an org, active
+INSERT INTO users (id, org_id, email, full_name, profile_id, status, created_time)
+VALUES (:id, :org_id, :email, :full_name, :profile_id, 'active', :created_time);
+
+-- list_users --
+-- An org's users with their profiles, in id order
+SELECT u.id, u.org_id, u.email, u.full_name, u.status,
+       p.id, p.name, p.is_admin, p.can_import, p.rights
+FROM users u JOIN profiles p ON p.id = u.profile_id
+WHERE u.org_id = :org_id ORDER BY u.id;
+
+-- get_user --
+-- One user of an org with its profile
+SELECT u.id, u.org_id, u.email, u.full_name, u.status,
+       p.id, p.name, p.is_admin, p.can_import, p.rights
+FROM users u JOIN profiles p ON p.id = u.profile_id
+WHERE u.org_id = :org_id AND u.id = :user_id;
+
+-- tokens ------------------------------------------------------------------------------------
+
+-- insert_token --
+-- A new access token (its hash), with its scopes as space-separated text
+INSERT INTO tokens (hash, user_id, scopes, created_time, expires_time)
+VALUES (:hash, :user_id, :scopes, :created_time, :expires_time);
+
+-- principal_for --
+-- The user, profile and org behind a token, with its scopes, revocation and expiry
+SELECT u.id, u.org_id, u.email, u.full_name, u.status,
+       p.id, p.name, p.is_admin, p.can_import, p.rights,
+       t.scopes, t.revoked, t.expires_time, o.zgid, o.name, o.created_time
+FROM tokens t JOIN users u ON u.id = t.user_id
+JOIN profiles p ON p.id = u.profile_id JOIN orgs o ON o.id = u.org_id
+WHERE t.hash = :hash;
+
+-- revoke_token --
+-- Revoke a live token (compare-and-set: no row if it was revoked already)
+UPDATE tokens SET revoked = TRUE WHERE hash = :hash AND NOT revoked;
+
+-- modules -----------------------------------------------------------------------------------
+
+-- insert_module --
+-- A new module's definition and the name of its record table
+INSERT INTO modules (id, org_id, api_name, table_name, definition)
+VALUES (:id, :org_id, :api_name, :table_name, :definition);
+
+-- set_definition --
+-- A module's definition after a field was added (the column is added under the same lock)
+UPDATE modules SET definition = :definition WHERE id = :module_id;
+
+-- replace_module --
+-- Compare-and-set a module's definition on the one it had
+UPDATE modules SET definition = :definition
+WHERE org_id = :org_id AND id = :module_id AND definition = :old_definition;
+
+-- list_modules --
+-- An org's modules, in id order
+SELECT id, definition FROM modules WHERE org_id = :org_id ORDER BY id;
+
+-- get_module --
+-- An org's module by its API name, whatever its case (ASCII letters)
+SELECT id, definition FROM modules WHERE org_id = :org_id AND lower(api_name) = lower(:api_name);
+
+-- record_table --
+-- The record table of an org's module, by its API name as stored
+SELECT table_name FROM modules WHERE org_id = :org_id AND api_name = :api_name;
+
+-- files and jobs ----------------------------------------------------------------------------
+
+-- insert_file --
+-- An uploaded file
+INSERT INTO files (id, org_id, user_id, name, path, size, encoding_hint, created_time)
+VALUES (:id, :org_id, :user_id, :name, :path, :size, :encoding_hint, :created_time);
+
+-- get_file --
+-- An org's uploaded file
+SELECT id, org_id, user_id, name, path, size, encoding_hint, created_time
+FROM files WHERE id = :file_id AND org_id = :org_id;
+
+-- insert_job --
+-- A new job, in the state it is created in
+INSERT INTO jobs (id, org_id, user_id, file_id, file_name, spec, status, created_time)
+VALUES (:id, :org_id, :user_id, :file_id, :file_name, :spec, :status, :created_time);
+
+-- get_job --
+-- A job by its id, of the org given (none: of any org)
+SELECT id, org_id, user_id, spec, status, created_time, file_name, rows_done, chunks_done,
+       added, updated, skipped, error_code, error_message, result_ready, finished_time
+FROM jobs WHERE id = :job_id AND org_id = coalesce(:org_id, org_id);
+
+-- open_job_ids --
+-- The jobs not ended yet, in id order
+SELECT id FROM jobs WHERE status IN ('ADDED', 'INPROGRESS') ORDER BY id;
+
+-- count_open_jobs --
+-- How many of an org's jobs have not ended yet
+SELECT count(*) FROM jobs WHERE org_id = :org_id AND status IN ('ADDED', 'INPROGRESS');
+
+-- move_job --
+-- Compare-and-set a job's status; a finished time and an error are kept once set
+UPDATE jobs SET status = :target, finished_time = coalesce(:finished_time, finished_time),
+       error_code = coalesce(:error_code, error_code),
+       error_message = coalesce(:error_message, error_message)
+WHERE id = :job_id AND status = :source;
+
+-- count_chunk --
+-- Count one more chunk done (compare-and-set on the chunks done of a running job)
+UPDATE jobs SET chunks_done = chunks_done + 1, rows_done = rows_done + :rows,
+       added = added + :added, updated = updated + :updated, skipped = skipped + :skipped
+WHERE id = :job_id AND chunks_done = :chunk_no AND status = 'INPROGRESS';
+
+-- insert_chunk --
+-- A chunk done, with its rendered result rows
+INSERT INTO job_chunks (job_id, chunk_no, first_row, row_count, result)
+VALUES (:job_id, :chunk_no, :first_row, :rows, :result);
+
+-- chunk_results --
+-- A job's chunks' rendered result rows, in input order
+SELECT result FROM job_chunks WHERE job_id = :job_id ORDER BY chunk_no;
+
+-- drop_chunk_results --
+-- Forget a job's chunks' rendered result rows
+DELETE FROM job_chunks WHERE job_id = :job_id;
+
+-- jobs_with_chunk_results --
+-- The jobs that ended before a time and still keep chunks' result rows, in id order
+SELECT id FROM jobs
+WHERE finished_time < :before AND EXISTS (SELECT 1 FROM job_chunks c WHERE c.job_id = jobs.id)
+ORDER BY id;
+
+-- mark_result_ready --
+-- Offer a job's result file
+UPDATE jobs SET result_ready = TRUE WHERE id = :job_id AND NOT result_ready;
+
+-- expired_results --
+-- The jobs offering a result that ended before a time, in id order
+SELECT id FROM jobs WHERE result_ready AND finished_time < :before ORDER BY id;
+
+-- expire_result --
+-- Stop offering a job's result file
+UPDATE jobs SET result_ready = FALSE WHERE id = :job_id AND result_ready;
+
+-- split jobs --------------------------------------------------------------------------------
+
+-- begin_split --
+-- Keep a job's source header, on its first split only
+UPDATE jobs SET split_header = :header WHERE id = :job_id AND split_header IS NULL;
+
+-- get_split --
+-- A job's split: its source header, its number of chunks and its error once ended
+SELECT split_header, chunks_total, split_error FROM jobs WHERE id = :job_id;
+
+-- end_split --
+-- The file of a split job is read: its number of chunks, and the error that cut it short
+UPDATE jobs SET chunks_total = :chunks_total, split_error = :error
+WHERE id = :job_id AND chunks_total IS NULL;
+
+-- plan_chunk --
+-- Plan a chunk of a split job, once (no row if it was planned already)
+INSERT INTO job_chunk_plans (job_id, chunk_no, first_row, row_count)
+VALUES (:job_id, :chunk_no, :first_row, :rows)
+ON CONFLICT (job_id, chunk_no) DO NOTHING RETURNING chunk_no;
+
+-- chunk_plans --
+-- A split job's planned chunks, in input order
+SELECT chunk_no, first_row, row_count, prepared FROM job_chunk_plans
+WHERE job_id = :job_id ORDER BY chunk_no;
+
+-- get_chunk_plan --
+-- One planned chunk of a split job
+SELECT chunk_no, first_row, row_count, prepared FROM job_chunk_plans
+WHERE job_id = :job_id AND chunk_no = :chunk_no;
+
+-- mark_chunk_prepared --
+-- A planned chunk is converted
+UPDATE job_chunk_plans SET prepared = TRUE
+WHERE job_id = :job_id AND chunk_no = :chunk_no AND NOT prepared;
+
+-- drop_chunk_plans --
+-- Forget a split job's planned chunks
+DELETE FROM job_chunk_plans WHERE job_id = :job_id;
