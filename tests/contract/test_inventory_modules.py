@@ -1,0 +1,197 @@
+"""The second table of standard modules (standard-modules.md): every module there, its line
+items as child modules, read-only and child fields never mapped, Tasks' polymorphic What_Id,
+Layout mappings (contract section 12)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bulkwrite.domain.children import PARENT_ID
+from bulkwrite.domain.modules import FieldType, ModuleKind
+from bulkwrite.errors import DataInvalid
+from bulkwrite.services.schema import metadata_modules
+from tests.contract.harness import Harness, counts
+
+SECOND_TABLE = (
+    "Tasks",
+    "Campaigns",
+    "Cases",
+    "Solutions",
+    "Price_Books",
+    "Quotes",
+    "Sales_Orders",
+    "Purchase_Orders",
+    "Invoices",
+)
+LINE_ITEMS = {
+    "Quotes": "Quoted_Items",
+    "Sales_Orders": "Ordered_Items",
+    "Purchase_Orders": "Purchase_Items",
+    "Invoices": "Invoiced_Items",
+}
+
+
+def _body(harness: Harness, text: str, module: str, mappings: list[dict[str, Any]]) -> Any:
+    return {
+        "operation": "insert",
+        "resource": [
+            {
+                "type": "data",
+                "module": {"api_name": module},
+                "file_id": harness.upload(text),
+                "field_mappings": mappings,
+            }
+        ],
+    }
+
+
+def _refused(harness: Harness, body: dict[str, Any]) -> DataInvalid:
+    with pytest.raises(DataInvalid) as caught:
+        harness.run(body)
+    return caught.value
+
+
+def test_a_new_org_has_every_module_of_both_tables(harness: Harness) -> None:
+    modules = {m.api_name: m for m in metadata_modules(harness.services, harness.principal)}
+    for name in SECOND_TABLE:
+        assert modules[name].kind is ModuleKind.MODULE
+        assert modules[name].layout_id
+    for parent, items in LINE_ITEMS.items():
+        child = modules[items]
+        assert (child.kind, child.parent) == (ModuleKind.SUBFORM, parent)
+        field = modules[parent].field(items)
+        assert field is not None and field.type is FieldType.SUBFORM
+        assert field.child_module == items
+        parent_id = child.field(PARENT_ID)
+        assert parent_id is not None and parent_id.lookup_module == parent
+        assert [f.api_name for f in child.mandatory_fields] == ["Product_Name", "Quantity"]
+        read_only = {f.api_name for f in child.fields if f.read_only}
+        assert read_only == {"Total", "Net_Total"}
+        totals = {f.api_name for f in modules[parent].fields if f.read_only}
+        assert totals == {"Sub_Total", "Grand_Total"}
+    assert len({m.layout_id for m in modules.values()}) == len(modules)
+
+
+def test_quotes_are_written_and_picklists_accept_none(harness: Harness) -> None:
+    harness.job("Account_Name\nAcme\n", "Accounts")
+    text = "Subject,Account,Stage,Carrier\nQ1,Acme,Draft,-None-\nQ2,Acme,Nope,UPS\n"
+    details = harness.job(
+        text,
+        "Quotes",
+        field_mappings=[
+            {"api_name": "Subject", "index": 0},
+            {"api_name": "Account_Name", "index": 1, "find_by": "Account_Name"},
+            {"api_name": "Quote_Stage", "index": 2},
+            {"api_name": "Carrier", "index": 3},
+        ],
+    )
+    assert counts(details) == (1, 0, 1, 2)
+    assert harness.result_rows(details)[1]["ERRORS"] == "INVALID_DATA-Stage"
+    (quote,) = harness.records("Quotes", "Subject", "Carrier", "Grand_Total")
+    assert (quote["Subject"], quote["Carrier"], quote["Grand_Total"]) == ("Q1", "-None-", None)
+
+
+def test_cases_demand_their_mandatory_picklists(harness: Harness) -> None:
+    text = "Subject,Status,Origin\nBroken,New,Email\nLost,,Web\nOdd,Escalated,Fax\n"
+    details = harness.job(
+        text,
+        "Cases",
+        field_mappings=[
+            {"api_name": "Subject", "index": 0},
+            {"api_name": "Status", "index": 1},
+            {"api_name": "Case_Origin", "index": 2},
+        ],
+    )
+    assert [r["ERRORS"] for r in harness.result_rows(details)] == [
+        "",
+        "MANDATORY_NOT_FOUND-Status",
+        "INVALID_DATA-Origin",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("module", "field"),
+    [("Quotes", "Grand_Total"), ("Quotes", "Sub_Total"), ("Quotes", "Quoted_Items")],
+)
+def test_read_only_and_child_fields_cannot_be_mapped(
+    harness: Harness, module: str, field: str
+) -> None:
+    mappings = [{"api_name": "Subject", "index": 0}, {"api_name": field, "index": 1}]
+    error = _refused(harness, _body(harness, "Subject,X\nQ,1\n", module, mappings))
+    assert error.details["api_name"] == field
+    assert error.details["json_path"] == "$.resource[0].field_mappings[1].api_name"
+
+
+def test_what_id_takes_its_target_from_se_module(harness: Harness) -> None:
+    harness.job("Account_Name\nAcme\n", "Accounts")
+    deal = harness.job("Deal_Name,Stage,Closing_Date\nBig,Qualification,12/31/2026\n", "Deals")
+    deal_id = harness.result_rows(deal)[0]["RECORD_ID"]
+    (account,) = harness.records("Accounts", "Account_Name")
+    text = (
+        "Subject,What,Module\n"
+        f"Call,{account['id']},Accounts\n"
+        f"Visit,{deal_id},deals\n"
+        f"Mail,{deal_id},Accounts\n"
+        f"Fax,{deal_id},Leads\n"
+        f"Memo,{deal_id},\n"
+    )
+    details = harness.job(
+        text,
+        "Tasks",
+        field_mappings=[
+            {"api_name": "Subject", "index": 0},
+            {"api_name": "What_Id", "index": 1},
+            {"api_name": "$se_module", "index": 2},
+        ],
+    )
+    assert [r["ERRORS"] for r in harness.result_rows(details)] == [
+        "",
+        "",
+        "RESOURCE_NOT_FOUND-What",
+        "INVALID_DATA-Module",
+        "INVALID_DATA-Module",
+    ]
+    tasks = {r["Subject"]: r for r in harness.records("Tasks", "Subject", "What_Id", "$se_module")}
+    assert (tasks["Call"]["What_Id"], tasks["Call"]["$se_module"]) == (account["id"], "Accounts")
+    assert (tasks["Visit"]["What_Id"], tasks["Visit"]["$se_module"]) == (int(deal_id), "Deals")
+
+
+def test_what_id_takes_its_target_from_the_mapping_module_key(harness: Harness) -> None:
+    harness.job("Account_Name\nAcme\n", "Accounts")
+    (account,) = harness.records("Accounts", "Account_Name")
+    mappings = [
+        {"api_name": "Subject", "index": 0},
+        {"api_name": "What_Id", "index": 1, "module": {"api_name": "Accounts"}},
+    ]
+    details = harness.run(
+        _body(harness, f"Subject,What\nCall,{account['id']}\n", "Tasks", mappings)
+    )
+    assert counts(details) == (1, 0, 0, 1)
+    (task,) = harness.records("Tasks", "What_Id", "$se_module")
+    assert (task["What_Id"], task["$se_module"]) == (account["id"], "Accounts")
+
+
+@pytest.mark.parametrize("module", [None, "Leads"])
+def test_what_id_without_a_valid_target_is_refused(harness: Harness, module: str | None) -> None:
+    what: dict[str, Any] = {"api_name": "What_Id", "index": 1}
+    if module is not None:
+        what["module"] = module
+    mappings = [{"api_name": "Subject", "index": 0}, what]
+    error = _refused(harness, _body(harness, "Subject,What\nCall,1\n", "Tasks", mappings))
+    assert error.details["json_path"] == "$.resource[0].field_mappings[1].module"
+
+
+def test_a_layout_mapping_names_the_module_s_one_layout(harness: Harness) -> None:
+    modules = {m.api_name: m for m in metadata_modules(harness.services, harness.principal)}
+    text = "Last_Name,Company\nSmith,Acme\n"
+    base = [{"api_name": "Last_Name", "index": 0}, {"api_name": "Company", "index": 1}]
+    layout = {"api_name": "Layout", "default_value": {"value": modules["Leads"].layout_id}}
+    details = harness.run(_body(harness, text, "Leads", [*base, layout]))
+    assert counts(details) == (1, 0, 0, 1)
+    echoed = details["resource"][0]["field_mappings"][2]
+    assert echoed["api_name"] == "Layout"
+    other = {"api_name": "Layout", "default_value": {"value": modules["Contacts"].layout_id}}
+    error = _refused(harness, _body(harness, text, "Leads", [*base, other]))
+    assert error.details["json_path"] == "$.resource[0].field_mappings[2].default_value"
