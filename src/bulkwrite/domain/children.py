@@ -3,6 +3,7 @@ its parent record, which to the other side, and the indexes their record tables 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bulkwrite.domain.modules import CHILD_TYPES, Field, FieldType, Module, ModuleKind
@@ -22,7 +23,7 @@ class RecordIndex:
     unique: bool
 
 
-def stored_fields(fields: tuple[Field, ...]) -> tuple[Field, ...]:
+def stored_fields(fields: Iterable[Field]) -> tuple[Field, ...]:
     """The fields that are columns of a record table: all but those whose values are rows of
     a child module (``CHILD_TYPES``)."""
     return tuple(f for f in fields if f.type not in CHILD_TYPES)

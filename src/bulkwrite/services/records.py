@@ -7,9 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bulkwrite.domain.children import stored_fields
 from bulkwrite.domain.identity import Principal, Right
 from bulkwrite.domain.ids import parse_digits, parse_id
-from bulkwrite.domain.modules import INTEGER_TYPES, NUMBER_TYPES, Field, FieldType, Module
+from bulkwrite.domain.modules import (
+    CHILD_TYPES,
+    INTEGER_TYPES,
+    NUMBER_TYPES,
+    Field,
+    FieldType,
+    Module,
+)
 from bulkwrite.domain.scopes import may_read_records
 from bulkwrite.errors import (
     DataInvalid,
@@ -19,6 +27,7 @@ from bulkwrite.errors import (
     UrlPatternInvalid,
 )
 from bulkwrite.services.collaborators import Services
+from bulkwrite.services.record_children import child_values
 from bulkwrite.store.base import Tx
 
 MAX_PER_PAGE = 200
@@ -68,13 +77,13 @@ def list_records(
         table = tx.record_table(principal.org.id, module.api_name)
         rows = tx.read_records(
             table,
-            ["id", *(f.api_name for f in fields)],
+            ["id", *(f.api_name for f in stored_fields(fields))],
             limit=per_page + 1,
             offset=(page - 1) * per_page,
             order_by=order_by,
             descending=descending,
         )
-        data = render_records(tx, principal.org.id, fields, rows[:per_page])
+        data = render_page(tx, principal.org.id, fields, rows[:per_page])
     return RecordPage(data, page, per_page, len(rows) > per_page)
 
 
@@ -90,14 +99,14 @@ def get_record(
         table = tx.record_table(principal.org.id, module.api_name)
         rows = tx.read_records(
             table,
-            ["id", *(f.api_name for f in chosen)],
+            ["id", *(f.api_name for f in stored_fields(chosen))],
             limit=1,
             offset=0,
             record_id=int(record_id),
         )
         if not rows:
             raise ResourceNotFound()
-        data = render_records(tx, principal.org.id, chosen, rows)
+        data = render_page(tx, principal.org.id, chosen, rows)
     return RecordPage(data, 1, 1, False)
 
 
@@ -150,7 +159,7 @@ def _sort_by(module: Module, text: str | None) -> str:
     if text is None or text == "" or text == "id":
         return "id"
     field = module.field(text)
-    if field is None:
+    if field is None or field.type in CHILD_TYPES:
         raise DataInvalid(
             f"sort_by must be id or a field of {module.api_name}.", {"param_name": "sort_by"}
         )
@@ -166,6 +175,28 @@ def _descending(text: str | None) -> bool:
 
 
 # --- typed values ----------------------------------------------------------------------------
+
+
+def render_page(
+    tx: Tx, org_id: str, fields: Sequence[Field], rows: Sequence[Sequence[object]]
+) -> list[dict[str, Any]]:
+    """Rows of ``id`` then the stored ones of ``fields`` as records, with the values of the
+    child-type fields (subforms, multi-select and multi-user lookups) from their modules;
+    each record's keys in the order of ``fields``."""
+    stored = stored_fields(fields)
+    records = render_records(tx, org_id, stored, rows)
+    if len(stored) == len(fields):
+        return records
+    ids = [int(str(row[0])) for row in rows]
+    children = child_values(tx, org_id, fields, ids, render_records)
+    ordered = []
+    for record_id, record in zip(ids, records, strict=True):
+        full: dict[str, Any] = {"id": record["id"]}
+        for field in fields:
+            name = field.api_name
+            full[name] = children[name].get(record_id, []) if name in children else record[name]
+        ordered.append(full)
+    return ordered
 
 
 def render_records(
