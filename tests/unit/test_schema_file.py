@@ -183,7 +183,12 @@ def test_a_new_module_gets_system_fields_labels_and_a_name_field() -> None:
 
 def test_the_example_plans_a_module_and_two_fields() -> None:
     plan = plan_schema(parse_schema(EXAMPLE.read_text()), org_modules())
-    assert [m.api_name for m in plan.new_modules] == ["Projects"]
+    assert [m.api_name for m in plan.new_modules] == [
+        "Projects",
+        "Milestones",
+        "Projects_X_Contacts",
+        "Reviewers",
+    ]
     assert [(m, f.api_name) for m, f in plan.new_fields] == [
         ("Leads", "Score"),
         ("Leads", "Project"),

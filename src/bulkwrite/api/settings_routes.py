@@ -80,7 +80,7 @@ async def module(
     return ZohoJSON({"modules": [module_document(found, found.api_name in standard_field_names())]})
 
 
-@router.get("/crm/{version}/settings/layouts")
+@router.get("/crm/{version}/settings/layouts", openapi_extra=FIELDS_EXTRA)
 async def layouts(
     version: VersionDep, request: Request, services: ServicesDep, principal: PrincipalDep
 ) -> ZohoJSON:
