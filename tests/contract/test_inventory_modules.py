@@ -195,3 +195,33 @@ def test_a_layout_mapping_names_the_module_s_one_layout(harness: Harness) -> Non
     other = {"api_name": "Layout", "default_value": {"value": modules["Contacts"].layout_id}}
     error = _refused(harness, _body(harness, text, "Leads", [*base, other]))
     assert error.details["json_path"] == "$.resource[0].field_mappings[2].default_value"
+
+
+def test_header_auto_mapping_leaves_read_only_and_child_columns_unmapped(
+    harness: Harness,
+) -> None:
+    harness.job("Account_Name\nAcme\n", "Accounts")
+    text = "Subject,Account_Name.Account_Name,Grand_Total,Quoted_Items\nQ1,Acme,99,x\n"
+    details = harness.job(text, "Quotes")
+    assert counts(details) == (1, 0, 0, 1)
+    mapped = [m["api_name"] for m in details["resource"][0]["field_mappings"]]
+    assert mapped == ["Subject", "Account_Name"]
+    (quote,) = harness.records("Quotes", "Subject", "Grand_Total")
+    assert quote["Grand_Total"] is None
+
+
+def test_a_custom_module_with_child_fields_is_applied_and_shown(harness: Harness) -> None:
+    from bulkwrite.services.schema import apply_schema, show_schema
+    from tests.integration.test_child_records_http import PROJECTS
+
+    org = harness.org.org.id
+    changes = apply_schema(harness.services, org, PROJECTS)
+    assert changes.created_modules == ("Projects", "Milestones", "Projects_X_Contacts", "Reviewers")
+    assert apply_schema(harness.services, org, PROJECTS).nothing
+    shown = show_schema(harness.services, org, "Projects")
+    assert "{api_name: Reviewers, type: multiuserlookup}" in shown
+    assert "linking_module: Projects_X_Contacts}" in shown
+    assert "type: subform, fields: [{api_name: Title, type: text, mandatory: true}" in shown
+    mappings = [{"api_name": "Project_Name", "index": 0}, {"api_name": "Members", "index": 1}]
+    error = _refused(harness, _body(harness, "Name,Members\nApollo,x\n", "Projects", mappings))
+    assert error.details["json_path"] == "$.resource[0].field_mappings[1].api_name"

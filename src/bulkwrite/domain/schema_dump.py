@@ -33,7 +33,7 @@ def dump_schema(modules: Iterable[Module]) -> str:
     """Modules as a schema file that ``parse_schema`` reads back to the same definitions."""
     modules = list(modules)
     by_name = {m.api_name: m for m in modules}
-    top = [m for m in modules if m.parent is None]
+    top = [m for m in modules if m.parent is None or m.parent not in by_name]
     document = {"modules": [_module_document(m, by_name) for m in top]}
     return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096)
 

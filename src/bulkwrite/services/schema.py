@@ -85,7 +85,8 @@ def show_schema(services: Services, org_id: str, module: str | None = None) -> s
             found = tx.get_module(org_id, module)
             if found is None:
                 raise ResourceNotFound(f"No module {module}.")
-            modules = [found]
+            children = [m for m in tx.list_modules(org_id) if m.parent == found.api_name]
+            modules = [found, *children]  # its subforms' fields are written with it
     return dump_schema(modules)
 
 
