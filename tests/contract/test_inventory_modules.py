@@ -225,3 +225,58 @@ def test_a_custom_module_with_child_fields_is_applied_and_shown(harness: Harness
     mappings = [{"api_name": "Project_Name", "index": 0}, {"api_name": "Members", "index": 1}]
     error = _refused(harness, _body(harness, "Name,Members\nApollo,x\n", "Projects", mappings))
     assert error.details["json_path"] == "$.resource[0].field_mappings[1].api_name"
+
+
+def test_what_id_reads_back_with_the_name_of_its_target(harness: Harness) -> None:
+    from bulkwrite.services.records import RecordQuery, list_records
+
+    harness.job("Account_Name\nAcme\n", "Accounts")
+    deal = harness.job("Deal_Name,Stage,Closing_Date\nBig,Qualification,12/31/2026\n", "Deals")
+    deal_id = harness.result_rows(deal)[0]["RECORD_ID"]
+    (account,) = harness.records("Accounts", "Account_Name")
+    text = f"Subject,What,Module\nCall,{account['id']},Accounts\nVisit,{deal_id},Deals\n"
+    mappings = [
+        {"api_name": "Subject", "index": 0},
+        {"api_name": "What_Id", "index": 1},
+        {"api_name": "$se_module", "index": 2},
+    ]
+    harness.run(_body(harness, text, "Tasks", mappings))
+    for fields in ("Subject,What_Id,$se_module", "Subject,What_Id"):
+        page = list_records(harness.services, harness.principal, "Tasks", RecordQuery(fields))
+        by_subject = {r["Subject"]: r for r in page.data}
+        assert by_subject["Call"]["What_Id"] == {"id": str(account["id"]), "name": "Acme"}
+        assert by_subject["Visit"]["What_Id"] == {"id": deal_id, "name": "Big"}
+    assert by_subject["Visit"].get("$se_module") is None  # not asked for
+
+
+def test_child_fields_cost_one_query_per_child_module_per_page(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bulkwrite.services import record_children
+    from bulkwrite.services.records import RecordQuery, list_records
+    from bulkwrite.services.schema import apply_schema
+    from tests.integration.test_child_records_http import PROJECTS
+
+    apply_schema(harness.services, harness.org.org.id, PROJECTS)
+    harness.job("Project_Name\n" + "".join(f"P{i}\n" for i in range(30)), "Projects")
+    calls: list[str] = []
+    real = record_children.child_values
+
+    def counted(tx: Any, *args: Any) -> Any:
+        original = tx.child_rows
+
+        def child_rows(table: str, *rest: Any) -> Any:
+            calls.append(table)
+            return original(table, *rest)
+
+        tx.child_rows = child_rows
+        try:
+            return real(tx, *args)
+        finally:
+            del tx.child_rows
+
+    monkeypatch.setattr("bulkwrite.services.records.child_values", counted)
+    page = list_records(harness.services, harness.principal, "Projects", RecordQuery())
+    assert len(page.data) == 30
+    assert all(r["Milestones"] == [] and r["Reviewers"] == [] for r in page.data)
+    assert len(calls) == 3  # Milestones, Projects_X_Contacts, Reviewers: once each

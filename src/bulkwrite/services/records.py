@@ -19,6 +19,7 @@ from bulkwrite.domain.modules import (
     Module,
 )
 from bulkwrite.domain.scopes import may_read_records
+from bulkwrite.domain.standard_inventory import SE_MODULE
 from bulkwrite.errors import (
     DataInvalid,
     NoPermission,
@@ -225,6 +226,8 @@ def _lookup_names(
         if field.type is FieldType.LOOKUP and field.lookup_module:
             ids = wanted.setdefault(field.lookup_module, set())
             ids.update(int(str(r[position])) for r in rows if r[position] is not None)
+        for target, record_id in _polymorphic_targets(fields, field, position, rows):
+            wanted.setdefault(target, set()).add(record_id)
     names: dict[str, dict[int, object]] = {}
     for target, ids in wanted.items():
         module = tx.get_module(org_id, target)
@@ -234,6 +237,25 @@ def _lookup_names(
         table = tx.record_table(org_id, module.api_name)
         names[target] = tx.record_names(table, module.name_field, sorted(ids))
     return names
+
+
+def _polymorphic_targets(
+    fields: Sequence[Field], field: Field, position: int, rows: Sequence[Sequence[object]]
+) -> list[tuple[str, int]]:
+    """(module, id) of each value of a polymorphic lookup: the row's ``$se_module`` when the
+    page reads it, else every target (ids are unique across an org's modules)."""
+    if not field.lookup_modules:
+        return []
+    se = next((i for i, f in enumerate(fields, start=1) if f.api_name == SE_MODULE), None)
+    pairs: list[tuple[str, int]] = []
+    for row in rows:
+        if row[position] is None:
+            continue
+        record_id = int(str(row[position]))
+        known = str(row[se]) if se is not None and row[se] is not None else None
+        targets = [known] if known in field.lookup_modules else field.lookup_modules
+        pairs += [(target, record_id) for target in targets if target is not None]
+    return pairs
 
 
 def _value(
@@ -251,8 +273,10 @@ def _value(
     if kind is FieldType.MULTISELECT:
         return _choices(raw)
     if kind is FieldType.LOOKUP:
-        name = names.get(field.lookup_module or "", {}).get(int(str(raw)))
-        return {"id": str(raw), "name": name}
+        record_id = int(str(raw))
+        targets = field.lookup_modules or (field.lookup_module or "",)
+        found = (names[t][record_id] for t in targets if record_id in names.get(t, {}))
+        return {"id": str(raw), "name": next(found, None)}
     if kind in USER_TYPES:
         return {"id": str(raw), "name": users.get(str(raw))}
     return str(raw)
