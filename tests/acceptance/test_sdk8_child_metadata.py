@@ -86,3 +86,36 @@ def test_sdk_reads_child_module_metadata(live_server: Any, tmp_path: Path) -> No
     }
     assert (missing.status_code, missing.json()["code"]) == (400, "MODULE_NOT_AVAILABLE")
     assert (bare.status_code, bare.json()["code"]) == (400, "INVALID_DATA")
+
+
+def test_sdk_reads_records_with_their_rows_and_links(live_server: Any, tmp_path: Path) -> None:
+    import polars as pl
+    from zohocrmsdk.src.com.zoho.crm.api.record import RecordOperations
+    from zohocrmsdk.src.com.zoho.crm.api.record import ResponseWrapper as RecordsWrapper
+
+    assert live_server.demo is not None
+    org = live_server.demo.org.id
+    apply_schema(live_server.services, org, PROJECTS)
+    moment = "2026-11-28T12:00:00+00:00"
+    stamp = {"Created_Time": moment, "Modified_Time": moment}
+    rows = {
+        "Contacts": {"id": [11], "Last_Name": ["Smith"]},
+        "Projects": {"id": [1], "Project_Name": ["Apollo"]},
+        "Milestones": {"id": [101], "Parent_Id": [1], "Title": ["Design"], "Weight": [1.5]},
+        "Projects_X_Contacts": {"id": [301], "Projects": [1], "Contacts": [11]},
+        "Reviewers": {"id": [401], "Parent_Id": [1], "User": [int(live_server.demo.admin.id)]},
+    }
+    with live_server.services.store.transaction() as tx:
+        for module, frame in rows.items():
+            tx.insert_frame(tx.record_table(org, module), pl.DataFrame(frame), stamp)
+    init_sdk(live_server.base_url, live_server.token, tmp_path / "sdk8")
+    records = RecordOperations("Projects").get_records(ParameterMap(), HeaderMap()).get_object()
+    assert isinstance(records, RecordsWrapper), records
+    (apollo,) = records.get_data()
+    (milestone,) = apollo.get_key_value("Milestones")
+    assert milestone.get_key_value("Title") == "Design"
+    assert milestone.get_key_value("Weight") == 1.5
+    (member,) = apollo.get_key_value("Members")
+    assert member.get_key_value("name") == "Smith"
+    (reviewer,) = apollo.get_key_value("Reviewers")
+    assert reviewer.get_key_value("email") == live_server.demo.admin.email
