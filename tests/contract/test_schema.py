@@ -65,6 +65,9 @@ def read(harness: Harness, module: str, principal: Principal | None = None, **qu
 def test_apply_is_idempotent_and_show_round_trips(harness: Harness) -> None:
     assert apply(harness, EXAMPLE) == [
         "created module Projects",
+        "created module Milestones",
+        "created module Projects_X_Contacts",
+        "created module Reviewers",
         "added field Leads.Score",
         "added field Leads.Project",
     ]

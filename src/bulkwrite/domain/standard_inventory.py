@@ -88,8 +88,7 @@ def _campaigns() -> Module:
             picklist("Status", "Planning", "Active", "Inactive", "Complete"),
             *fields_of(T.DATE, "Start_Date", "End_Date"),
             *fields_of(T.CURRENCY, "Expected_Revenue", "Budgeted_Cost", "Actual_Cost"),
-            text_field("Expected_Response"),
-            Field("Num_sent", T.INTEGER),
+            *fields_of(T.INTEGER, "Expected_Response", "Num_sent"),
             Field("Description", T.TEXTAREA),
         ],
     )
