@@ -280,3 +280,35 @@ def test_child_fields_cost_one_query_per_child_module_per_page(
     assert len(page.data) == 30
     assert all(r["Milestones"] == [] and r["Reviewers"] == [] for r in page.data)
     assert len(calls) == 3  # Milestones, Projects_X_Contacts, Reviewers: once each
+
+
+@pytest.mark.parametrize(
+    ("field", "module", "accepted"),
+    [
+        ("Account_Name", "accounts", True),
+        ("Account_Name", "Deals", False),
+        ("Owner", "Users", True),
+        ("Owner", "Accounts", False),
+        ("Phone", "Accounts", False),
+    ],
+)
+def test_a_mapping_s_module_key_is_acted_on_or_refused(
+    harness: Harness, field: str, module: str, accepted: bool
+) -> None:
+    harness.job("Account_Name\nAcme\n", "Accounts")
+    (account,) = harness.records("Accounts", "Account_Name")
+    values = {"Account_Name": str(account["id"]), "Owner": "admin@test.example", "Phone": "1"}
+    mapping: dict[str, Any] = {"api_name": field, "index": 1, "module": {"api_name": module}}
+    if field == "Owner":
+        mapping["find_by"] = "email"
+    body = _body(
+        harness,
+        f"Last_Name,X\nSmith,{values[field]}\n",
+        "Contacts",
+        [{"api_name": "Last_Name", "index": 0}, mapping],
+    )
+    if accepted:
+        assert counts(harness.run(body)) == (1, 0, 0, 1)
+    else:
+        error = _refused(harness, body)
+        assert error.details["json_path"] == "$.resource[0].field_mappings[1].module"

@@ -30,6 +30,7 @@ from bulkwrite.importer.columns import Column
 from bulkwrite.importer.convert import INVALID, Converter, make_converter
 from bulkwrite.importer.headers import ID_FIELD, match_headers
 from bulkwrite.importer.special_mappings import (
+    check_module_key,
     is_layout_mapping,
     polymorphic_columns,
     polymorphic_find_by,
@@ -157,6 +158,7 @@ def _column(req: PlanRequest, mapping: FieldMapping, position: int) -> Column:
         raise FormatInvalid(
             exc.message, {"api_name": "format", "json_path": f"{path}.format"}
         ) from None
+    check_module_key(field, mapping, path)
     find_by = (
         polymorphic_find_by(req.modules, field, mapping, path)
         if field.lookup_modules

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bulkwrite.domain.job import FieldMapping
-from bulkwrite.domain.modules import Field, Module
+from bulkwrite.domain.modules import Field, FieldType, Module
 from bulkwrite.domain.standard_inventory import SE_MODULE
 from bulkwrite.errors import DataInvalid
 from bulkwrite.importer.columns import Column
@@ -37,6 +37,31 @@ def is_layout_mapping(module: Module, mapping: FieldMapping, path: str) -> bool:
             f"({module.layout_id or 'none'}), and no index, find_by or format.",
         )
     return True
+
+
+#: What a user lookup's ``module`` key may say.
+USERS = "users"
+
+
+def check_module_key(field: Field, mapping: FieldMapping, path: str) -> None:
+    """A mapping's ``module`` key is acted on or refused, never ignored: a lookup's must name
+    its target module, a user lookup's ``users`` (any case); a polymorphic lookup's is
+    checked by ``polymorphic_find_by``; any other field takes none (``INVALID_DATA``)."""
+    if mapping.module is None or field.lookup_modules:
+        return
+    if field.type is FieldType.LOOKUP:
+        allowed = field.lookup_module or ""
+    elif field.type in (FieldType.OWNERLOOKUP, FieldType.USERLOOKUP):
+        allowed = USERS
+    else:
+        allowed = None
+    if allowed is None or mapping.module.lower() != allowed.lower():
+        expected = f"only {allowed}" if allowed else "none: it is not a lookup"
+        raise DataInvalid.at(
+            "module",
+            f"{path}.module",
+            f"The module of {field.api_name}'s mapping is {mapping.module}; it takes {expected}.",
+        )
 
 
 def polymorphic_find_by(
