@@ -51,3 +51,13 @@ def test_module_names_are_unique_and_lookup_targets_exist_before_use() -> None:
         for field in module.fields:
             for target in (field.lookup_module, *field.lookup_modules):
                 assert target is None or target in names, (module.api_name, field.api_name)
+
+
+def test_a_child_module_knows_its_parent_field() -> None:
+    from bulkwrite.domain.children import child_field
+
+    modules = {m.api_name: m for m in standard_modules()}
+    field = child_field(modules["Quotes"], modules["Quoted_Items"])
+    assert field is not None and field.api_name == "Quoted_Items"
+    assert child_field(modules["Invoices"], modules["Quoted_Items"]) is None
+    assert child_field(modules["Quotes"], modules["Leads"]) is None

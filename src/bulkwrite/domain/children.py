@@ -62,3 +62,15 @@ def child_indexes(module: Module) -> tuple[RecordIndex, ...]:
     if other is None:
         return (RecordIndex("parent", (parent,), unique=False),)
     return (RecordIndex("link", (parent, other), unique=True),)
+
+
+def child_field(parent: Module, child: Module) -> Field | None:
+    """The field of ``parent`` whose rows or links ``child`` holds; None when ``child`` is no
+    subform, linking module or multi-user lookup of ``parent`` (a job may not write it as a
+    child resource of ``parent``)."""
+    if child.parent != parent.api_name:
+        return None
+    return next(
+        (f for f in parent.fields if f.type in CHILD_TYPES and f.child_module == child.api_name),
+        None,
+    )
