@@ -45,6 +45,7 @@ from bulkwrite.services.collaborators import Services
 from bulkwrite.services.run.converter import start_forkserver
 from bulkwrite.services.run.split import prepare_chunk, run_shared
 from bulkwrite.store.postgres import application_name, connection_lost
+from bulkwrite.worker.deliveries import DeliveryLoop
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -307,13 +308,19 @@ def run_worker(services: Services, concurrency: int) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, on_signal)
         log.info("worker on queue %s, %d at a time", TASK_QUEUE, concurrency)
-        return await supervise(services, concurrency, stop)
+        deliveries = DeliveryLoop(services)  # callbacks, beside the task slots
+        deliveries.start()
+        try:
+            return await supervise(services, concurrency, stop)
+        finally:
+            await asyncio.to_thread(deliveries.stop)
 
     return asyncio.run(main())
 
 
 class ThreadWorker:
-    """A procrastinate worker on a thread of the API process (``serve`` with PostgreSQL)."""
+    """A procrastinate worker on a thread of the API process (``serve`` with PostgreSQL), and
+    the callback loop beside it."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -321,15 +328,18 @@ class ThreadWorker:
         self._stop: asyncio.Event | None = None
         self._thread = threading.Thread(target=self._run, name="procrastinate", daemon=True)
         self._ready = threading.Event()
+        self.deliveries = DeliveryLoop(services)
 
     def start(self) -> None:
         self._thread.start()
         self._ready.wait(timeout=30)
+        self.deliveries.start()
 
     def stop(self) -> None:
         if self._loop is not None and self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(timeout=30)
+        self.deliveries.stop()
 
     def _run(self) -> None:
         asyncio.run(self._main())
