@@ -1,6 +1,7 @@
 """A callback receiver for tests: a real HTTP server on 127.0.0.1 that records every POST and
 answers with the status codes it is told (then 200), and that can be taken down and brought
-back up on the same port."""
+back up on the same port. An answer of ``HOLD`` keeps the POST waiting, unanswered, until
+``release`` is set (a sender killed meanwhile never hears back)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.server import free_port
+
+#: An answer that is not given until ``Receiver.release`` is set (then 200).
+HOLD = 0
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Receiver:
         self.calls: list[Call] = []
         self._changed = threading.Condition()
         self._server: ThreadingHTTPServer | None = None
+        self.release = threading.Event()
 
     @property
     def url(self) -> str:
@@ -60,9 +65,15 @@ class Receiver:
                     code = receiver.answers.pop(0) if receiver.answers else receiver.default
                     receiver.calls.append(Call(self.path, dict(self.headers), raw, code))
                     receiver._changed.notify_all()
-                self.send_response(code)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                if code == HOLD:
+                    receiver.release.wait(60)
+                    code = 200
+                try:
+                    self.send_response(code)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except OSError:
+                    pass  # the sender is gone
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -74,6 +85,7 @@ class Receiver:
 
     def down(self) -> None:
         """Stop listening: connections are refused until ``up()``."""
+        self.release.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
