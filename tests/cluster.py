@@ -169,11 +169,12 @@ class Cluster:
         self.apis.append(api)
         return api
 
-    def start_worker(self, concurrency: int = 2) -> Process:
-        """``python -m bulkwrite worker --concurrency N``; returns once it is registered."""
+    def start_worker(self, concurrency: int = 2, **extra: str) -> Process:
+        """``python -m bulkwrite worker --concurrency N`` (``extra``: settings of its own);
+        returns once it is registered."""
         name = f"worker{len(self.workers)}"
         argv = [sys.executable, "-m", "bulkwrite", "worker", "--concurrency", str(concurrency)]
-        worker = self._process(name, argv)
+        worker = self._process(name, argv, **extra)
         before = self.registered_workers()
         worker.start()
         self.workers.append(worker)
