@@ -12,6 +12,9 @@ has no task left (retries used up while the database was away) a new run. A task
 twice (again after it ended, or beside a run that is still going) changes nothing: chunk plans
 are made once, a chunk is written once (compare-and-set), and a job finishes once.
 
+Beside the task slots of every worker process, a callback loop (``worker/deliveries.py``)
+sends the outbox's due callbacks; any worker may send any job's callback, one at a time.
+
 A database restart or failover does not stop a worker: a job's run tries its step again
 (``services/run/runner.py``), the LISTEN connection reconnects, and the heartbeat and the tasks'
 bookkeeping are retried while the database is away. If procrastinate's

@@ -68,16 +68,19 @@ def record_delivery(tx: Tx, job: Job, status: JobStatus) -> None:
     tx.insert_delivery(delivery)
 
 
-def deliver_due(services: Services, limit: int = DUE_BATCH) -> int:
-    """Make one attempt of each delivery due now; returns how many attempts were made."""
+def deliver_due(services: Services, limit: int = DUE_BATCH, at: datetime | None = None) -> int:
+    """Make one attempt of each delivery due at ``at`` (default: now); returns how many
+    attempts were made."""
     with services.store.transaction(write=False) as tx:
-        due = tx.due_deliveries(now(), limit)
+        due = tx.due_deliveries(at or now(), limit)
     return sum(attempt_delivery(services, delivery_id) for delivery_id in due)
 
 
 def drain_due(services: Services) -> None:
-    """Attempt deliveries until none is due now (a test's, or a queue's ``join()``)."""
-    while deliver_due(services):
+    """Attempt every delivery that is due now, once each at least (a queue's ``join()``);
+    those that fall due again later are left to the delivery loop, so this ends."""
+    started = now()
+    while deliver_due(services, at=started):
         pass
 
 
