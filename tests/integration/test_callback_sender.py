@@ -1,6 +1,7 @@
 """One signed callback POST (services/callbacks/sender.py) against real HTTP servers on
 127.0.0.1: the headers and signature, the outcome of each answer, the pinned address, no
-redirects, a bounded answer."""
+redirects, a bounded answer; over https, the certificate verified against the URL's name
+while the connection goes to the pinned address."""
 
 from __future__ import annotations
 
@@ -8,10 +9,16 @@ import hashlib
 import hmac
 import ipaddress
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -164,3 +171,111 @@ def test_a_receiver_that_never_answers_times_out() -> None:
         port = listening.getsockname()[1]
         attempt = send(message(f"http://127.0.0.1:{port}/"), options(timeout=0.5))
     assert attempt.verdict is Verdict.RETRY and "Timeout" in (attempt.error or "")
+
+
+@dataclass
+class Tls:
+    """A CA, a server certificate it signed for ``name``, and a client context trusting it."""
+
+    name: str
+    server: ssl.SSLContext
+    client: ssl.SSLContext
+
+
+def make_tls(tmp_path: Path, name: str) -> Tls:
+    x509 = pytest.importorskip("cryptography.x509", reason="cryptography makes the test's CA")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    def subject(cn: str) -> Any:
+        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+    now = datetime.now(UTC)
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = (
+        x509.CertificateBuilder().subject_name(subject("test CA")).issuer_name(subject("test CA"))
+        .public_key(ca_key.public_key()).serial_number(1)
+        .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    leaf = (
+        x509.CertificateBuilder().subject_name(subject(name)).issuer_name(ca.subject)
+        .public_key(key.public_key()).serial_number(2)
+        .not_valid_before(now - timedelta(hours=1)).not_valid_after(now + timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    pem = serialization.Encoding.PEM
+    (tmp_path / "ca.pem").write_bytes(ca.public_bytes(pem))
+    (tmp_path / "leaf.pem").write_bytes(leaf.public_bytes(pem))
+    (tmp_path / "leaf.key").write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    server = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.load_cert_chain(tmp_path / "leaf.pem", tmp_path / "leaf.key")
+    client = ssl.create_default_context(cafile=str(tmp_path / "ca.pem"))
+    return Tls(name, server, client)
+
+
+@contextmanager
+def https_receiver(tls: Tls) -> Iterator[tuple[int, list[str | None], list[str]]]:
+    """An https server on 127.0.0.1: its port, the TLS server names asked for, the Host
+    headers of the POSTs it answered."""
+    names: list[str | None] = []
+    hosts: list[str] = []
+
+    def on_sni(_: ssl.SSLObject, name: str | None, __: ssl.SSLContext) -> None:
+        names.append(name)
+
+    tls.server.sni_callback = on_sni  # type: ignore[assignment]
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length", "0")))
+            hosts.append(self.headers["Host"])
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    class Server(ThreadingHTTPServer):
+        def get_request(self) -> tuple[socket.socket, Any]:
+            conn, address = super().get_request()
+            return tls.server.wrap_socket(conn, server_side=True), address
+
+    server = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=lambda: server.serve_forever(0.05), daemon=True).start()
+    try:
+        yield int(server.server_address[1]), names, hosts
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_https_to_a_pinned_address_verifies_the_certificate_against_the_name(
+    tmp_path: Path,
+) -> None:
+    tls = make_tls(tmp_path, "hooks.example.test")
+
+    def resolver(host: str, port: int) -> list[Address]:
+        return [ipaddress.ip_address("127.0.0.1")]
+
+    with https_receiver(tls) as (port, names, hosts):
+        good = send(
+            message(f"https://hooks.example.test:{port}/in"),
+            options(resolver=resolver, tls=tls.client),
+        )
+        wrong = send(
+            message(f"https://other.example.test:{port}/in"),
+            options(resolver=resolver, tls=tls.client),
+        )
+        untrusted = send(
+            message(f"https://hooks.example.test:{port}/in"), options(resolver=resolver)
+        )
+    assert good.verdict is Verdict.DELIVERED and good.status_code == 204
+    assert names[0] == "hooks.example.test" and hosts == [f"hooks.example.test:{port}"]
+    assert wrong.verdict is Verdict.RETRY and "certificate" in (wrong.error or "").lower()
+    assert untrusted.verdict is Verdict.RETRY and "certificate" in (untrusted.error or "").lower()

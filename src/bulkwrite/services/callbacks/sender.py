@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import ipaddress
 import socket
+import ssl
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -105,12 +106,14 @@ def verdict_of(status_code: int) -> Verdict:
 
 @dataclass(frozen=True)
 class SendOptions:
-    """How a POST is made: the guard's exceptions, the timeout, the clock and the resolver."""
+    """How a POST is made: the guard's exceptions, the timeout, the clock, the resolver, and
+    the TLS context that verifies receivers' certificates (None: the system's CAs)."""
 
     allow: Allowance
     timeout: float
     now: Callable[[], float]
     resolver: Resolver = resolve
+    tls: ssl.SSLContext | None = None
 
 
 def send(message: Message, options: SendOptions) -> Attempt:
@@ -131,7 +134,12 @@ def send(message: Message, options: SendOptions) -> Attempt:
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
     try:
         with (
-            httpx.Client(timeout=options.timeout, follow_redirects=False, trust_env=False) as http,
+            httpx.Client(
+                timeout=options.timeout,
+                follow_redirects=False,
+                trust_env=False,
+                verify=options.tls or True,
+            ) as http,
             http.stream(
                 "POST",
                 pinned,
