@@ -52,18 +52,18 @@ def record_delivery(tx: Tx, job: Job, status: JobStatus) -> None:
         return
     at = now()
     delivery = Delivery(
-        str(uuid.uuid4()),
-        job.id,
-        job.org_id,
-        job.spec.callback_url,
-        event_of(status),
-        DeliveryStatus.PENDING,
-        0,
-        at,
-        None,
-        None,
-        None,
-        at,
+        id=str(uuid.uuid4()),
+        job_id=job.id,
+        org_id=job.org_id,
+        url=job.spec.callback_url,
+        event=event_of(status),
+        status=DeliveryStatus.PENDING,
+        attempts=0,
+        next_attempt_time=at,
+        last_attempt_time=None,
+        last_status_code=None,
+        last_error=None,
+        created_time=at,
     )
     tx.insert_delivery(delivery)
 
