@@ -22,6 +22,8 @@ class DeliveryLoop:
         self.services = services
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="callbacks", daemon=True)
+        #: Held while the loop or ``drain`` makes attempts: a drain waits for the loop's.
+        self._busy = threading.Lock()
 
     def start(self) -> None:
         if not self._thread.is_alive():
@@ -33,13 +35,16 @@ class DeliveryLoop:
             self._thread.join(timeout=self.services.settings.callback_timeout * 3 + 5)
 
     def drain(self) -> None:
-        """Attempt every delivery due now, on the caller's thread (a queue's ``join()``)."""
-        drain_due(self.services)
+        """Once the loop's attempts in flight are made, attempt every delivery due now, on
+        the caller's thread (a queue's ``join()``)."""
+        with self._busy:
+            drain_due(self.services)
 
     def tick(self) -> int:
         """One look at the outbox; how many attempts it made."""
         try:
-            return deliver_due(self.services)
+            with self._busy:
+                return deliver_due(self.services)
         except Exception:
             log.exception("sending callbacks failed; again in a moment")
             return 0
