@@ -135,6 +135,15 @@ def test_bad_urls_are_refused(url: object, why: str) -> None:
         check_url(url, NONE)
 
 
+def test_a_host_is_kept_as_dns_and_the_host_header_take_it() -> None:
+    target = check_url("https://Bücher.example/x", NONE)
+    assert target.host == "xn--bcher-kva.example" and target.authority == target.host
+    assert check_url("http://example.com:8080/", NONE).authority == "example.com:8080"
+    assert check_url("http://[2606:4700::1]:81/", NONE).authority == "[2606:4700::1]:81"
+    with pytest.raises(CallbackRefused, match="not a valid name"):
+        check_url("http://" + "ü" * 70 + ".example/", NONE)
+
+
 def test_a_url_of_2048_characters_is_taken() -> None:
     url = "https://example.com/" + "a" * (2048 - len("https://example.com/"))
     assert check_url(url, NONE).host == "example.com"

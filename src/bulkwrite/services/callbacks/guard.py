@@ -48,6 +48,12 @@ class Target:
     port: int
     literal: Address | None
 
+    @property
+    def authority(self) -> str:
+        """``host[:port]`` as the ``Host`` header names it (the port unless the default)."""
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return host if self.port == _default_port(self.scheme) else f"{host}:{self.port}"
+
 
 @dataclass(frozen=True)
 class Allowance:
@@ -104,6 +110,7 @@ def check_url(url: object, allow: Allowance) -> Target:
         raise CallbackRefused("callback.url must name a host.")
     if "%" in host:
         raise CallbackRefused("callback.url must not name an IPv6 zone.")
+    host = _ascii_host(host)
     literal = host_address(host)
     target = Target(url, parts.scheme, host, port or _default_port(parts.scheme), literal)
     if allow.opens_name(host):
@@ -113,6 +120,16 @@ def check_url(url: object, allow: Allowance) -> Target:
     elif is_localhost(host):
         check_address(_LOOPBACK, allow, f"{host} is a loopback name")
     return target
+
+
+def _ascii_host(host: str) -> str:
+    """The host as DNS and the ``Host`` header take it (an IDN in its ``xn--`` form)."""
+    if host.isascii():
+        return host
+    try:
+        return host.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise CallbackRefused("callback.url's host is not a valid name.") from None
 
 
 def host_address(host: str) -> Address | None:

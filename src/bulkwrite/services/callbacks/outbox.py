@@ -100,10 +100,7 @@ def attempt_delivery(services: Services, delivery_id: str) -> bool:
         delivery = tx.get_delivery(delivery_id)
         assert delivery is not None
         message = _message(tx, services, delivery, at)
-    if message is None:
-        attempt = Attempt(Verdict.FAILED, error="the job or its org is gone")
-    else:
-        attempt = send(message, _options(services.settings))
+    attempt = _attempt(services.settings, message)
     record = next_step(services.settings, delivery, attempt, now())
     try:
         with services.store.transaction() as tx:
@@ -158,6 +155,18 @@ def _message(tx: Tx, services: Services, delivery: Delivery, at: datetime) -> Me
     body = json.dumps(document, separators=(",", ":")).encode("utf-8")
     signing = org_secret(tx, delivery.org_id, at).valid(at)
     return Message(delivery.url, delivery.id, delivery.event, body, signing)
+
+
+def _attempt(settings: Settings, message: Message | None) -> Attempt:
+    """Send the message; a fault of this server's is an attempt that failed (so the retry
+    window still applies), logged with its traceback."""
+    if message is None:
+        return Attempt(Verdict.FAILED, error="the job or its org is gone")
+    try:
+        return send(message, _options(settings))
+    except Exception as exc:
+        log.exception("callback %s: the attempt broke", message.delivery_id)
+        return Attempt(Verdict.RETRY, error=f"internal error: {type(exc).__name__}")
 
 
 def _options(settings: Settings) -> SendOptions:

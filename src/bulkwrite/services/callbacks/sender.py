@@ -130,7 +130,7 @@ def send(message: Message, options: SendOptions) -> Attempt:
     pinned = urlunsplit(
         (parts.scheme, f"{shown}:{target.port}", parts.path or "/", parts.query, "")
     )
-    request_headers = {"Host": parts.netloc, **headers(message, int(options.now()))}
+    request_headers = {"Host": target.authority, **headers(message, int(options.now()))}
     extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
     try:
         with (
@@ -149,7 +149,7 @@ def send(message: Message, options: SendOptions) -> Attempt:
             ) as response,
         ):
             _read_some(response)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, ssl.SSLError, UnicodeError, ValueError) as exc:
         failure = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         return Attempt(Verdict.RETRY, error=failure[:MAX_ERROR])
     verdict = verdict_of(response.status_code)
