@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from bulkwrite.client import Client
+from tests.acceptance.clitools import run_cli
 from tests.receiver import HOLD, Call, Receiver, receiving
 from tests.server import LiveServer, make_server
 
@@ -173,7 +174,7 @@ def test_a_400_fails_the_delivery_and_stops_the_attempts(server: LiveServer) -> 
     assert seen["next_attempt_time"] is None
 
 
-def test_503_then_200_is_delivered(server: LiveServer) -> None:
+def test_503_then_200_is_delivered(server: LiveServer, tmp_path: Path) -> None:
     with receiving([503]) as receiver:
         job_id = finished(server, receiver.url)
         calls = receiver.wait_for(2, ARRIVAL_SECONDS)
@@ -181,6 +182,9 @@ def test_503_then_200_is_delivered(server: LiveServer) -> None:
     assert [c.answered for c in calls] == [503, 200]
     one_delivery_id(calls, seen["id"])
     assert seen["attempts"] == 2
+    shown = run_cli("jobs", "show", job_id, cwd=tmp_path, server=server)
+    assert shown.code == 0, shown.stderr
+    assert "delivered after 2 attempts" in shown.stdout
 
 
 #: Spellings of internal addresses a create must refuse (the unit table has them all).
