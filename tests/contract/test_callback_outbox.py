@@ -91,6 +91,24 @@ def test_a_finished_job_is_called_back_once_signed(harness: Harness) -> None:
     assert seen["last_attempt_time"] and seen["next_attempt_time"] is None
 
 
+def test_a_failed_job_is_called_back_as_job_failed(harness: Harness) -> None:
+    text = b"Last_Name,Company\nA,Co\nBad\xff,Co\n"  # not ascii: the job fails on row 2
+    with receiving() as receiver:
+        details = harness.run(
+            {
+                "operation": "insert",
+                "character_encoding": "ascii",
+                "callback": {"url": receiver.url},
+                "resource": [{"type": "data", "module": "Leads", "file_id": harness.upload(text)}],
+            }
+        )
+        (call,) = receiver.calls
+    assert details["status"] == "FAILED"
+    assert call.headers["X-Bulkwrite-Event"] == "job.failed"
+    assert call.body["status"] == "FAILED" and call.body["resource"][0]["error"]["code"]
+    assert delivery(harness, details["id"])["status"] == "delivered"
+
+
 def test_a_job_without_a_callback_has_no_delivery(harness: Harness) -> None:
     job_id = start(harness, None)
     assert "callback" not in harness.run_details(job_id)
