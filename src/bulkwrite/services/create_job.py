@@ -22,6 +22,7 @@ from bulkwrite.files.csvsource import CsvDialect, CsvSource, detect_dialect
 from bulkwrite.files.encodings import BOM_REQUIRED, bom_codec, text_encoding
 from bulkwrite.importer.headers import unread_columns
 from bulkwrite.importer.plan import auto_mappings, compile_spec
+from bulkwrite.services.callbacks.check import check_callback_url
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.job_request import RES, JobRequest, parse_job_request
 from bulkwrite.services.permissions import check_may_write
@@ -34,6 +35,7 @@ def create_job(services: Services, principal: Principal, body: Any) -> Job:
     if not principal.scopes & {"ZohoCRM.bulk.CREATE", "ZohoCRM.bulk.ALL"}:
         raise ScopeMismatch()
     request = parse_job_request(body)
+    check_callback_url(request.callback_url, services.settings)
     file_id = parse_id(request.file_id)
     with services.store.transaction(write=False) as tx:
         modules = {m.api_name: m for m in tx.list_modules(principal.org.id)}

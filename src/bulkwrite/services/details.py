@@ -10,6 +10,7 @@ from bulkwrite.domain.job import Job, JobStatus
 from bulkwrite.domain.modules import Module
 from bulkwrite.domain.scopes import may_read_jobs
 from bulkwrite.errors import ResourceNotFound, ScopeMismatch
+from bulkwrite.services.callbacks.visible import add_delivery
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.permissions import check_may_read
 
@@ -64,7 +65,9 @@ def job_details(
     """The details document; download URLs use the public URL, else the request's own base."""
     job, module, creator = load_job(services, principal, job_id)
     base = services.settings.public_url or request_base or services.settings.base_url
-    return render_details(job, module, creator, principal.org, base, version)
+    document = render_details(job, module, creator, principal.org, base, version)
+    add_delivery(services, job, document)  # callback.delivery (beyond-zoho.md §7)
+    return document
 
 
 def render_details(

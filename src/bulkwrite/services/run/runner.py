@@ -15,7 +15,7 @@ from bulkwrite.errors import BulkWriteError, ConverterLost, StateConflict, Store
 from bulkwrite.files.csvsource import CsvSource
 from bulkwrite.importer.chunk import PreparedChunk, RawChunk
 from bulkwrite.retry import persist
-from bulkwrite.services.callbacks.delivery import send_callback
+from bulkwrite.services.callbacks.outbox import record_delivery
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.results.assemble import assemble_result
 from bulkwrite.services.results.draft import ResultDraft
@@ -160,7 +160,7 @@ def finish_job(
     draft: Path | None = None,
 ) -> None:
     """End the job in ``target``: its result file (``draft``: the zip written while it ran,
-    else assembled now), then the state, the callback and the cleanups."""
+    else assembled now), then the state with its callback's delivery, and the cleanups."""
     try:
         job = retrying(services, job_id, "finishing", lambda _: read_job(services, job_id))
         if job is None or job.status is not JobStatus.INPROGRESS:
@@ -177,11 +177,11 @@ def finish_job(
             if again and (now := tx.get_job(job_id)) is not None and now.status is target:
                 return  # the commit cut off by a lost connection went through
             tx.move_job(job_id, JobStatus.INPROGRESS, target, error)
+            record_delivery(tx, job, target)  # the callback, sent by the workers after commit
             if ready:
                 tx.mark_result_ready(job_id)
 
     retrying(services, job_id, "finishing", end)
-    retrying(services, job_id, "the callback", lambda _: send_callback(services, job_id))
     retrying(services, job_id, "the cleanup", lambda _: sweep_expired_results(services))
     retrying(services, job_id, "the cleanup", lambda _: sweep_chunk_results(services))
 

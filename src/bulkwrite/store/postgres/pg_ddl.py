@@ -145,12 +145,31 @@ _V5_LZ4 = """
         RAISE NOTICE 'job_chunks.result keeps the default compression';
     END $$;
 """
+#: Callbacks (services/callbacks/): the outbox, one delivery per finished job with a callback,
+#: inserted with the job's final state; and each org's signing secret.
+_V6_CALLBACKS = """
+    CREATE TABLE callback_deliveries (
+        id UUID PRIMARY KEY, job_id BIGINT NOT NULL UNIQUE REFERENCES jobs(id),
+        org_id BIGINT NOT NULL REFERENCES orgs(id), url TEXT NOT NULL, event TEXT NOT NULL,
+        status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_time TIMESTAMPTZ NOT NULL, last_attempt_time TIMESTAMPTZ,
+        last_status_code INTEGER, last_error TEXT, created_time TIMESTAMPTZ NOT NULL
+    );
+    CREATE INDEX callback_deliveries_due ON callback_deliveries (next_attempt_time)
+        WHERE status = 'pending';
+    CREATE TABLE org_callback_secrets (
+        org_id BIGINT PRIMARY KEY REFERENCES orgs(id), secret TEXT NOT NULL,
+        previous_secret TEXT, previous_expires_time TIMESTAMPTZ, rotated_time TIMESTAMPTZ NOT NULL
+    );
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_IDS + _V1_TABLES,
     _procrastinate_schema(),
     _V3_SPLIT,
     _V4_STAMPS,
     _V5_LZ4,
+    _V6_CALLBACKS,
 )
 
 

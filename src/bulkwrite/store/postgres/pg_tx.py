@@ -12,6 +12,7 @@ from typing import Any
 from psycopg import Connection, sql
 
 from bulkwrite.domain.modules import Field
+from bulkwrite.store.callbacks import CallbackQueries
 from bulkwrite.store.control import ControlQueries
 from bulkwrite.store.jobs import JobQueries
 from bulkwrite.store.postgres.pg_catalog import Catalog
@@ -49,6 +50,7 @@ class PostgresTx(
     ControlQueries[Connection[Any]],
     JobQueries[Connection[Any]],
     SplitQueries[Connection[Any]],
+    CallbackQueries[Connection[Any]],
 ):
     """One transaction: every query method of the store, on one pooled connection."""
 
