@@ -201,5 +201,11 @@ class StoreUnavailable(BulkWriteError):
     http_status = 500
 
 
+class DiskFull(StoreUnavailable):
+    """The disk holding the data is full; try again when space is free."""
+
+    http_status = 507
+
+
 class ConverterLost(BulkWriteError):
     """The process converting the job's rows stopped unexpectedly."""

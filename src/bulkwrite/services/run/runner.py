@@ -11,7 +11,13 @@ from pathlib import Path
 from typing import TypeVar
 
 from bulkwrite.domain.job import FINAL_STATES, Job, JobStatus
-from bulkwrite.errors import BulkWriteError, ConverterLost, StateConflict, StoreUnavailable
+from bulkwrite.errors import (
+    BulkWriteError,
+    ConverterLost,
+    DiskFull,
+    StateConflict,
+    StoreUnavailable,
+)
 from bulkwrite.files.csvsource import CsvSource
 from bulkwrite.importer.chunk import PreparedChunk, RawChunk
 from bulkwrite.retry import persist
@@ -196,9 +202,11 @@ def retrying(services: Services, job_id: str, step: str, attempt: Callable[[int]
     ``StoreUnavailable``, for up to ``store_retry_seconds``; then that error is raised."""
 
     def on_pause(exc: BaseException, pause: float) -> None:
+        what = "the disk is full" if isinstance(exc, DiskFull) else "the database is unavailable"
         log.warning(
-            "job %s: the database is unavailable (%s); %s again in %.1f s",
+            "job %s: %s (%s); %s again in %.1f s",
             job_id,
+            what,
             str(exc.__cause__ or exc).strip().splitlines()[0],
             step,
             pause,
