@@ -11,7 +11,12 @@ from bulkwrite.clock import now
 from bulkwrite.domain.identity import StoredFile
 from bulkwrite.domain.job import FINAL_STATES, Counts, Job, JobStatus, can_move
 from bulkwrite.errors import StateConflict
-from bulkwrite.store.serialize import spec_from_json, spec_to_json
+from bulkwrite.store.serialize import (
+    members_from_json,
+    members_to_json,
+    spec_from_json,
+    spec_to_json,
+)
 from bulkwrite.store.sql_tx import C, Dialect, SqlTx
 
 
@@ -28,6 +33,7 @@ class JobQueries(SqlTx[C]):
             size=stored.size,
             encoding_hint=stored.encoding_hint,
             created_time=self.dialect.bind_time(stored.created_time),
+            members=members_to_json(stored.members),
         )
 
     def get_file(self, org_id: str, file_id: str) -> StoredFile | None:
@@ -35,8 +41,9 @@ class JobQueries(SqlTx[C]):
         if row is None:
             return None
         created = self.dialect.read_time(row[7])
+        members = members_from_json(row[8])
         return StoredFile(
-            str(row[0]), str(row[1]), str(row[2]), row[3], row[4], row[5], row[6], created
+            str(row[0]), str(row[1]), str(row[2]), row[3], row[4], row[5], row[6], created, members
         )
 
     # jobs ---------------------------------------------------------------------------------

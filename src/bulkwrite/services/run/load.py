@@ -49,10 +49,11 @@ def load_run(services: Services, job: Job, header: Sequence[str] | None = None) 
         tables = {name: tx.record_table(job.org_id, name) for name in modules}
         stored = tx.get_file(job.org_id, spec.file_id)
         users = tx.list_users(job.org_id)
-    if stored is None:
+    csv = None if stored is None else stored.csv(spec.file_name)
+    if csv is None:
         raise BulkWriteError("The uploaded file is gone.")
     if header is None:
-        with CsvSource(services.files.local_path(stored.path), dialect_of(job)) as source:
+        with CsvSource(services.files.local_path(csv.path), dialect_of(job)) as source:
             header = source.header
     module = modules[spec.module]
     plan = compile_spec(spec, module, modules, list(header), services.settings.max_columns)
@@ -75,6 +76,7 @@ def dialect_of(job: Job) -> CsvDialect:
 def source_path(services: Services, job: Job) -> Path:
     with services.store.transaction(write=False) as tx:
         stored = tx.get_file(job.org_id, job.spec.file_id)
-    if stored is None:
+    csv = None if stored is None else stored.csv(job.spec.file_name)
+    if csv is None:
         raise BulkWriteError("The uploaded file is gone.")
-    return services.files.local_path(stored.path)
+    return services.files.local_path(csv.path)

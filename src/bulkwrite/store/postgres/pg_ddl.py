@@ -145,12 +145,18 @@ _V5_LZ4 = """
         RAISE NOTICE 'job_chunks.result keeps the default compression';
     END $$;
 """
+#: The further CSVs of an uploaded zip (a job of several resources names each, contract
+#: section 12): a JSON array of {name, path, size, encoding_hint}; NULL for one CSV.
+_V6_FILE_MEMBERS = """
+    ALTER TABLE files ADD COLUMN members TEXT;
+"""
 MIGRATIONS: tuple[str, ...] = (
     _V1_IDS + _V1_TABLES,
     _procrastinate_schema(),
     _V3_SPLIT,
     _V4_STAMPS,
     _V5_LZ4,
+    _V6_FILE_MEMBERS,
 )
 
 

@@ -100,12 +100,12 @@ SELECT table_name FROM modules WHERE org_id = :org_id AND api_name = :api_name;
 
 -- insert_file --
 -- An uploaded file
-INSERT INTO files (id, org_id, user_id, name, path, size, encoding_hint, created_time)
-VALUES (:id, :org_id, :user_id, :name, :path, :size, :encoding_hint, :created_time);
+INSERT INTO files (id, org_id, user_id, name, path, size, encoding_hint, created_time, members)
+VALUES (:id, :org_id, :user_id, :name, :path, :size, :encoding_hint, :created_time, :members);
 
 -- get_file --
 -- An org's uploaded file
-SELECT id, org_id, user_id, name, path, size, encoding_hint, created_time
+SELECT id, org_id, user_id, name, path, size, encoding_hint, created_time, members
 FROM files WHERE id = :file_id AND org_id = :org_id;
 
 -- insert_job --

@@ -68,6 +68,11 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (job_id, chunk_no)
     ) WITHOUT ROWID;
     """,
+    # The further CSVs of an uploaded zip (a job of several resources names each, contract
+    # section 12): a JSON array of {name, path, size, encoding_hint}; NULL for one CSV.
+    """
+    ALTER TABLE files ADD COLUMN members TEXT;
+    """,
 )
 
 _COLUMN_TYPES: dict[FieldType, str] = {
