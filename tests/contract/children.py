@@ -11,6 +11,7 @@ from typing import Any
 
 from bulkwrite.domain.modules import Field, FieldType, Module, ModuleKind
 from bulkwrite.domain.standard_modules import system_fields
+from bulkwrite.services.collaborators import Services
 from bulkwrite.store.base import Tx
 from tests.contract.harness import Harness
 
@@ -83,8 +84,12 @@ def parent_fields() -> list[Field]:
 
 def add_children(harness: Harness) -> None:
     """Give the harness's org the child modules of Deals."""
-    org_id = harness.org.org.id
-    with harness.services.store.transaction() as tx:
+    add_children_to(harness.services, harness.org.org.id)
+
+
+def add_children_to(services: Services, org_id: str) -> None:
+    """Give an org the child modules of Deals, through the store's module creation."""
+    with services.store.transaction() as tx:
         _add(tx, org_id)
 
 

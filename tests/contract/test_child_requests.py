@@ -293,10 +293,3 @@ def test_refused_requests_leave_no_job(org: Harness) -> None:
     refused(org, bad)
     with org.services.store.transaction(write=False) as tx:
         assert tx.count_open_jobs(org.org.org.id) == 0
-
-
-def test_a_valid_job_of_several_resources_is_refused_until_it_can_run(org: Harness) -> None:
-    """Never accepted in silence: until the runner writes the children, a valid request is a
-    clear refusal, not a 201 that drops them."""
-    code, _, status = refused(org, two_resources(upload_pair(org)))
-    assert (code, status) == ("NOT_SUPPORTED_FEATURE", 400)

@@ -118,6 +118,17 @@ class Counts:
         return self.added + self.updated + self.skipped
 
 
+@dataclass(frozen=True, slots=True)
+class ResourceProgress:
+    """A resource of a job of several resources that was written to its end: its chunks
+    (numbered on from the resource before it), its rows and counts."""
+
+    first_chunk: int
+    chunks: int
+    rows: int
+    counts: Counts
+
+
 @dataclass(slots=True)
 class Job:
     """A job as stored."""
@@ -136,6 +147,11 @@ class Job:
     error_message: str | None = None
     result_ready: bool = False
     finished_time: datetime | None = None
+    #: The resource being written (0: the first; a child's index in ``spec.children`` + 1);
+    #: ``rows_done`` and ``counts`` are that resource's, ``chunks_done`` counts on across all.
+    resource_no: int = 0
+    #: The resources before ``resource_no``, written to their end.
+    resources_done: tuple[ResourceProgress, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,6 @@ from bulkwrite.domain.job import Job, JobSpec, JobStatus
 from bulkwrite.domain.modules import Module
 from bulkwrite.domain.scopes import may_create
 from bulkwrite.errors import (
-    FeatureNotSupported,
     FileIdInvalid,
     LimitExceeded,
     ScopeMismatch,
@@ -28,10 +27,6 @@ from bulkwrite.services.resource_input import find_module, read_dialect, read_he
 def create_job(services: Services, principal: Principal, body: Any) -> Job:
     """Check the request against everything known now; store the job ADDED and queue it."""
     spec, file_name = checked_spec(services, principal, body)
-    if spec.children:
-        raise FeatureNotSupported(
-            "Jobs of several resources are checked but not run yet by this server."
-        )
     return _add_job(services, principal, spec, file_name)
 
 

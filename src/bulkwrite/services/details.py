@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from bulkwrite.domain.identity import Org, Principal, User
 from bulkwrite.domain.ids import parse_id
-from bulkwrite.domain.job import Job, JobStatus
+from bulkwrite.domain.job import Counts, FieldMapping, Job, JobStatus
 from bulkwrite.domain.modules import Module
 from bulkwrite.domain.scopes import may_read_jobs
 from bulkwrite.errors import ResourceNotFound, ScopeMismatch
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.permissions import check_may_read
+from bulkwrite.services.run.resources import resource_view
 
 _ENCODING_NAMES = {
     "utf-8": "UTF-8",
@@ -64,12 +66,30 @@ def job_details(
     """The details document; download URLs use the public URL, else the request's own base."""
     job, module, creator = load_job(services, principal, job_id)
     base = services.settings.public_url or request_base or services.settings.base_url
-    return render_details(job, module, creator, principal.org, base, version)
+    children = child_modules(services, job)
+    return render_details(job, module, creator, principal.org, base, version, children)
+
+
+def child_modules(services: Services, job: Job) -> dict[str, Module]:
+    """The modules of a job's child resources, by API name."""
+    if not job.spec.children:
+        return {}
+    with services.store.transaction(write=False) as tx:
+        found = (tx.get_module(job.org_id, child.module) for child in job.spec.children)
+        return {m.api_name: m for m in found if m is not None}
 
 
 def render_details(
-    job: Job, module: Module, creator: User | None, org: Org, base_url: str, version: str
+    job: Job,
+    module: Module,
+    creator: User | None,
+    org: Org,
+    base_url: str,
+    version: str,
+    children: dict[str, Module] | None = None,
 ) -> dict[str, Any]:
+    """The details document; ``children``: the modules of a job of several resources' child
+    resources (their ids; without them a child's module is named only)."""
     spec = job.spec
     document: dict[str, Any] = {
         "status": job.status.value,
@@ -82,7 +102,10 @@ def render_details(
         document["callback"] = {"url": spec.callback_url, "method": spec.callback_method}
     document["created_by"] = {"id": job.user_id, "name": creator.full_name if creator else ""}
     document["created_time"] = job.created_time.isoformat()
-    document["resource"] = [_resource(job, module, version)]
+    if job.spec.children:
+        document["resource"] = resources_of(job, module, version, children or {})
+    else:
+        document["resource"] = [_resource(job, module, version)]
     if job.result_ready:
         document["result"] = {"download_url": download_url(base_url, org, job.id)}
     return document
@@ -101,7 +124,7 @@ def _resource(job: Job, module: Module, version: str) -> dict[str, Any]:
     }
     if spec.find_by:
         resource["find_by"] = spec.find_by
-    resource["field_mappings"] = [m.to_wire() for m in spec.mappings]
+    resource["field_mappings"] = [echo_mapping(m, version) for m in spec.mappings]
     resource["unmapped_columns"] = list(spec.unmapped_columns)  # bulkwrite's: SDKs ignore it
     resource["file"] = _file(job)
     if job.status is JobStatus.FAILED:
@@ -110,6 +133,14 @@ def _resource(job: Job, module: Module, version: str) -> dict[str, Any]:
             "message": job.error_message or "The job failed.",
         }
     return resource
+
+
+def echo_mapping(mapping: FieldMapping, version: str) -> dict[str, Any]:
+    """A mapping as echoed: its six keys, and from v2.1 on ``parent_column_index`` too."""
+    wire = mapping.to_wire()
+    if version != "v2":
+        wire["parent_column_index"] = mapping.parent_column_index
+    return wire
 
 
 def _file(job: Job) -> dict[str, Any]:
@@ -124,3 +155,41 @@ def _file(job: Job) -> dict[str, Any]:
         "updated_count": counts.updated,
         "total_count": counts.total,
     }
+
+
+def resources_of(
+    job: Job, parent: Module, version: str, children: dict[str, Module]
+) -> list[dict[str, Any]]:
+    """One entry per resource of a job of several resources, in request order: those written
+    to their end COMPLETED with their counts, the one being written as the job is, those
+    after it ADDED (SKIPPED once the job failed)."""
+    entries = []
+    for number in range(len(job.spec.children) + 1):
+        view = resource_view(job, number)
+        module = parent if number == 0 else children.get(view.spec.module)
+        if number < job.resource_no:
+            done = job.resources_done[number]
+            view = dataclasses.replace(
+                view, status=JobStatus.COMPLETED, counts=done.counts, error_code=None
+            )
+        elif number > job.resource_no:
+            view = dataclasses.replace(view, status=JobStatus.ADDED, counts=Counts())
+        entry = _resource(view, module or _named(view.spec.module), version)
+        if number > job.resource_no:
+            entry.update(_waiting(view, job.status is JobStatus.FAILED))
+        entries.append(entry)
+    return entries
+
+
+def _waiting(view: Job, failed: bool) -> dict[str, Any]:
+    """A resource the job had not reached: ADDED while it runs, SKIPPED once it failed."""
+    state = "SKIPPED" if failed else JobStatus.ADDED.value
+    return {
+        "status": state,
+        "code": state,
+        "file": {"status": state, "name": view.file_name},
+    }
+
+
+def _named(api_name: str) -> Module:
+    return Module(api_name, "", (), "")

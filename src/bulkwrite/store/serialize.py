@@ -7,7 +7,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from bulkwrite.domain.identity import FileMember, Right
-from bulkwrite.domain.job import FieldMapping, JobSpec, Operation, ResourceSpec
+from bulkwrite.domain.job import (
+    Counts,
+    FieldMapping,
+    JobSpec,
+    Operation,
+    ResourceProgress,
+    ResourceSpec,
+)
 from bulkwrite.domain.modules import Field, FieldType, Module, ModuleKind
 
 
@@ -36,6 +43,25 @@ def members_from_json(text: str | None) -> tuple[FileMember, ...]:
     if not text:
         return ()
     return tuple(FileMember(**m) for m in json.loads(text))
+
+
+def progress_to_json(done: tuple[ResourceProgress, ...]) -> str:
+    """The resources of a job written to their end, as stored."""
+    return json.dumps(
+        [
+            [p.first_chunk, p.chunks, p.rows, p.counts.added, p.counts.updated, p.counts.skipped]
+            for p in done
+        ]
+    )
+
+
+def progress_from_json(text: str | None) -> tuple[ResourceProgress, ...]:
+    if not text:
+        return ()
+    return tuple(
+        ResourceProgress(first, chunks, rows, Counts(added, updated, skipped))
+        for first, chunks, rows, added, updated, skipped in json.loads(text)
+    )
 
 
 def field_to_dict(field: Field) -> dict[str, Any]:

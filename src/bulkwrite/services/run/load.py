@@ -14,6 +14,7 @@ from bulkwrite.errors import BulkWriteError
 from bulkwrite.files.csvsource import CsvDialect, CsvSource
 from bulkwrite.importer.plan import MappingPlan, compile_spec
 from bulkwrite.services.collaborators import Services
+from bulkwrite.services.run.links import ChildLinks
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class JobRun:
     tables: dict[str, str]  # module API name -> record table
     users: list[User]
     max_rows: int
+    #: A child resource's rows: how they find their parent records (section 12).
+    links: ChildLinks | None = None
 
     @property
     def job_id(self) -> int:

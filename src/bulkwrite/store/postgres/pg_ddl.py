@@ -145,10 +145,13 @@ _V5_LZ4 = """
         RAISE NOTICE 'job_chunks.result keeps the default compression';
     END $$;
 """
-#: The further CSVs of an uploaded zip (a job of several resources names each, contract
-#: section 12): a JSON array of {name, path, size, encoding_hint}; NULL for one CSV.
+#: Jobs of several resources (contract section 12): the further CSVs of an uploaded zip (a
+#: JSON array of {name, path, size, encoding_hint}; NULL for one CSV), the resource a job is
+#: writing and the resources it wrote to their end (JSON).
 _V6_FILE_MEMBERS = """
     ALTER TABLE files ADD COLUMN members TEXT;
+    ALTER TABLE jobs ADD COLUMN resource_no INTEGER NOT NULL DEFAULT 0,
+        ADD COLUMN resources_done TEXT;
 """
 MIGRATIONS: tuple[str, ...] = (
     _V1_IDS + _V1_TABLES,

@@ -68,10 +68,13 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (job_id, chunk_no)
     ) WITHOUT ROWID;
     """,
-    # The further CSVs of an uploaded zip (a job of several resources names each, contract
-    # section 12): a JSON array of {name, path, size, encoding_hint}; NULL for one CSV.
+    # Jobs of several resources (contract section 12): the further CSVs of an uploaded zip (a
+    # JSON array of {name, path, size, encoding_hint}; NULL for one CSV), the resource a job is
+    # writing and the resources it wrote to their end (JSON).
     """
     ALTER TABLE files ADD COLUMN members TEXT;
+    ALTER TABLE jobs ADD COLUMN resource_no INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN resources_done TEXT;
     """,
 )
 

@@ -1,0 +1,175 @@
+"""A job of several resources over real HTTP (contract section 12): a Deals + line items zip
+through ``bulkwrite serve``; and a SIGKILL of the server in the middle of the child resource,
+after which the restarted server writes every row exactly once."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bulkwrite.client import Client
+from tests.contract.children import ITEMS, add_children_to, table, two_resources, zipped
+from tests.server import LiveServer, make_server
+
+
+def _products(client: Client) -> None:
+    text = table(["Product_Name", "Unit_Price"], ["Widget", "5"], ["Gadget", "7.5"])
+    file_id = client.upload(text.encode(), "products.csv")
+    body = {
+        "operation": "insert",
+        "resource": [{"type": "data", "module": {"api_name": "Products"}, "file_id": file_id}],
+    }
+    assert client.wait(client.create_job(body)).status == "COMPLETED"
+
+
+def _server(tmp_path: Path, **settings: str) -> LiveServer:
+    server = make_server(tmp_path / "data", **settings)
+    assert server.demo is not None
+    add_children_to(server.services, server.demo.org.id)
+    return server
+
+
+def _results(zip_bytes: bytes) -> dict[str, list[dict[str, str]]]:
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
+        return {
+            n: list(csv.DictReader(io.StringIO(archive.read(n).decode(), newline="")))
+            for n in archive.namelist()
+        }
+
+
+def _upload_zip(server: LiveServer, data: bytes) -> str:
+    response = httpx.post(
+        f"{server.base_url}/crm/v8/upload",
+        headers={**server.headers(), "feature": "bulk-write", "X-CRM-ORG": server.zgid},
+        files={"file": ("job.zip", data)},
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["details"]["file_id"])
+
+
+def _create(server: LiveServer, body: dict[str, Any]) -> httpx.Response:
+    return httpx.post(f"{server.base_url}/crm/bulk/v8/write", headers=server.headers(), json=body)
+
+
+def test_a_two_resource_job_over_http(tmp_path: Path) -> None:
+    server = _server(tmp_path)
+    server.start()
+    try:
+        with Client(server.base_url, server.token) as client:
+            _products(client)
+            deals = table(
+                ["Ref", "Deal_Name", "Stage", "Closing_Date"],
+                ["D1", "Alpha", "Qualification", "01/15/2027"],
+                ["D2", "Beta", "Qualification", "01/16/2027"],
+            )
+            items = table(
+                ["Deal_Ref", "Product", "Qty", "Price"],
+                ["D1", "Widget", "2", "10"],
+                ["D3", "Widget", "1", ""],
+            )
+            file_id = _upload_zip(server, zipped({"deals.csv": deals, "items.csv": items}))
+            bad = two_resources(file_id)
+            bad["resource"][1]["file_names"] = ["missing.csv"]
+            refused = _create(server, bad)
+            assert refused.status_code == 400
+            assert refused.json()["details"]["json_path"] == "$.resource[1].file_names"
+            created = _create(server, two_resources(file_id))
+            assert created.status_code == 201, created.text
+            details = client.wait(created.json()["details"]["id"])
+            assert details.status == "COMPLETED"
+            parent, child = details.raw["resource"]
+            assert parent["file"]["added_count"] == 2
+            assert (
+                child["status"],
+                child["file"]["added_count"],
+                child["file"]["skipped_count"],
+            ) == (
+                "COMPLETED",
+                1,
+                1,
+            )
+            csvs = _results(client.download_result(details))
+    finally:
+        server.stop()
+    assert list(csvs) == ["Deals-deals.csv", f"{ITEMS}-items.csv"]
+    assert [r["ERRORS"] for r in csvs[f"{ITEMS}-items.csv"]] == ["", "RESOURCE_NOT_FOUND-Deal_Ref"]
+
+
+DEALS_N, PER_DEAL = 3000, 20
+
+
+def _big_zip() -> bytes:
+    deals = [["Ref", "Deal_Name", "Stage", "Closing_Date"]]
+    deals += [[f"D{i}", f"Deal {i}", "Qualification", "01/15/2027"] for i in range(DEALS_N)]
+    items = [["Deal_Ref", "Product", "Qty", "Price"]]
+    items += [[f"D{i}", "Widget", str(n + 1), "1"] for i in range(DEALS_N) for n in range(PER_DEAL)]
+    return zipped({"deals.csv": table(*deals), "items.csv": table(*items)})
+
+
+def _child_total(details: Any) -> int:
+    resources = details.raw.get("resource") or []
+    if len(resources) < 2:
+        return 0
+    return int(resources[1].get("file", {}).get("total_count") or 0)
+
+
+@pytest.mark.slow
+def test_sigkill_in_the_child_resource_resumes_without_double_writes(tmp_path: Path) -> None:
+    server = _server(tmp_path, chunk_size="500")
+    server.start()
+    try:
+        with Client(server.base_url, server.token) as client:
+            _products(client)
+            file_id = _upload_zip(server, _big_zip())
+            created = _create(server, two_resources(file_id))
+            assert created.status_code == 201, created.text
+            job_id = created.json()["details"]["id"]
+            progress = client.wait_for(job_id, lambda d: _child_total(d) > 0)
+            assert progress.status == "INPROGRESS", "the job ended before it could be killed"
+            server.kill()
+        before = _child_total(progress)
+        server.start()
+        with Client(server.base_url, server.token) as client:
+            details = client.wait(job_id, timeout=600)
+            csvs = _results(client.download_result(details))
+    finally:
+        server.stop()
+    rows = DEALS_N * PER_DEAL
+    assert details.status == "COMPLETED"
+    parent, child = details.raw["resource"]
+    assert parent["file"]["added_count"] == DEALS_N
+    assert (child["file"]["added_count"], child["file"]["total_count"]) == (rows, rows)
+    assert rows > before
+    item_rows = csvs[f"{ITEMS}-items.csv"]
+    assert [r["STATUS"] for r in item_rows] == ["ADDED"] * rows
+    assert server.demo is not None
+    with sqlite3.connect(server.services.settings.sqlite_path) as db:
+        tables = dict(
+            db.execute(
+                "SELECT api_name, table_name FROM modules WHERE org_id = ?",
+                (int(server.demo.org.id),),
+            ).fetchall()
+        )
+        stored = db.execute(
+            f'SELECT count(*), count(DISTINCT id) FROM "{tables[ITEMS]}"'
+        ).fetchone()
+        per_deal = db.execute(
+            f'SELECT min(n), max(n) FROM (SELECT count(*) AS n FROM "{tables[ITEMS]}" '
+            'GROUP BY "Parent_Id")'
+        ).fetchone()
+        ids = {str(r[0]) for r in db.execute(f'SELECT id FROM "{tables[ITEMS]}"')}
+        totals = db.execute(
+            f'SELECT min("Grand_Total"), max("Grand_Total") FROM "{tables["Deals"]}"'
+        ).fetchone()
+    assert stored == (rows, rows)
+    assert per_deal == (PER_DEAL, PER_DEAL)
+    assert ids == {r["RECORD_ID"] for r in item_rows}
+    expected = float(sum(range(1, PER_DEAL + 1)))
+    assert totals == (expected, expected)
