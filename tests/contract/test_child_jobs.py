@@ -207,15 +207,25 @@ def test_multi_select_links_are_added_and_kept(org: Harness) -> None:
         ["D1", "s@x.example"],
         ["D1", "j@x.example"],
         ["D2", "nobody@x.example"],
+        ["D1", "s@x.example"],  # a pair of an earlier chunk of this job
+        ["D2", "s@x.example"],
+        ["D2", "s@x.example"],  # a pair of an earlier row of this chunk
     )
     file_id = org.upload(zipped({"deals.csv": DEALS, "links.csv": links}), "job.zip")
     details = org.run(links_body(file_id))
     assert details["resource"][1]["module"]["api_name"] == LINKS
-    assert file_counts(details["resource"][1]) == (2, 0, 1, 3)
+    assert file_counts(details["resource"][1]) == (3, 0, 3, 6)
     first = results(org, details)[f"{LINKS}-links.csv"]
-    assert first[2]["ERRORS"] == "RESOURCE_NOT_FOUND-Contact"
+    assert [r["ERRORS"] for r in first] == [
+        "",
+        "",
+        "RESOURCE_NOT_FOUND-Contact",
+        "DUPLICATE_DATA-Contact",
+        "",
+        "DUPLICATE_DATA-Contact",
+    ]
     stored = org.records(LINKS, "Deals", "Contacts")
-    assert len(stored) == 2
+    assert len(stored) == 3
     # the same links again, to the same deals by id: kept, ADDED with the existing ids
     ids = deal_ids(org)
     deals = table(["Ref", "id", "Stage"], ["D1", str(ids["Alpha"]), "Needs Analysis"])
@@ -231,7 +241,7 @@ def test_multi_select_links_are_added_and_kept(org: Harness) -> None:
     details = org.run(body)
     rows = results(org, details)[f"{LINKS}-links.csv"]
     assert (rows[0]["STATUS"], rows[0]["RECORD_ID"]) == ("ADDED", first[0]["RECORD_ID"])
-    assert len(org.records(LINKS, "Deals", "Contacts")) == 2
+    assert len(org.records(LINKS, "Deals", "Contacts")) == 3
 
 
 def test_multi_user_links(org: Harness) -> None:

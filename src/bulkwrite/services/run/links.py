@@ -31,6 +31,8 @@ class ChildLinks:
     replaced: frozenset[int]  # parents the job updated: their older subform rows are replaced
     other: str | None  # a linking / multi-user module's other side: links kept if present
     prices: tuple[str, str] | None = None  # (Products table, its price column) for line items
+    other_label: str = ""  # the header of the other side's column
+    job_id: int = 0  # the job writing the links
 
     def attach(self, chunk: PreparedChunk, first_row: int) -> None:
         """Put each row's parent record id in the link field; flag orphans and rows past the
@@ -60,25 +62,32 @@ class ChildLinks:
         return self._existing(tx, table, chunk, ok)
 
     def _existing(self, tx: Tx, table: str, chunk: PreparedChunk, ok: pl.Series) -> pl.Series:
-        """A link (parent, other side) already stored is kept as it is: its id. A pair the
-        chunk repeats is written once; the later rows get the first one's id after the write
-        (``repeats``)."""
+        """A link (parent, other side) another job stored is kept as it is: its id. A pair this
+        job wrote already (an earlier row of the file) is SKIPPED ``DUPLICATE_DATA``, as a key
+        repeated in one file is (contract section 9)."""
         ids, other = chunk.values[self.field], chunk.values.get(self.other or "")
         none = pl.repeat(None, chunk.size, dtype=pl.Int64, eager=True)
         if other is None:
             return none
         found = tx.match_frame(table, self.field, ids.filter(ok))
-        if found.height == 0:
-            return none
         sides = tx.record_names(table, self.other or "", found["id"].to_list())
         pairs = {
-            (int(key), sides.get(int(rid))): int(rid)
-            for key, rid in zip(found["key"], found["id"], strict=True)
+            (int(key), sides.get(int(rid))): (int(rid), int(job or 0))
+            for key, rid, job in zip(found["key"], found["id"], found["job"], strict=True)
         }
-        existing = [
-            pairs.get((p, o)) if good and p is not None else None
-            for p, o, good in zip(ids, other, ok, strict=True)
-        ]
+        existing: list[int | None] = []
+        repeated: list[bool] = []
+        seen: set[tuple[int, object]] = set()
+        for parent, side, good in zip(ids, other, ok, strict=True):
+            pair = (parent, side)
+            stored = pairs.get(pair) if good and parent is not None else None
+            mine = stored is not None and stored[1] == self.job_id
+            again = good and parent is not None and side is not None and pair in seen
+            repeated.append(mine or again)
+            existing.append(stored[0] if stored is not None and not mine else None)
+            if good and parent is not None and side is not None:
+                seen.add(pair)
+        chunk.flag(RowCode.DUPLICATE_DATA, self.other_label, pl.Series(repeated))
         return pl.Series(existing, dtype=pl.Int64)
 
     def _line_totals(self, tx: Tx, chunk: PreparedChunk) -> None:

@@ -108,6 +108,7 @@ def _links(services: Services, job: Job, run: JobRun, child: ResourceSpec) -> Ch
         target = product.lookup_module if product else None
         if target in run.tables and run.modules[target].field("Unit_Price") is not None:
             prices = (run.tables[target], "Unit_Price")
+    labels = {c.field.api_name: c.label for c in run.plan.columns}
     return ChildLinks(
         link.api_name,
         run.source_header[link.index],
@@ -117,6 +118,8 @@ def _links(services: Services, job: Job, run: JobRun, child: ResourceSpec) -> Ch
         frozenset(replaced) if module.kind is ModuleKind.SUBFORM else frozenset(),
         other,
         prices,
+        labels.get(other or "", other or ""),
+        int(job.id),
     )
 
 
