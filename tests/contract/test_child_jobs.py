@@ -286,3 +286,55 @@ def test_a_job_waiting_shows_each_resource_added(org: Harness) -> None:
     assert details["status"] == "ADDED"
     assert [r["code"] for r in details["resource"]] == ["ADDED", "ADDED"]
     assert details["resource"][1]["file"] == {"status": "ADDED", "name": "items.csv"}
+
+
+def test_an_upsert_adds_to_created_parents_and_replaces_updated_ones(org: Harness) -> None:
+    first = table(
+        ["Deal_Ref", "Product", "Qty", "Price"],
+        ["D1", "Widget", "1", "1"],
+        ["D2", "Widget", "2", "1"],
+    )
+    run_pair(org, first)
+    ids = deal_ids(org)
+    deals = table(
+        ["Ref", "id", "Deal_Name", "Stage", "Closing_Date"],
+        ["A", str(ids["Alpha"]), "Alpha", "Needs Analysis", "01/15/2027"],
+        ["N", "", "Gamma", "Qualification", "02/01/2027"],
+    )
+    items = table(
+        ["Deal_Ref", "Product", "Qty", "Price"],
+        ["A", "Gadget", "3", "2"],
+        ["N", "Widget", "4", "1"],
+        ["N", "Widget", "5", "1"],
+    )
+    file_id = org.upload(zipped({"deals.csv": deals, "items.csv": items}), "job.zip")
+    body = two_resources(file_id, operation="upsert", parent={"find_by": "id"})
+    body["resource"][0]["field_mappings"] = [
+        {"api_name": "id", "index": 1},
+        {"api_name": "Deal_Name", "index": 2},
+        {"api_name": "Stage", "index": 3},
+        {"api_name": "Closing_Date", "index": 4},
+    ]
+    details = org.run(body)
+    assert file_counts(details["resource"][0]) == (1, 1, 0, 2)
+    assert file_counts(details["resource"][1]) == (3, 0, 0, 3)
+    ids = deal_ids(org)
+    stored = items_by_parent(org)
+    assert [r["Quantity"] for r in stored[ids["Alpha"]]] == [3.0]
+    assert [r["Quantity"] for r in stored[ids["Beta"]]] == [2.0]
+    assert sorted(float(str(r["Quantity"])) for r in stored[ids["Gamma"]]) == [4.0, 5.0]
+    totals = {
+        r["Deal_Name"]: r["Grand_Total"] for r in org.records("Deals", "Deal_Name", "Grand_Total")
+    }
+    assert totals == {"Alpha": 6.0, "Beta": 2.0, "Gamma": 9.0}
+
+
+def test_v2_details_name_each_module_by_a_string(org: Harness) -> None:
+    details = run_pair(
+        org, table(["Deal_Ref", "Product", "Qty", "Price"], ["D1", "Widget", "1", ""])
+    )
+    from bulkwrite.services.details import job_details
+
+    v2 = job_details(org.services, org.principal, details["id"], "v2")
+    assert [r["module"] for r in v2["resource"]] == ["Deals", ITEMS]
+    assert all("parent_column_index" not in m for r in v2["resource"] for m in r["field_mappings"])
