@@ -84,7 +84,7 @@ def test_a_two_resource_job_over_http(tmp_path: Path) -> None:
             assert created.status_code == 201, created.text
             details = client.wait(created.json()["details"]["id"])
             assert details.status == "COMPLETED"
-            parent, child = details.raw["resource"]
+            parent, child = details.resources
             assert parent["file"]["added_count"] == 2
             assert (
                 child["status"],
@@ -96,9 +96,13 @@ def test_a_two_resource_job_over_http(tmp_path: Path) -> None:
                 1,
             )
             csvs = _results(client.download_result(details))
+            texts = Client.result_csvs(client.download_result(details))
     finally:
         server.stop()
-    assert list(csvs) == ["Deals-deals.csv", f"{ITEMS}-items.csv"]
+    assert list(texts) == list(csvs) == ["Deals-deals.csv", f"{ITEMS}-items.csv"]
+    assert texts[f"{ITEMS}-items.csv"].startswith(
+        "Deal_Ref,Product,Qty,STATUS,RECORD_ID,ERRORS\r\n"
+    )
     assert [r["ERRORS"] for r in csvs[f"{ITEMS}-items.csv"]] == ["", "RESOURCE_NOT_FOUND-Deal_Ref"]
 
 
