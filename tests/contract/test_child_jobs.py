@@ -83,6 +83,9 @@ def test_a_parent_and_its_line_items(org: Harness) -> None:
     assert file_counts(parent) == (2, 0, 0, 2)
     assert file_counts(child) == (3, 0, 4, 7)
     assert child["module"]["api_name"] == ITEMS and child["file"]["name"] == "items.csv"
+    with org.services.store.transaction(write=False) as tx:
+        items_module = tx.get_module(org.org.org.id, ITEMS)
+    assert items_module is not None and child["module"]["id"] == items_module.id
     assert child["field_mappings"][0]["parent_column_index"] == 0
     assert parent["field_mappings"][0]["parent_column_index"] is None
     csvs = results(org, details)

@@ -21,7 +21,9 @@ from bulkwrite.services.details import render_details
 from bulkwrite.store.serialize import spec_from_json, spec_to_json
 
 LINK = FieldMapping("Parent_Id", 0, parent_column_index=2)
-CHILD = ResourceSpec("Deal_Items", "items.csv", (LINK,), 0, False, "utf-8", ",")
+CHILD = ResourceSpec(
+    "Deal_Items", "items.csv", (LINK,), 0, False, "utf-8", ",", module_id="111111000000000010"
+)
 SPEC = JobSpec(
     Operation.INSERT,
     "Deals",
@@ -35,13 +37,14 @@ SPEC = JobSpec(
     None,
     None,
     file_name="deals.csv",
-    children=(CHILD, dataclasses.replace(CHILD, module="Reviewers", file_name="rev.csv")),
+    children=(
+        CHILD,
+        dataclasses.replace(
+            CHILD, module="Reviewers", file_name="rev.csv", module_id="111111000000000011"
+        ),
+    ),
 )
 ORG = Org("111111000000000002", "Org", "111111000000000003", datetime(2026, 1, 1, tzinfo=UTC))
-MODULES = {
-    "Deal_Items": Module("Deal_Items", "111111000000000010", (), "Parent_Id"),
-    "Reviewers": Module("Reviewers", "111111000000000011", (), "User"),
-}
 DEALS = Module("Deals", "111111000000000009", (), "Deal_Name")
 
 
@@ -59,7 +62,7 @@ def job(**changes: object) -> Job:
 
 
 def resources(j: Job, version: str = "v8") -> list[dict[str, object]]:
-    document = render_details(j, DEALS, None, ORG, "http://x", version, MODULES)
+    document = render_details(j, DEALS, None, ORG, "http://x", version)
     found: list[dict[str, object]] = document["resource"]
     return found
 

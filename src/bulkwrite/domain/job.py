@@ -99,6 +99,7 @@ class ResourceSpec:
     character_encoding: str
     delimiter: str
     unmapped_columns: tuple[str, ...] = ()
+    module_id: str = ""  # the child module's id (echoed in job details)
 
     @property
     def parent_column(self) -> int:

@@ -95,6 +95,7 @@ def _child(
         dialect.encoding,
         dialect.delimiter,
         unread_columns(header, mappings),
+        module.id,
     )
     compile_child(
         child, module, context.modules, header, services.settings.max_columns, resource.path

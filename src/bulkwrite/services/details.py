@@ -7,7 +7,7 @@ from typing import Any
 
 from bulkwrite.domain.identity import Org, Principal, User
 from bulkwrite.domain.ids import parse_id
-from bulkwrite.domain.job import Counts, FieldMapping, Job, JobStatus
+from bulkwrite.domain.job import Counts, FieldMapping, Job, JobStatus, ResourceSpec
 from bulkwrite.domain.modules import Module
 from bulkwrite.domain.scopes import may_read_jobs
 from bulkwrite.errors import ResourceNotFound, ScopeMismatch
@@ -66,17 +66,7 @@ def job_details(
     """The details document; download URLs use the public URL, else the request's own base."""
     job, module, creator = load_job(services, principal, job_id)
     base = services.settings.public_url or request_base or services.settings.base_url
-    children = child_modules(services, job)
-    return render_details(job, module, creator, principal.org, base, version, children)
-
-
-def child_modules(services: Services, job: Job) -> dict[str, Module]:
-    """The modules of a job's child resources, by API name."""
-    if not job.spec.children:
-        return {}
-    with services.store.transaction(write=False) as tx:
-        found = (tx.get_module(job.org_id, child.module) for child in job.spec.children)
-        return {m.api_name: m for m in found if m is not None}
+    return render_details(job, module, creator, principal.org, base, version)
 
 
 def render_details(
@@ -86,10 +76,7 @@ def render_details(
     org: Org,
     base_url: str,
     version: str,
-    children: dict[str, Module] | None = None,
 ) -> dict[str, Any]:
-    """The details document; ``children``: the modules of a job of several resources' child
-    resources (their ids; without them a child's module is named only)."""
     spec = job.spec
     document: dict[str, Any] = {
         "status": job.status.value,
@@ -103,7 +90,7 @@ def render_details(
     document["created_by"] = {"id": job.user_id, "name": creator.full_name if creator else ""}
     document["created_time"] = job.created_time.isoformat()
     if job.spec.children:
-        document["resource"] = resources_of(job, module, version, children or {})
+        document["resource"] = resources_of(job, module, version)
     else:
         document["resource"] = [_resource(job, module, version)]
     if job.result_ready:
@@ -157,16 +144,14 @@ def _file(job: Job) -> dict[str, Any]:
     }
 
 
-def resources_of(
-    job: Job, parent: Module, version: str, children: dict[str, Module]
-) -> list[dict[str, Any]]:
+def resources_of(job: Job, parent: Module, version: str) -> list[dict[str, Any]]:
     """One entry per resource of a job of several resources, in request order: those written
     to their end COMPLETED with their counts, the one being written as the job is, those
     after it ADDED (SKIPPED once the job failed)."""
     entries = []
     for number in range(len(job.spec.children) + 1):
         view = resource_view(job, number)
-        module = parent if number == 0 else children.get(view.spec.module)
+        module = parent if number == 0 else _named(job.spec.children[number - 1])
         if number < job.resource_no:
             done = job.resources_done[number]
             view = dataclasses.replace(
@@ -174,7 +159,7 @@ def resources_of(
             )
         elif number > job.resource_no:
             view = dataclasses.replace(view, status=JobStatus.ADDED, counts=Counts())
-        entry = _resource(view, module or _named(view.spec.module), version)
+        entry = _resource(view, module, version)
         if number > job.resource_no:
             entry.update(_waiting(view, job.status is JobStatus.FAILED))
         entries.append(entry)
@@ -191,5 +176,6 @@ def _waiting(view: Job, failed: bool) -> dict[str, Any]:
     }
 
 
-def _named(api_name: str) -> Module:
-    return Module(api_name, "", (), "")
+def _named(child: ResourceSpec) -> Module:
+    """A child resource's module as its details name it (API name and id)."""
+    return Module(child.module, child.module_id, (), "")

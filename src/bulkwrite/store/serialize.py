@@ -152,6 +152,7 @@ def _resource_to_dict(child: ResourceSpec) -> dict[str, Any]:
         "character_encoding": child.character_encoding,
         "delimiter": child.delimiter,
         "unmapped_columns": list(child.unmapped_columns),
+        "module_id": child.module_id,
     }
 
 
@@ -165,6 +166,7 @@ def _resource_from_dict(data: dict[str, Any]) -> ResourceSpec:
         character_encoding=data["character_encoding"],
         delimiter=data["delimiter"],
         unmapped_columns=tuple(data.get("unmapped_columns", ())),
+        module_id=data.get("module_id", ""),
     )
 
 
