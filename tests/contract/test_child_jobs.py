@@ -341,3 +341,20 @@ def test_v2_details_name_each_module_by_a_string(org: Harness) -> None:
     v2 = job_details(org.services, org.principal, details["id"], "v2")
     assert [r["module"] for r in v2["resource"]] == ["Deals", ITEMS]
     assert all("parent_column_index" not in m for r in v2["resource"] for m in r["field_mappings"])
+
+
+def test_an_update_naming_parents_only_by_id_gives_them_child_rows(org: Harness) -> None:
+    run_pair(org, table(["Deal_Ref", "Product", "Qty", "Price"], ["D1", "Widget", "1", "1"]))
+    ids = deal_ids(org)
+    deals = table(["id"], [str(ids["Alpha"])], [str(ids["Beta"])])
+    items = table(["Deal", "Product", "Qty", "Price"], [str(ids["Beta"]), "Gadget", "2", ""])
+    file_id = org.upload(zipped({"deals.csv": deals, "items.csv": items}), "job.zip")
+    body = two_resources(file_id, operation="update", parent={"find_by": "id"})
+    body["resource"][0]["field_mappings"] = [{"api_name": "id", "index": 0}]
+    details = org.run(body)
+    assert details["status"] == "COMPLETED"
+    assert file_counts(details["resource"][0]) == (0, 2, 0, 2)
+    assert file_counts(details["resource"][1]) == (1, 0, 0, 1)
+    stored = items_by_parent(org)
+    assert [r["Quantity"] for r in stored[ids["Alpha"]]] == [1.0]  # no row in the job: kept
+    assert [(r["Quantity"], r["Total"]) for r in stored[ids["Beta"]]] == [(2.0, 15.0)]

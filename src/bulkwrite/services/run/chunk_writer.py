@@ -215,13 +215,11 @@ def _update(
     names = [n for n in chunk.values if n not in kept]
     present = pl.DataFrame({f"p{i}": chunk.present[n] for i, n in enumerate(names)})
     values = pl.DataFrame({f"v{i}": chunk.values[n] for i, n in enumerate(names)})
-    frame = (
-        pl.concat([present, values], how="horizontal")
-        .with_columns(target.alias("_target"))
-        .filter(rows)
-    )
-    if not names:
-        frame = frame.with_columns(pl.lit(True).alias("_all"))
+    if names:
+        frame = pl.concat([present, values], how="horizontal").with_columns(target.alias("_target"))
+    else:  # nothing but the key mapped (a parent named only to take child rows)
+        frame = pl.DataFrame({"_target": target, "_all": pl.repeat(True, chunk.size, eager=True)})
+    frame = frame.filter(rows)
     fixed = {"Modified_Time": stamp, "Modified_By": run.user_id, "_job": run.job_id}
     for pattern, group in frame.group_by([f"p{i}" for i in range(len(names))] or ["_all"]):
         chosen = [i for i, flag in enumerate(pattern) if flag is True] if names else []
