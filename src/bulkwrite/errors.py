@@ -166,6 +166,13 @@ class HeaderLimitExceeded(BulkWriteError):
     http_status = 400
 
 
+class CoexistenceNotAllowed(BulkWriteError):
+    """Two keys that exclude each other are both given."""
+
+    code = "COEXISTENCE_NOT_ALLOWED"
+    http_status = 400
+
+
 class CallbackMethodInvalid(BulkWriteError):
     """The callback method is not supported."""
 

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=4 * 1024**3, ge=1)
     max_rows: int = Field(default=50_000_000, ge=1)
     max_columns: int = Field(default=200, ge=1)
+    max_child_rows: int = Field(
+        default=200,
+        ge=1,
+        description="a job of several resources: child rows one parent record may get from "
+        "one job; the rows past it are SKIPPED LIMIT_EXCEEDED",
+    )
     max_jobs_in_flight: int = Field(default=20, ge=1)
     result_ttl_days: float = Field(default=7.0, gt=0)
     callback_timeout: float = Field(default=10.0, gt=0, description="one callback POST, s")

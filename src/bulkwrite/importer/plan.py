@@ -154,7 +154,7 @@ def _column(req: PlanRequest, mapping: FieldMapping, position: int) -> Column:
             f"{path}.api_name",
             f"The field {mapping.api_name} does not exist in {req.module.api_name}.",
         )
-    if field.api_name in SERVER_SET_FIELDS:
+    if field.api_name in SERVER_SET_FIELDS or field.read_only:
         raise DataInvalid.at(
             field.api_name,
             f"{path}.api_name",

@@ -114,6 +114,11 @@ class JobTx(Protocol):
         """Record one chunk as done; compare-and-set on the count of chunks done."""
         ...
 
+    def next_resource(self, job: Job) -> None:
+        """Compare-and-set: a job of several resources, as read in this transaction, has
+        written its resource ``job.resource_no`` to its end and moves on to the next one."""
+        ...
+
     def chunk_results(self, job_id: str) -> Iterator[bytes]:
         """Each chunk's rendered result rows, in input order."""
         ...
@@ -280,6 +285,27 @@ class RecordTx(Protocol):
     def record_names(self, table: str, column: str, ids: Sequence[int]) -> dict[int, object]:
         """The ``column`` value (a record's name) of each record among ``ids`` that exists."""
         ...
+
+    def delete_children(self, table: str, link: str, parent_ids: Sequence[int], job_id: int) -> int:
+        """Delete the child rows (column ``link`` among ``parent_ids``) that job ``job_id`` did
+        not write; how many went."""
+        ...
+
+    def sum_children(self, totals: ChildTotals, job_id: int) -> None:
+        """Recompute the parent totals of the parent records job ``job_id`` wrote."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ChildTotals:
+    """A parent's computed totals over its subform rows (a Quote's Sub_Total and Grand_Total:
+    the sum of its line items' Net_Total): tables and columns."""
+
+    parent: str  # the parent's record table
+    child: str  # the subform's record table
+    link: str  # the subform's column holding the parent record id
+    summed: str  # the subform's column summed
+    targets: tuple[str, ...]  # the parent's columns set to the sum
 
 
 class Tx(ControlTx, JobTx, SplitTx, CallbackTx, RecordTx, Protocol):

@@ -163,6 +163,15 @@ _V6_CALLBACKS = """
     );
 """
 
+#: Jobs of several resources (contract section 12): the further CSVs of an uploaded zip (a
+#: JSON array of {name, path, size, encoding_hint}; NULL for one CSV), the resource a job is
+#: writing and the resources it wrote to their end (JSON).
+_V7_FILE_MEMBERS = """
+    ALTER TABLE files ADD COLUMN members TEXT;
+    ALTER TABLE jobs ADD COLUMN resource_no INTEGER NOT NULL DEFAULT 0,
+        ADD COLUMN resources_done TEXT;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_IDS + _V1_TABLES,
     _procrastinate_schema(),
@@ -170,6 +179,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V4_STAMPS,
     _V5_LZ4,
     _V6_CALLBACKS,
+    _V7_FILE_MEMBERS,
 )
 
 

@@ -14,7 +14,7 @@ from psycopg import Connection, IntegrityError, sql
 from bulkwrite.clock import iso
 from bulkwrite.domain.modules import STAMPED
 from bulkwrite.errors import RecordConflict
-from bulkwrite.store.base import StagedInsert
+from bulkwrite.store.base import ChildTotals, StagedInsert
 from bulkwrite.store.postgres.pg_catalog import Catalog, Column
 from bulkwrite.store.postgres.pg_copying import (
     StagedCopy,
@@ -227,6 +227,32 @@ class RecordQueries:
         params: tuple[object, ...] = (record_id,) if record_id is not None else ()
         read = _row_reader(cols)
         return [read(row) for row in self.conn.execute(query, (*params, limit, offset))]
+
+    def delete_children(self, table: str, link: str, parent_ids: Sequence[int], job_id: int) -> int:
+        """Delete the child rows of ``parent_ids`` that job ``job_id`` did not write."""
+        query = sql.SQL(
+            "DELETE FROM {table} WHERE {link} = ANY(%s::bigint[]) AND _job IS DISTINCT FROM %s"
+        ).format(table=ident(table), link=ident(link))
+        deleted = 0
+        for start in range(0, len(parent_ids), BATCH):
+            cur = self.conn.execute(query, (list(parent_ids[start : start + BATCH]), job_id))
+            deleted += cur.rowcount
+        return deleted
+
+    def sum_children(self, totals: ChildTotals, job_id: int) -> None:
+        """Set each of ``totals.targets`` of the parent records job ``job_id`` wrote to the sum
+        of ``totals.summed`` over their child rows."""
+        total = sql.SQL(
+            "(SELECT coalesce(sum(c.{summed}), 0) FROM {child} c WHERE c.{link} = p.id)"
+        ).format(summed=ident(totals.summed), child=ident(totals.child), link=ident(totals.link))
+        sets = sql.SQL(", ").join(
+            sql.SQL("{target} = {total}").format(target=ident(t), total=total)
+            for t in totals.targets
+        )
+        query = sql.SQL("UPDATE {parent} AS p SET {sets} WHERE p._job = %s").format(
+            parent=ident(totals.parent), sets=sets
+        )
+        self.conn.execute(query, (job_id,))
 
     def record_names(self, table: str, column: str, ids: Sequence[int]) -> dict[int, object]:
         """The ``column`` value (a record's name) of each record among ``ids`` that exists."""

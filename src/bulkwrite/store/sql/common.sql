@@ -100,12 +100,12 @@ SELECT table_name FROM modules WHERE org_id = :org_id AND api_name = :api_name;
 
 -- insert_file --
 -- An uploaded file
-INSERT INTO files (id, org_id, user_id, name, path, size, encoding_hint, created_time)
-VALUES (:id, :org_id, :user_id, :name, :path, :size, :encoding_hint, :created_time);
+INSERT INTO files (id, org_id, user_id, name, path, size, encoding_hint, created_time, members)
+VALUES (:id, :org_id, :user_id, :name, :path, :size, :encoding_hint, :created_time, :members);
 
 -- get_file --
 -- An org's uploaded file
-SELECT id, org_id, user_id, name, path, size, encoding_hint, created_time
+SELECT id, org_id, user_id, name, path, size, encoding_hint, created_time, members
 FROM files WHERE id = :file_id AND org_id = :org_id;
 
 -- insert_job --
@@ -116,7 +116,8 @@ VALUES (:id, :org_id, :user_id, :file_id, :file_name, :spec, :status, :created_t
 -- get_job --
 -- A job by its id, of the org given (none: of any org)
 SELECT id, org_id, user_id, spec, status, created_time, file_name, rows_done, chunks_done,
-       added, updated, skipped, error_code, error_message, result_ready, finished_time
+       added, updated, skipped, error_code, error_message, result_ready, finished_time,
+       resource_no, resources_done
 FROM jobs WHERE id = :job_id AND org_id = coalesce(:org_id, org_id);
 
 -- open_job_ids --
@@ -139,6 +140,13 @@ WHERE id = :job_id AND status = :source;
 UPDATE jobs SET chunks_done = chunks_done + 1, rows_done = rows_done + :rows,
        added = added + :added, updated = updated + :updated, skipped = skipped + :skipped
 WHERE id = :job_id AND chunks_done = :chunk_no AND status = 'INPROGRESS';
+
+-- next_resource --
+-- A job of several resources moves on to its next resource (compare-and-set on the one it was
+-- writing): the one done is kept in resources_done, rows and counts start again at zero
+UPDATE jobs SET resource_no = resource_no + 1, resources_done = :resources_done, rows_done = 0,
+       added = 0, updated = 0, skipped = 0
+WHERE id = :job_id AND resource_no = :resource_no AND status = 'INPROGRESS';
 
 -- insert_chunk --
 -- A chunk done, with its rendered result rows

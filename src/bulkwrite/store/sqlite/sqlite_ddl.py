@@ -85,6 +85,14 @@ MIGRATIONS: tuple[str, ...] = (
         previous_secret TEXT, previous_expires_time TEXT, rotated_time TEXT NOT NULL
     );
     """,
+    # Jobs of several resources (contract section 12): the further CSVs of an uploaded zip (a
+    # JSON array of {name, path, size, encoding_hint}; NULL for one CSV), the resource a job is
+    # writing and the resources it wrote to their end (JSON).
+    """
+    ALTER TABLE files ADD COLUMN members TEXT;
+    ALTER TABLE jobs ADD COLUMN resource_no INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN resources_done TEXT;
+    """,
 )
 
 _COLUMN_TYPES: dict[FieldType, str] = {
