@@ -36,6 +36,14 @@ from bulkwrite.settings import Settings
 from tests.server import free_port, wait_until_healthy
 
 #: Heartbeats fast enough for a test: a SIGKILLed worker's task is back in the queue in ~5 s.
+#: As tests/server.py's CALLBACK_TEST_ENV: receivers on 127.0.0.1, quick retries.
+CALLBACK_TEST_SETTINGS = {
+    "callback_allow": "127.0.0.0/8",
+    "callback_retry_base_seconds": "0.2",
+    "callback_retry_cap_seconds": "1",
+    "callback_poll_interval": "0.2",
+    "callback_timeout": "3",
+}
 FAST_HEARTBEAT = {"heartbeat_interval": "1", "stalled_after": "4", "rescue_interval": "1"}
 WAIT_SECONDS = 60.0
 JOB_SECONDS = 120.0
@@ -136,6 +144,7 @@ class Cluster:
             "database_url": self.database_url,
             "files_url": str(self.files_dir),
             **FAST_HEARTBEAT,
+            **CALLBACK_TEST_SETTINGS,
             **self.settings,
         }
 
@@ -160,11 +169,12 @@ class Cluster:
         self.apis.append(api)
         return api
 
-    def start_worker(self, concurrency: int = 2) -> Process:
-        """``python -m bulkwrite worker --concurrency N``; returns once it is registered."""
+    def start_worker(self, concurrency: int = 2, **extra: str) -> Process:
+        """``python -m bulkwrite worker --concurrency N`` (``extra``: settings of its own);
+        returns once it is registered."""
         name = f"worker{len(self.workers)}"
         argv = [sys.executable, "-m", "bulkwrite", "worker", "--concurrency", str(concurrency)]
-        worker = self._process(name, argv)
+        worker = self._process(name, argv, **extra)
         before = self.registered_workers()
         worker.start()
         self.workers.append(worker)

@@ -95,6 +95,17 @@ class LiveServer:
         return self.log_path.read_text(errors="replace") if self.log_path else ""
 
 
+#: Test receivers listen on 127.0.0.1, which the SSRF guard refuses unless opened; callback
+#: retries come quickly (a test may override either).
+CALLBACK_TEST_ENV = {
+    "BULKWRITE_CALLBACK_ALLOW": "127.0.0.0/8",
+    "BULKWRITE_CALLBACK_RETRY_BASE_SECONDS": "0.2",
+    "BULKWRITE_CALLBACK_RETRY_CAP_SECONDS": "1",
+    "BULKWRITE_CALLBACK_POLL_INTERVAL": "0.2",
+    "BULKWRITE_CALLBACK_TIMEOUT": "3",
+}
+
+
 def settings_from(env: dict[str, str]) -> Settings:
     keys = {
         k.removeprefix("BULKWRITE_").lower(): v
@@ -126,6 +137,7 @@ def make_server(data_dir: Path, **settings: str) -> LiveServer:
             "BULKWRITE_DATA_DIR": str(data_dir),
             "BULKWRITE_PORT": str(port),
             "BULKWRITE_HOST": "127.0.0.1",
+            **CALLBACK_TEST_ENV,
         }
     )
     env.update({f"BULKWRITE_{k.upper()}": v for k, v in settings.items()})

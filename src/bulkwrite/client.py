@@ -224,6 +224,13 @@ class Client:
             (name,) = archive.namelist()
             return archive.read(name).decode("utf-8")
 
+    @staticmethod
+    def result_csvs(zip_bytes: bytes) -> dict[str, str]:
+        """Each CSV of a result zip by name, in order: one per resource of a job of several
+        resources (``<Module>-<file name>``)."""
+        with zipfile.ZipFile(io.BytesIO(zip_bytes)) as archive:
+            return {name: archive.read(name).decode("utf-8") for name in archive.namelist()}
+
     @contextmanager
     def _result_stream(self, details: JobDetails) -> Iterator[httpx.Response]:
         if details.download_url is None:

@@ -70,6 +70,12 @@ class JobDetails:
         return str(self.raw.get("operation", ""))
 
     @property
+    def resources(self) -> list[dict[str, Any]]:
+        """Every resource of the job, in request order (a parent and its children)."""
+        found: list[dict[str, Any]] = self.raw.get("resource") or []
+        return found
+
+    @property
     def resource(self) -> dict[str, Any]:
         resources = self.raw.get("resource") or [{}]
         first: dict[str, Any] = resources[0]

@@ -166,6 +166,13 @@ class HeaderLimitExceeded(BulkWriteError):
     http_status = 400
 
 
+class CoexistenceNotAllowed(BulkWriteError):
+    """Two keys that exclude each other are both given."""
+
+    code = "COEXISTENCE_NOT_ALLOWED"
+    http_status = 400
+
+
 class CallbackMethodInvalid(BulkWriteError):
     """The callback method is not supported."""
 
@@ -199,6 +206,12 @@ class StoreUnavailable(BulkWriteError):
 
     code = "INTERNAL_ERROR"
     http_status = 500
+
+
+class DiskFull(StoreUnavailable):
+    """The disk holding the data is full; try again when space is free."""
+
+    http_status = 507
 
 
 class ConverterLost(BulkWriteError):

@@ -41,9 +41,32 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=4 * 1024**3, ge=1)
     max_rows: int = Field(default=50_000_000, ge=1)
     max_columns: int = Field(default=200, ge=1)
+    max_child_rows: int = Field(
+        default=200,
+        ge=1,
+        description="a job of several resources: child rows one parent record may get from "
+        "one job; the rows past it are SKIPPED LIMIT_EXCEEDED",
+    )
     max_jobs_in_flight: int = Field(default=20, ge=1)
     result_ttl_days: float = Field(default=7.0, gt=0)
-    callback_timeout: float = Field(default=10.0, gt=0)
+    callback_timeout: float = Field(default=10.0, gt=0, description="one callback POST, s")
+    callback_allow: str = Field(
+        default="",
+        description="comma-separated CIDRs or host names (.example.com: its subdomains) "
+        "that callbacks may call although the SSRF guard refuses them, e.g. 127.0.0.0/8",
+    )
+    callback_retry_hours: float = Field(
+        default=24.0, gt=0, description="how long a callback is retried after the job ends, h"
+    )
+    callback_retry_base_seconds: float = Field(
+        default=5.0, gt=0, description="the first pause between callback attempts, s"
+    )
+    callback_retry_cap_seconds: float = Field(
+        default=3600.0, gt=0, description="the longest pause between callback attempts, s"
+    )
+    callback_poll_interval: float = Field(
+        default=1.0, gt=0, description="how often a worker looks for due callbacks, s"
+    )
     sql_trace: bool = Field(
         default=False,
         description="log each named query of the store (logger bulkwrite.store.sql: its "

@@ -196,8 +196,16 @@ def wait_completed(sdk: Sdk, job_id: str) -> BulkWriteResponse:
     assert ISO_WITH_OFFSET.match(raw["created_time"]), raw["created_time"]
     assert is_record_id(raw["created_by"]["id"]) and is_record_id(raw["id"]), raw
     assert is_record_id(raw["resource"][0]["module"]["id"]), raw["resource"][0]["module"]
-    for mapping in raw["resource"][0]["field_mappings"]:  # echoed with all six keys
-        assert set(mapping) == {"api_name", "index", "format", "find_by", "module", "default_value"}
+    for mapping in raw["resource"][0]["field_mappings"]:  # echoed with all seven keys (v2.1+)
+        assert set(mapping) == {
+            "api_name",
+            "index",
+            "format",
+            "find_by",
+            "module",
+            "default_value",
+            "parent_column_index",
+        }
     return details
 
 

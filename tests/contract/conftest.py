@@ -36,6 +36,8 @@ def make_harness(
     converted in reverse order, so each is written only once every chunk is prepared."""
     assert store in STORES
     assert (store == "postgresql") == database_url.startswith("postgresql://")
+    settings.setdefault("callback_allow", "127.0.0.0/8")  # test receivers listen there
+    settings.setdefault("callback_retry_base_seconds", 0.05)
     config = Settings(
         data_dir=tmp_path / "data",
         database_url=database_url,

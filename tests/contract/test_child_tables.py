@@ -1,5 +1,5 @@
 """Child modules' record tables on every store (contract section 12): made by the same DDL as
-any module's, a link never doubled, rows read back and deleted by parent in batches."""
+any module's, a link never doubled, rows read back by parent in batches."""
 
 from __future__ import annotations
 
@@ -97,8 +97,8 @@ def test_child_rows_are_read_by_parent_in_order(store: Store) -> None:
             (2, 30, "c", "2026-12-01"),
         ]
         assert tx.child_rows(table, PARENT_ID, ["id"], []) == []
-    with store.transaction() as tx:
-        assert tx.delete_child_rows(table, PARENT_ID, [1, 99]) == 2
+    with store.transaction() as tx:  # the replace rule: rows another job wrote go
+        assert tx.delete_children(table, PARENT_ID, [1, 99], job_id=7) == 2
     with store.transaction(write=False) as tx:
         assert tx.child_rows(table, PARENT_ID, ["id"], [1, 2, 3]) == [(2, 30), (3, 40)]
 

@@ -330,6 +330,7 @@ TABLE: list[Bad] = [
     mapping("format of 100 KB", {**LAST_NAME, "format": "x" * 100_000}, code="INVALID_FORMAT"),
     mapping("format of 101 characters", {**LAST_NAME, "format": "y" * 101}, code="INVALID_FORMAT"),
     mapping("format a number", {**LAST_NAME, "format": 7}),
+    mapping("format on a text field", {**LAST_NAME, "format": "MM/dd/yyyy"}, code="INVALID_FORMAT"),
     # --- HTTP framing --------------------------------------------------------------------------
     framing("a header line without a colon", b"GET /health HTTP/1.1\r\n" + HOST + b"Oops\r\n\r\n"),
     framing("a non-ASCII request target", b"GET /crm/v8/\xc2\xb9 HTTP/1.1\r\n" + HOST + b"\r\n"),

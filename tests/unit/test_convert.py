@@ -11,7 +11,7 @@ import pytest
 
 from bulkwrite.domain.modules import CHILD_TYPES, Field, FieldType
 from bulkwrite.errors import FormatInvalid
-from bulkwrite.importer.convert import INVALID, make_converter
+from bulkwrite.importer.convert import FORMATTED_TYPES, INVALID, make_converter
 
 T = FieldType
 IST = timezone(timedelta(hours=5, minutes=30))
@@ -306,12 +306,16 @@ def test_bad_pattern_names_itself(field_type: FieldType, pattern: str) -> None:
         make_converter(Field("F", field_type), pattern)
 
 
-@pytest.mark.parametrize(
-    ("field_type", "expected"),
-    [(T.TEXT, "1"), (T.EMAIL, INVALID), (T.BOOLEAN, True), (T.PICKLIST, "1"), (T.LOOKUP, "1")],
-)
-def test_pattern_is_ignored_by_other_types(field_type: FieldType, expected: object) -> None:
-    assert make_converter(Field("F", field_type), "yyyy-QQ-dd")("1") == expected
+@pytest.mark.parametrize("field_type", [t for t in FieldType if t not in FORMATTED_TYPES])
+def test_a_format_on_a_type_that_has_none_is_refused(field_type: FieldType) -> None:
+    with pytest.raises(FormatInvalid, match="applies to date, datetime and number fields"):
+        make_converter(Field("F", field_type), "MM/dd/yyyy")
+
+
+@pytest.mark.parametrize("field_type", sorted(FORMATTED_TYPES))
+def test_a_format_is_taken_by_dates_and_numbers(field_type: FieldType) -> None:
+    pattern = "MM/dd/yyyy" if field_type in (T.DATE, T.DATETIME) else "#,##0.##"
+    assert callable(make_converter(Field("F", field_type), pattern))
 
 
 def test_every_field_type_has_a_converter() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bulkwrite.errors import FileFormatInvalid, FileTooLarge
-from bulkwrite.files.upload_files import StoredUpload, store_upload
+from bulkwrite.files.upload_files import StoredUpload, member_path, store_upload
 from bulkwrite.files.zipsafe import (
     BOMB_FLOOR,
     MAX_RATIO,
@@ -90,9 +90,32 @@ def test_junk_and_non_csv_entries_are_ignored(tmp_path: Path) -> None:
     assert stored.path.read_bytes() == CSV
 
 
-def test_two_csvs_are_refused(tmp_path: Path) -> None:
-    with pytest.raises(FileFormatInvalid, match="more than one CSV"):
-        store(tmp_path, make_zip({"a.csv": CSV, "b/B.CSV": CSV}))
+def test_several_csvs_are_each_stored_beside_the_first(tmp_path: Path) -> None:
+    other = b"Parent,Qty\r\nSmith,2\r\n"
+    stored = store(tmp_path, make_zip({"a.csv": CSV, "readme.txt": b"hi", "b/B.CSV": other}))
+    assert (stored.name, stored.path.read_bytes()) == ("a.csv", CSV)
+    (second,) = stored.more
+    assert second == StoredUpload("B.CSV", member_path(stored.path, 1), len(other), "utf-8", True)
+    assert second.path.read_bytes() == other
+    assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_two_csvs_of_one_base_name_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(FileFormatInvalid, match=r"two CSV files named 'a\.csv'"):
+        store(tmp_path, make_zip({"a.csv": CSV, "b/a.csv": CSV}))
+    assert_nothing_left(tmp_path)
+
+
+def test_a_bad_later_csv_leaves_nothing_behind(tmp_path: Path) -> None:
+    with pytest.raises(FileFormatInvalid, match="empty"):
+        store(tmp_path, make_zip({"a.csv": CSV, "b.csv": CSV, "c.csv": b"  \r\n"}))
+    assert_nothing_left(tmp_path)
+    assert list((tmp_path / "files").iterdir()) == []
+
+
+def test_the_csvs_of_a_zip_share_the_size_limit(tmp_path: Path) -> None:
+    with pytest.raises(FileTooLarge, match="inflate to more than"):
+        store(tmp_path, make_zip({"a.csv": CSV, "b.csv": CSV}), max_bytes=len(CSV) + 10)
     assert_nothing_left(tmp_path)
 
 

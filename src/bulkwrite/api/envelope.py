@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import re
 import uuid
@@ -14,7 +15,13 @@ from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bulkwrite.errors import BulkWriteError, DataInvalid, RequestMethodInvalid, UrlPatternInvalid
+from bulkwrite.errors import (
+    BulkWriteError,
+    DataInvalid,
+    DiskFull,
+    RequestMethodInvalid,
+    UrlPatternInvalid,
+)
 
 log = logging.getLogger(__name__)
 VERSION = re.compile(r"^v(2|2\.1|[3-8])$")
@@ -62,9 +69,15 @@ async def _validation(request: Request, exc: Exception) -> ZohoJSON:
 
 
 async def _unexpected(request: Request, exc: Exception) -> ZohoJSON:
+    if isinstance(exc, OSError) and exc.errno in NO_SPACE:
+        log.error("request %s: %s", _request_id(request), exc)
+        return envelope(DiskFull())
     log.exception("request %s failed", _request_id(request))
     return envelope(BulkWriteError())
 
+
+#: The errors a write to a full disk (or a spent quota) gives: answered as ``DiskFull``.
+NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
 
 _VERSIONED = re.compile(r"^/crm/(?:bulk/)?([^/]+)/")
 

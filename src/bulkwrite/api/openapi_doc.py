@@ -52,6 +52,11 @@ FIELD_MAPPING: Final = {
             "required": ["value"],
             "properties": {"value": {"description": "a string, or the field's JSON type"}},
         },
+        "parent_column_index": {
+            "type": "integer",
+            "minimum": 0,
+            "description": "a child resource's link: the parent CSV's column its values are of",
+        },
     },
 }
 RESOURCE: Final = {
@@ -63,6 +68,13 @@ RESOURCE: Final = {
         "file_id": ID,
         "find_by": {"type": "string", "description": "update/upsert: id or a unique field"},
         "ignore_empty": {"type": "boolean"},
+        "file_names": {
+            "type": "array",
+            "minItems": 1,
+            "maxItems": 1,
+            "items": {"type": "string", "minLength": 1},
+            "description": "the CSV of the uploaded zip this resource reads",
+        },
         "field_mappings": {"type": "array", "maxItems": 200, "items": FIELD_MAPPING},
     },
 }
@@ -81,7 +93,12 @@ CREATE_JOB: Final = {
                 "method": {"type": "string", "enum": ["post"]},
             },
         },
-        "resource": {"type": "array", "minItems": 1, "maxItems": 1, "items": RESOURCE},
+        "resource": {
+            "type": "array",
+            "minItems": 1,
+            "items": RESOURCE,
+            "description": "the parent resource first, then its child resources",
+        },
     },
 }
 UPLOAD: Final = {

@@ -100,6 +100,7 @@ def details_table(details: JobDetails) -> Table:
         ("Mappings", _mappings(resource.get("field_mappings") or [])),
         ("Not imported", ", ".join(resource.get("unmapped_columns") or [])),
         ("Callback", (raw.get("callback") or {}).get("url")),
+        ("Callback delivery", _delivery((raw.get("callback") or {}).get("delivery"))),
         ("Error", f"{details.error.code}: {details.error.message}" if details.error else None),
         ("Result", details.download_url),
     ]
@@ -107,6 +108,16 @@ def details_table(details: JobDetails) -> Table:
         if value is not None and value != "":
             table.add_row(label, Text(str(value)))
     return table
+
+
+def _delivery(delivery: dict[str, Any] | None) -> str | None:
+    """``delivered after 1 attempt``, ``pending (2 attempts: the receiver answered 503)``."""
+    if not delivery:
+        return None
+    attempts = int(delivery.get("attempts") or 0)
+    text = f"{delivery.get('status')} after {attempts} attempt{'s' if attempts != 1 else ''}"
+    error = delivery.get("last_error")
+    return f"{text}: {error}" if error and delivery.get("status") != "delivered" else text
 
 
 def _mappings(mappings: list[dict[str, Any]]) -> str:

@@ -15,6 +15,7 @@ import typer
 from bulkwrite.cli import admin_cmd, db_cmd, import_cmd, jobs_cmd
 from bulkwrite.cli.datadir import DataDirOption, settings_for
 from bulkwrite.cli.schema_cmd import schema_app
+from bulkwrite.cli.secret_cmd import secret_app
 from bulkwrite.settings import Settings
 
 try:  # typer 0.29+ carries its own click
@@ -30,6 +31,7 @@ app = typer.Typer(
 )
 app.add_typer(admin_cmd.token_app, name="token")
 app.add_typer(admin_cmd.org_app, name="org")
+admin_cmd.org_app.add_typer(secret_app, name="secret")
 app.add_typer(admin_cmd.user_app, name="user")
 app.add_typer(admin_cmd.profile_app, name="profile")
 app.add_typer(schema_app, name="schema")

@@ -59,7 +59,20 @@ class Principal:
 
 
 @dataclass(frozen=True, slots=True)
+class FileMember:
+    """One CSV of an uploaded file: its name (in the zip), where it is stored, its size and the
+    text encoding guessed at upload."""
+
+    name: str
+    path: str
+    size: int
+    encoding_hint: str
+
+
+@dataclass(frozen=True, slots=True)
 class StoredFile:
+    """An uploaded file: its (first) CSV, and a zip's further CSVs in ``members``."""
+
     id: str
     org_id: str
     user_id: str
@@ -68,3 +81,17 @@ class StoredFile:
     size: int
     encoding_hint: str
     created_time: datetime
+    #: A zip's CSVs after the first, in zip order (a job of several resources names each).
+    members: tuple[FileMember, ...] = ()
+
+    @property
+    def csvs(self) -> tuple[FileMember, ...]:
+        """Every CSV of the upload, the first one first."""
+        first = FileMember(self.name, self.path, self.size, self.encoding_hint)
+        return (first, *self.members)
+
+    def csv(self, name: str | None) -> FileMember | None:
+        """The CSV named ``name`` (None: the first one); None if the upload has none so named."""
+        if name is None:
+            return self.csvs[0]
+        return next((csv for csv in self.csvs if csv.name == name), None)

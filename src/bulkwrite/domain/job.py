@@ -47,6 +47,9 @@ class FieldMapping:
     find_by: str | None = None
     module: str | None = None
     default_value: dict[str, Any] | None = None
+    #: On a child resource's link mapping: the parent CSV's column whose values this
+    #: mapping's column holds (contract section 12).
+    parent_column_index: int | None = None
 
     def to_wire(self) -> dict[str, Any]:
         return {
@@ -76,6 +79,33 @@ class JobSpec:
     callback_method: str | None
     #: Headers of the file's columns that no mapping reads (their data is not imported).
     unmapped_columns: tuple[str, ...] = ()
+    #: The CSV of the upload this resource reads, when the request named it (``file_names``).
+    file_name: str | None = None
+    #: The child resources of a job of several resources, in request order (section 12).
+    children: tuple[ResourceSpec, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceSpec:
+    """A child resource of a job (contract section 12): its rows are added to the records the
+    job's first resource wrote, linked through the mapping at ``link``, whose column holds
+    values of the parent CSV's column ``parent_column``."""
+
+    module: str
+    file_name: str
+    mappings: tuple[FieldMapping, ...]
+    link: int  # position in ``mappings`` of the mapping with ``parent_column_index``
+    ignore_empty: bool
+    character_encoding: str
+    delimiter: str
+    unmapped_columns: tuple[str, ...] = ()
+    module_id: str = ""  # the child module's id (echoed in job details)
+
+    @property
+    def parent_column(self) -> int:
+        index = self.mappings[self.link].parent_column_index
+        assert index is not None
+        return index
 
 
 @dataclass(slots=True)
@@ -87,6 +117,17 @@ class Counts:
     @property
     def total(self) -> int:
         return self.added + self.updated + self.skipped
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceProgress:
+    """A resource of a job of several resources that was written to its end: its chunks
+    (numbered on from the resource before it), its rows and counts."""
+
+    first_chunk: int
+    chunks: int
+    rows: int
+    counts: Counts
 
 
 @dataclass(slots=True)
@@ -107,6 +148,11 @@ class Job:
     error_message: str | None = None
     result_ready: bool = False
     finished_time: datetime | None = None
+    #: The resource being written (0: the first; a child's index in ``spec.children`` + 1);
+    #: ``rows_done`` and ``counts`` are that resource's, ``chunks_done`` counts on across all.
+    resource_no: int = 0
+    #: The resources before ``resource_no``, written to their end.
+    resources_done: tuple[ResourceProgress, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

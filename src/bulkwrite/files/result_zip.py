@@ -61,12 +61,24 @@ def write_result_zip(
     ``tmp_dir`` (which must be on the same file system as ``dest``), fsynced, then renamed into
     place, so ``dest`` is either absent, the previous file, or complete.
     """
+    write_result_entries(dest, [(csv_name, parts)], tmp_dir, compresslevel=compresslevel)
+
+
+def write_result_entries(
+    dest: Path,
+    entries: Iterable[tuple[str, Iterable[bytes]]],
+    tmp_dir: Path,
+    *,
+    compresslevel: int = DEFAULT_COMPRESSLEVEL,
+) -> None:
+    """``write_result_zip`` of several CSVs (a job of several resources: one per resource),
+    each entry's parts streamed in turn."""
     tmp_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix=".result-", suffix=".part")
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "w+b") as out:
-            _write_zip(out, _entry_info(csv_name, compresslevel), parts)
+            _write_zip(out, entries, compresslevel)
             out.flush()
             os.fsync(out.fileno())
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -85,10 +97,11 @@ def _entry_info(csv_name: str, compresslevel: int) -> zipfile.ZipInfo:
     return info
 
 
-def _write_zip(out: IO[bytes], info: zipfile.ZipInfo, parts: Iterable[bytes]) -> None:
-    with (
-        zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive,
-        archive.open(info, "w", force_zip64=True) as entry,
-    ):
-        for part in parts:
-            entry.write(part)
+def _write_zip(
+    out: IO[bytes], entries: Iterable[tuple[str, Iterable[bytes]]], compresslevel: int
+) -> None:
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for csv_name, parts in entries:
+            with archive.open(_entry_info(csv_name, compresslevel), "w", force_zip64=True) as entry:
+                for part in parts:
+                    entry.write(part)

@@ -1,4 +1,5 @@
-"""Storing an uploaded file as one CSV on disk: a bare text table, a zip holding one, a gzipped
+"""Storing an uploaded file as CSVs on disk: a bare text table, a zip holding one (or several,
+one per resource of a job, each written beside the first), a gzipped
 one, or (a bulkwrite extension) the first sheet of an ``.xlsx`` or ``.ods`` spreadsheet.
 
 The kind of file is decided by its content, never by its name (``files/tables.py``). The text is
@@ -10,6 +11,7 @@ complete. A spreadsheet's sheet is written as UTF-8 CSV (its cells as ``files/ta
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -21,7 +23,7 @@ from bulkwrite.errors import FileFormatInvalid, FileTooLarge
 from bulkwrite.files.durable import fsync_dir
 from bulkwrite.files.encodings import BOM_REQUIRED, bom_codec, byte_order_mark
 from bulkwrite.files.tables import Kind, gunzip_blocks, sheet_to_csv, sniff, stored_name
-from bulkwrite.files.zipsafe import BLOCK_SIZE, open_zipped_csv
+from bulkwrite.files.zipsafe import BLOCK_SIZE, open_zipped_csvs
 
 HEAD_SIZE = 64 * 1024
 DEFAULT_NAME = "upload.csv"
@@ -52,6 +54,9 @@ class StoredUpload:
     size: int
     encoding_hint: str
     zipped: bool
+    #: A zip's further CSVs, in zip order, each written beside ``path`` (``member_path``): a
+    #: job of several resources names each by its name (contract section 12).
+    more: tuple[StoredUpload, ...] = ()
 
 
 def store_upload(
@@ -65,18 +70,26 @@ def store_upload(
     tmp_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix=".upload-", suffix=".part")
     tmp = Path(tmp_name)
+    more: list[StoredUpload] = []
     try:
         with os.fdopen(fd, "wb") as out:
-            stored = _fill(source, filename, out, dest, max_bytes)
+            stored = _fill(source, filename, out, dest, max_bytes, more)
             out.flush()
             os.fsync(out.fileno())
         dest.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, dest)
     except BaseException:
         tmp.unlink(missing_ok=True)
+        for member in more:
+            member.path.unlink(missing_ok=True)
         raise
     fsync_dir(dest.parent)
-    return stored
+    return dataclasses.replace(stored, more=tuple(more))
+
+
+def member_path(dest: Path, number: int) -> Path:
+    """Where the zip's CSV ``number`` (1 for the second) is written beside ``dest``."""
+    return dest.with_name(f"{dest.stem}-{number}{dest.suffix}")
 
 
 def adopt_upload(
@@ -118,20 +131,47 @@ def clean_name(name: str) -> str:
 
 
 def _fill(
-    source: IO[bytes], filename: str | None, out: IO[bytes], dest: Path, max_bytes: int
+    source: IO[bytes],
+    filename: str | None,
+    out: IO[bytes],
+    dest: Path,
+    max_bytes: int,
+    more: list[StoredUpload],
 ) -> StoredUpload:
     kind = sniff(source)
     if kind is Kind.ZIP:
-        with open_zipped_csv(source, max_bytes) as (entry_name, blocks):
-            size, hint = _copy(blocks, out, max_bytes)
-        name = clean_name(entry_name) or DEFAULT_NAME
-        return StoredUpload(name, dest, size, hint, zipped=True)
+        return _unzip(source, out, dest, max_bytes, more)
     name = csv_name_for(stored_name(clean_name(filename or ""), kind))
     if kind in (Kind.XLSX, Kind.ODS):
         return StoredUpload(name, dest, _write_sheet(source, out, max_bytes), "utf-8", zipped=True)
     blocks = gunzip_blocks(source, max_bytes) if kind is Kind.GZIP else _read_blocks(source)
     size, hint = _copy(blocks, out, max_bytes)
     return StoredUpload(name, dest, size, hint, zipped=kind is Kind.GZIP)
+
+
+def _unzip(
+    source: IO[bytes], out: IO[bytes], dest: Path, max_bytes: int, more: list[StoredUpload]
+) -> StoredUpload:
+    """The zip's first CSV written to ``out``; each further one to its ``member_path``
+    (appended to ``more`` as soon as it exists, so a failure can remove it)."""
+    first: StoredUpload | None = None
+    with open_zipped_csvs(source, max_bytes) as entries:
+        for entry_name, blocks in entries:
+            name = clean_name(entry_name) or DEFAULT_NAME
+            if first is None:
+                size, hint = _copy(blocks, out, max_bytes)
+                first = StoredUpload(name, dest, size, hint, zipped=True)
+                continue
+            path = member_path(dest, len(more) + 1)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            more.append(StoredUpload(name, path, 0, "", zipped=True))
+            with path.open("wb") as member:
+                size, hint = _copy(blocks, member, max_bytes)
+                member.flush()
+                os.fsync(member.fileno())
+            more[-1] = StoredUpload(name, path, size, hint, zipped=True)
+    assert first is not None  # csv_entries refuses a zip without a CSV
+    return first
 
 
 class _Utf8Sink:

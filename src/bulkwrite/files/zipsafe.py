@@ -1,4 +1,5 @@
-"""Reading an uploaded zip safely: one text table, streamed out, never inflated into memory.
+"""Reading an uploaded zip safely: its text tables (one, or one per resource of a job of
+several resources), streamed out, never inflated into memory.
 
 ``zipfile`` is used only to read the central directory and to open the chosen entry as a
 stream. Every entry name is checked (no absolute paths, drive letters or ``..`` parts), the one
@@ -58,6 +59,63 @@ def open_zipped_csv(source: IO[bytes], max_bytes: int) -> Iterator[tuple[str, It
             ) from exc
         with stream:
             yield base_name(info.filename), entry_blocks(stream, info, max_bytes)
+
+
+@contextmanager
+def open_zipped_csvs(
+    source: IO[bytes], max_bytes: int
+) -> Iterator[Iterator[tuple[str, Iterator[bytes]]]]:
+    """Open every CSV inside the zip ``source`` (``text_table_entries``, in zip order); yield an
+    iterator of (base name, inflated blocks), one entry after the other, each to be consumed
+    before the next is asked for. ``max_bytes`` bounds the CSVs' inflated bytes together.
+
+    The errors of ``open_zipped_csv``; two CSVs of one base name are refused too (a job's
+    resources name their CSV by it, contract section 12).
+    """
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise FileFormatInvalid(f"The zip file is corrupt: {exc}") from exc
+    with archive:
+        tables = csv_entries(archive.infolist())
+        if sum(info.file_size for info in tables) > max_bytes:
+            raise FileTooLarge(
+                f"The CSV files in the zip inflate to more than the limit of {max_bytes} bytes."
+            )
+        yield _each_entry(archive, tables, max_bytes)
+
+
+def csv_entries(entries: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
+    """The zip's text tables (at least one), none encrypted, no base name twice."""
+    tables = text_table_entries(entries)
+    if not tables:
+        raise FileFormatInvalid("The zip file holds no CSV, TSV or text file.")
+    seen: set[str] = set()
+    for info in tables:
+        if info.flag_bits & _ENCRYPTED_FLAG:
+            raise FileFormatInvalid(f"The zip entry {info.filename!r} is encrypted.")
+        name = base_name(info.filename)
+        if name in seen:
+            raise FileFormatInvalid(f"The zip file holds two CSV files named {name!r}.")
+        seen.add(name)
+        check_ratio(info.file_size, info.compress_size)
+    return tables
+
+
+def _each_entry(
+    archive: zipfile.ZipFile, tables: list[zipfile.ZipInfo], max_bytes: int
+) -> Iterator[tuple[str, Iterator[bytes]]]:
+    left = max_bytes
+    for info in tables:
+        try:
+            stream = archive.open(info)
+        except _CORRUPT as exc:
+            raise FileFormatInvalid(
+                f"The zip entry {info.filename!r} is unreadable: {exc}"
+            ) from exc
+        with stream:
+            yield base_name(info.filename), entry_blocks(stream, info, left)
+        left -= info.file_size
 
 
 def text_table_entries(entries: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:

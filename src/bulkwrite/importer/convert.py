@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from typing import Final
 
 from bulkwrite.domain.modules import Field, FieldType
+from bulkwrite.errors import FormatInvalid
 from bulkwrite.importer.formats import (
     DEFAULT_DATE_PATTERN,
     DEFAULT_DATETIME_PATTERN,
@@ -210,9 +211,29 @@ _BUILDERS: Final[dict[FieldType, Callable[[Field, str | None], Converter]]] = {
 }
 
 
+#: The field types a mapping's ``format`` applies to (a date or a number pattern).
+FORMATTED_TYPES: Final = frozenset(
+    {
+        FieldType.DATE,
+        FieldType.DATETIME,
+        FieldType.INTEGER,
+        FieldType.BIGINT,
+        FieldType.DECIMAL,
+        FieldType.CURRENCY,
+        FieldType.DOUBLE,
+        FieldType.PERCENT,
+    }
+)
+
+
 def make_converter(field: Field, pattern: str | None = None) -> Converter:
     """The converter for ``field``'s cells. ``pattern`` (a mapping's ``format``) is a date
-    pattern for date/datetime fields and a number pattern for numeric ones, ignored for other
-    types; a bad one raises ``FormatInvalid`` naming it. Call the converter on non-empty cells
-    only; it returns the storage value or ``INVALID``."""
+    pattern for date/datetime fields and a number pattern for numeric ones; a bad one, or one
+    on a field of another type (it would be ignored), raises ``FormatInvalid`` naming it. Call
+    the converter on non-empty cells only; it returns the storage value or ``INVALID``."""
+    if pattern is not None and field.type not in FORMATTED_TYPES:
+        raise FormatInvalid(
+            f"A format applies to date, datetime and number fields; "
+            f"{field.api_name} is a {field.type.value} field."
+        )
     return _BUILDERS[field.type](field, pattern)

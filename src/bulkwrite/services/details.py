@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from bulkwrite.domain.identity import Org, Principal, User
 from bulkwrite.domain.ids import parse_id
-from bulkwrite.domain.job import Job, JobStatus
+from bulkwrite.domain.job import Counts, FieldMapping, Job, JobStatus, ResourceSpec
 from bulkwrite.domain.modules import Module
 from bulkwrite.domain.scopes import may_read_jobs
 from bulkwrite.errors import ResourceNotFound, ScopeMismatch
+from bulkwrite.services.callbacks.visible import add_delivery
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.permissions import check_may_read
+from bulkwrite.services.run.resources import resource_view
 
 _ENCODING_NAMES = {
     "utf-8": "UTF-8",
@@ -64,11 +67,18 @@ def job_details(
     """The details document; download URLs use the public URL, else the request's own base."""
     job, module, creator = load_job(services, principal, job_id)
     base = services.settings.public_url or request_base or services.settings.base_url
-    return render_details(job, module, creator, principal.org, base, version)
+    document = render_details(job, module, creator, principal.org, base, version)
+    add_delivery(services, job, document)  # callback.delivery (beyond-zoho.md §7)
+    return document
 
 
 def render_details(
-    job: Job, module: Module, creator: User | None, org: Org, base_url: str, version: str
+    job: Job,
+    module: Module,
+    creator: User | None,
+    org: Org,
+    base_url: str,
+    version: str,
 ) -> dict[str, Any]:
     spec = job.spec
     document: dict[str, Any] = {
@@ -82,7 +92,10 @@ def render_details(
         document["callback"] = {"url": spec.callback_url, "method": spec.callback_method}
     document["created_by"] = {"id": job.user_id, "name": creator.full_name if creator else ""}
     document["created_time"] = job.created_time.isoformat()
-    document["resource"] = [_resource(job, module, version)]
+    if job.spec.children:
+        document["resource"] = resources_of(job, module, version)
+    else:
+        document["resource"] = [_resource(job, module, version)]
     if job.result_ready:
         document["result"] = {"download_url": download_url(base_url, org, job.id)}
     return document
@@ -101,7 +114,7 @@ def _resource(job: Job, module: Module, version: str) -> dict[str, Any]:
     }
     if spec.find_by:
         resource["find_by"] = spec.find_by
-    resource["field_mappings"] = [m.to_wire() for m in spec.mappings]
+    resource["field_mappings"] = [echo_mapping(m, version) for m in spec.mappings]
     resource["unmapped_columns"] = list(spec.unmapped_columns)  # bulkwrite's: SDKs ignore it
     resource["file"] = _file(job)
     if job.status is JobStatus.FAILED:
@@ -110,6 +123,14 @@ def _resource(job: Job, module: Module, version: str) -> dict[str, Any]:
             "message": job.error_message or "The job failed.",
         }
     return resource
+
+
+def echo_mapping(mapping: FieldMapping, version: str) -> dict[str, Any]:
+    """A mapping as echoed: its six keys, and from v2.1 on ``parent_column_index`` too."""
+    wire = mapping.to_wire()
+    if version != "v2":
+        wire["parent_column_index"] = mapping.parent_column_index
+    return wire
 
 
 def _file(job: Job) -> dict[str, Any]:
@@ -124,3 +145,40 @@ def _file(job: Job) -> dict[str, Any]:
         "updated_count": counts.updated,
         "total_count": counts.total,
     }
+
+
+def resources_of(job: Job, parent: Module, version: str) -> list[dict[str, Any]]:
+    """One entry per resource of a job of several resources, in request order: those written
+    to their end COMPLETED with their counts, the one being written as the job is, those
+    after it ADDED (SKIPPED once the job failed)."""
+    entries = []
+    for number in range(len(job.spec.children) + 1):
+        view = resource_view(job, number)
+        module = parent if number == 0 else _named(job.spec.children[number - 1])
+        if number < job.resource_no:
+            done = job.resources_done[number]
+            view = dataclasses.replace(
+                view, status=JobStatus.COMPLETED, counts=done.counts, error_code=None
+            )
+        elif number > job.resource_no:
+            view = dataclasses.replace(view, status=JobStatus.ADDED, counts=Counts())
+        entry = _resource(view, module, version)
+        if number > job.resource_no:
+            entry.update(_waiting(view, job.status is JobStatus.FAILED))
+        entries.append(entry)
+    return entries
+
+
+def _waiting(view: Job, failed: bool) -> dict[str, Any]:
+    """A resource the job had not reached: ADDED while it runs, SKIPPED once it failed."""
+    state = "SKIPPED" if failed else JobStatus.ADDED.value
+    return {
+        "status": state,
+        "code": state,
+        "file": {"status": state, "name": view.file_name},
+    }
+
+
+def _named(child: ResourceSpec) -> Module:
+    """A child resource's module as its details name it (API name and id)."""
+    return Module(child.module, child.module_id, (), "")

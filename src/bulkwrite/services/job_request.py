@@ -10,6 +10,7 @@ from bulkwrite.domain.ids import parse_id, parse_index
 from bulkwrite.domain.job import FieldMapping, Operation
 from bulkwrite.errors import (
     CallbackMethodInvalid,
+    CoexistenceNotAllowed,
     ColumnIndexNotFound,
     DataInvalid,
     FormatInvalid,
@@ -23,17 +24,31 @@ MAX_FORMAT = 100
 
 
 @dataclass(frozen=True, slots=True)
-class JobRequest:
-    operation: Operation
+class ResourceRequest:
+    """One entry of ``resource[]``, checked key by key; ``path`` is its JSON path."""
+
+    path: str
     module_name: str | None
     module_id: str | None
     file_id: str
     find_by: str | None
     mappings: tuple[FieldMapping, ...] | None
     ignore_empty: bool
+    #: The CSV of the zip it reads (``file_names``: exactly one name), if named.
+    file_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class JobRequest:
+    operation: Operation
+    resources: tuple[ResourceRequest, ...]  # the parent first, then its children
     character_encoding: str | None
     callback_url: str | None
     callback_method: str | None
+
+    @property
+    def parent(self) -> ResourceRequest:
+        return self.resources[0]
 
 
 def parse_job_request(body: Any) -> JobRequest:
@@ -43,32 +58,68 @@ def parse_job_request(body: Any) -> JobRequest:
     operation = _operation(body)
     callback_url, callback_method = _callback(body)
     encoding = _encoding(body)
-    resource = _resource(body)
-    module_name, module_id = _module(resource)
-    file_id = _file_id(resource)
-    find_by = _optional_text(resource, "find_by", f"{RES}.find_by")
-    if find_by is None and operation is not Operation.INSERT:
-        raise MandatoryNotFound.at(
-            "find_by", f"{RES}.find_by", f"find_by is required for {operation.value}."
-        )
-    ignore_empty = _flag(
-        resource,
-        "ignore_empty",
-        f"{RES}.ignore_empty",
-        _flag(body, "ignore_empty", "$.ignore_empty", False),
+    ignore_empty = _flag(body, "ignore_empty", "$.ignore_empty", False)
+    resources = tuple(
+        _resource_request(resource, i, operation, ignore_empty)
+        for i, resource in enumerate(_resources(body))
     )
-    return JobRequest(
-        operation,
+    for resource in resources[1:]:
+        if resource.file_id != resources[0].file_id:
+            raise DataInvalid.at(
+                "file_id",
+                f"{resource.path}.file_id",
+                "Every resource of a job reads the same upload (one file_id).",
+            )
+    return JobRequest(operation, resources, encoding, callback_url, callback_method)
+
+
+def _resource_request(
+    resource: dict[str, Any], position: int, operation: Operation, ignore_empty: bool
+) -> ResourceRequest:
+    path = f"$.resource[{position}]"
+    module_name, module_id = _module(resource, path)
+    file_id = _file_id(resource, path)
+    find_by = _optional_text(resource, "find_by", f"{path}.find_by")
+    if position == 0 and find_by is None and operation is not Operation.INSERT:
+        raise MandatoryNotFound.at(
+            "find_by", f"{path}.find_by", f"find_by is required for {operation.value}."
+        )
+    if position > 0 and find_by is not None:
+        raise DataInvalid.at(
+            "find_by",
+            f"{path}.find_by",
+            "A child resource's rows are always added to their parent; find_by applies to "
+            "the first resource.",
+        )
+    return ResourceRequest(
+        path,
         module_name,
         module_id,
         file_id,
         find_by,
-        _mappings(resource),
-        ignore_empty,
-        encoding,
-        callback_url,
-        callback_method,
+        _mappings(resource, path, child=position > 0),
+        _flag(resource, "ignore_empty", f"{path}.ignore_empty", ignore_empty),
+        _file_names(resource, path),
     )
+
+
+def _file_names(resource: dict[str, Any], path: str) -> str | None:
+    """``file_names``: a list of exactly one CSV name, or absent."""
+    value = resource.get("file_names")
+    if value is None:
+        return None
+    if (
+        not isinstance(value, list)
+        or len(value) != 1
+        or not isinstance(value[0], str)
+        or not value[0].strip()
+    ):
+        raise DataInvalid.at(
+            "file_names",
+            f"{path}.file_names",
+            'file_names must be a list of one CSV name of the zip, like ["Quotes.csv"].',
+        )
+    return str(value[0])
 
 
 def _operation(body: dict[str, Any]) -> Operation:
@@ -122,28 +173,27 @@ def character_encoding(value: object, path: str) -> str:
     return str(value)
 
 
-def _resource(body: dict[str, Any]) -> dict[str, Any]:
+def _resources(body: dict[str, Any]) -> list[dict[str, Any]]:
     resources = body.get("resource")
     if resources is None:
         raise MandatoryNotFound.at("resource", "$.resource", "resource is required.")
     if not isinstance(resources, list) or not resources:
         raise DataInvalid.at("resource", "$.resource", "resource must be a non-empty array.")
-    if len(resources) > 1:
-        raise DataInvalid.at("resource", "$.resource[1]", "A job writes one resource.")
-    resource = resources[0]
-    if not isinstance(resource, dict):
-        raise DataInvalid.at("resource", RES, "Each resource must be an object.")
-    kind = resource.get("type")
-    if kind is None or kind == "":
-        raise MandatoryNotFound.at("type", f"{RES}.type", "type is required.")
-    if kind != "data":
-        raise DataInvalid.at("type", f"{RES}.type", "type must be 'data'.")
-    return resource
+    for position, resource in enumerate(resources):
+        path = f"$.resource[{position}]"
+        if not isinstance(resource, dict):
+            raise DataInvalid.at("resource", path, "Each resource must be an object.")
+        kind = resource.get("type")
+        if kind is None or kind == "":
+            raise MandatoryNotFound.at("type", f"{path}.type", "type is required.")
+        if kind != "data":
+            raise DataInvalid.at("type", f"{path}.type", "type must be 'data'.")
+    return resources
 
 
-def _module(resource: dict[str, Any]) -> tuple[str | None, str | None]:
+def _module(resource: dict[str, Any], at: str) -> tuple[str | None, str | None]:
     module = resource.get("module")
-    path = f"{RES}.module"
+    path = f"{at}.module"
     if module is None or module == "" or module == {}:
         raise MandatoryNotFound.at("module", path, "module is required.")
     if isinstance(module, str):
@@ -166,10 +216,10 @@ def module_id_of(value: object, path: str) -> str:
     return module_id
 
 
-def _file_id(resource: dict[str, Any]) -> str:
+def _file_id(resource: dict[str, Any], path: str) -> str:
     value = resource.get("file_id")
     if value is None or value == "":
-        raise MandatoryNotFound.at("file_id", f"{RES}.file_id", "file_id is required.")
+        raise MandatoryNotFound.at("file_id", f"{path}.file_id", "file_id is required.")
     return str(value)
 
 
@@ -191,15 +241,52 @@ def _flag(data: dict[str, Any], key: str, path: str, default: bool) -> bool:
     return value
 
 
-def _mappings(resource: dict[str, Any]) -> tuple[FieldMapping, ...] | None:
+def _mappings(resource: dict[str, Any], at: str, *, child: bool) -> tuple[FieldMapping, ...] | None:
     raw = resource.get("field_mappings")
+    path = f"{at}.field_mappings"
     if raw is None:
+        if child:
+            raise MandatoryNotFound.at(
+                "field_mappings",
+                path,
+                "A child resource needs field_mappings, one of them with parent_column_index.",
+            )
         return None
     if not isinstance(raw, list):
-        raise DataInvalid.at(
-            "field_mappings", f"{RES}.field_mappings", "field_mappings must be an array."
+        raise DataInvalid.at("field_mappings", path, "field_mappings must be an array.")
+    mappings = tuple(_mapping(item, f"{path}[{i}]") for i, item in enumerate(raw))
+    _check_parent_links(mappings, path, child=child)
+    return mappings
+
+
+def _check_parent_links(mappings: tuple[FieldMapping, ...], path: str, *, child: bool) -> None:
+    """``parent_column_index``: exactly once on a child resource, never on the first one,
+    never beside ``find_by``."""
+    links = [i for i, m in enumerate(mappings) if m.parent_column_index is not None]
+    for i in links:
+        key = f"{path}[{i}].parent_column_index"
+        if not child:
+            raise DataInvalid.at(
+                "parent_column_index",
+                key,
+                "parent_column_index applies to a child resource, not to the first resource.",
+            )
+        if mappings[i].find_by is not None:
+            raise CoexistenceNotAllowed.at(
+                "parent_column_index", key, "parent_column_index and find_by exclude each other."
+            )
+    if child and not links:
+        raise MandatoryNotFound.at(
+            "parent_column_index",
+            path,
+            "A child resource needs one mapping with parent_column_index (its link to the parent).",
         )
-    return tuple(_mapping(item, f"{RES}.field_mappings[{i}]") for i, item in enumerate(raw))
+    if len(links) > 1:
+        raise DataInvalid.at(
+            "parent_column_index",
+            f"{path}[{links[1]}].parent_column_index",
+            "parent_column_index is given once per child resource.",
+        )
 
 
 def _mapping(item: Any, path: str) -> FieldMapping:
@@ -221,6 +308,10 @@ def _mapping(item: Any, path: str) -> FieldMapping:
         )
     module = item.get("module")
     module_name = module.get("api_name") if isinstance(module, dict) else module
+    raw_parent = item.get("parent_column_index")
+    parent = None
+    if raw_parent is not None:
+        parent = column_index(raw_parent, f"{path}.parent_column_index", "parent_column_index")
     return FieldMapping(
         api_name,
         index,
@@ -228,17 +319,18 @@ def _mapping(item: Any, path: str) -> FieldMapping:
         _optional_text(item, "find_by", f"{path}.find_by"),
         module_name if isinstance(module_name, str) else None,
         default,
+        parent,
     )
 
 
-def column_index(value: object, path: str) -> int:
-    """A mapping's ``index``: a whole number of ASCII digits (a JSON number or string), 0 or
-    more."""
+def column_index(value: object, path: str, key: str = "index") -> int:
+    """A mapping's ``index`` (or ``parent_column_index``): a whole number of ASCII digits (a
+    JSON number or string), 0 or more."""
     index = parse_index(value)
     if index is None:
-        raise DataInvalid.at("index", path, "index must be a whole number.")
+        raise DataInvalid.at(key, path, f"{key} must be a whole number.")
     if index < 0:
-        raise ColumnIndexNotFound.at("index", path, f"Column index {index} is negative.")
+        raise ColumnIndexNotFound.at(key, path, f"Column index {index} is negative.")
     return index
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from bulkwrite.clock import now
-from bulkwrite.domain.identity import Principal, StoredFile
+from bulkwrite.domain.identity import FileMember, Principal, StoredFile
 from bulkwrite.domain.scopes import may_upload
 from bulkwrite.errors import DataInvalid, FeatureNotSupported, ScopeMismatch
 from bulkwrite.files.partfile import is_part, sweep_parts
-from bulkwrite.files.upload_files import adopt_upload, store_upload
+from bulkwrite.files.upload_files import StoredUpload, adopt_upload, store_upload
 from bulkwrite.services.collaborators import Services
 
 
@@ -46,28 +46,57 @@ def upload_file(
         stored = adopt_upload(source, filename, local, tmp, limit)
     else:
         stored = store_upload(source, filename, local, tmp, limit)
-    key = upload_key(file_id)
-    try:
-        services.files.put(key, local)
-    finally:
-        local.unlink(missing_ok=True)
+    keys, members = _put(services, file_id, stored)
     record = StoredFile(
         file_id,
         principal.org.id,
         principal.user.id,
         stored.name,
-        key,
+        keys[0],
         stored.size,
         stored.encoding_hint,
         now(),
+        members,
     )
     try:
         with services.store.transaction() as tx:
             tx.insert_file(record)
     except BaseException:
-        services.files.delete(key)
+        _delete(services, keys)
         raise
     return record
+
+
+def _put(
+    services: Services, file_id: str, stored: StoredUpload
+) -> tuple[list[str], tuple[FileMember, ...]]:
+    """Put the upload's CSVs in the file storage; their keys, and the zip's further CSVs."""
+    keys = [upload_key(file_id), *(member_key(file_id, n) for n in range(1, len(stored.more) + 1))]
+    try:
+        for key, part in zip(keys, (stored, *stored.more), strict=True):
+            services.files.put(key, part.path)
+    except BaseException:
+        _delete(services, keys)
+        raise
+    finally:
+        for part in (stored, *stored.more):
+            part.path.unlink(missing_ok=True)
+    members = tuple(
+        FileMember(m.name, key, m.size, m.encoding_hint)
+        for key, m in zip(keys[1:], stored.more, strict=True)
+    )
+    return keys, members
+
+
+def member_key(file_id: str, number: int) -> str:
+    """The storage key of a zip's CSV ``number`` (1 for the second; the first is
+    ``upload_key``)."""
+    return f"uploads/{file_id}-{number}.csv"
+
+
+def _delete(services: Services, keys: list[str]) -> None:
+    for key in keys:
+        services.files.delete(key)
 
 
 def sweep_stale_temp_files(services: Services, older_than: timedelta = timedelta(days=1)) -> int:

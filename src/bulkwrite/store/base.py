@@ -14,6 +14,7 @@ from typing import Protocol
 
 import polars as pl
 
+from bulkwrite.domain.callback import AttemptRecord, CallbackSecret, Delivery
 from bulkwrite.domain.identity import Org, Principal, Profile, StoredFile, User
 from bulkwrite.domain.job import ChunkPlan, Counts, Job, JobSplit, JobStatus
 from bulkwrite.domain.modules import Field, Module
@@ -113,6 +114,11 @@ class JobTx(Protocol):
         """Record one chunk as done; compare-and-set on the count of chunks done."""
         ...
 
+    def next_resource(self, job: Job) -> None:
+        """Compare-and-set: a job of several resources, as read in this transaction, has
+        written its resource ``job.resource_no`` to its end and moves on to the next one."""
+        ...
+
     def chunk_results(self, job_id: str) -> Iterator[bytes]:
         """Each chunk's rendered result rows, in input order."""
         ...
@@ -165,6 +171,43 @@ class SplitTx(Protocol):
 
     def live_workers(self, within: float) -> int:
         """Worker processes that showed signs of life in the last ``within`` seconds."""
+        ...
+
+
+class CallbackTx(Protocol):
+    """The callbacks' outbox (one delivery per finished job with a callback) and the orgs'
+    signing secrets."""
+
+    def insert_delivery(self, delivery: Delivery) -> None: ...
+
+    def get_delivery(self, delivery_id: str) -> Delivery | None: ...
+
+    def delivery_for_job(self, job_id: str) -> Delivery | None: ...
+
+    def due_deliveries(self, at: datetime, limit: int) -> list[str]:
+        """Ids of pending deliveries due at ``at``, the longest due first."""
+        ...
+
+    def claim_delivery(self, delivery_id: str, at: datetime, lease_until: datetime) -> bool:
+        """Compare-and-set: take a due delivery until ``lease_until``; False if not due."""
+        ...
+
+    def record_attempt(
+        self, delivery_id: str, lease_until: datetime, attempt: AttemptRecord
+    ) -> None:
+        """Compare-and-set on the lease; ``StateConflict`` if it was lost."""
+        ...
+
+    def get_callback_secret(self, org_id: str) -> CallbackSecret | None: ...
+
+    def insert_callback_secret(self, org_id: str, secret: str, at: datetime) -> None:
+        """The org's first secret; nothing if it has one already."""
+        ...
+
+    def rotate_callback_secret(
+        self, old: CallbackSecret, secret: str, at: datetime, old_until: datetime
+    ) -> None:
+        """Compare-and-set on the current secret; ``StateConflict`` if it changed."""
         ...
 
 
@@ -252,14 +295,29 @@ class RecordTx(Protocol):
         ``read_records`` gives them. One query per batch of parents, never per parent."""
         ...
 
-    def delete_child_rows(self, table: str, parent_column: str, parent_ids: Sequence[int]) -> int:
-        """Delete the rows of a child module whose ``parent_column`` names one of
-        ``parent_ids`` (a subform's rows replaced by an update, contract section 12); the
-        number deleted."""
+    def delete_children(self, table: str, link: str, parent_ids: Sequence[int], job_id: int) -> int:
+        """Delete the child rows (column ``link`` among ``parent_ids``) that job ``job_id`` did
+        not write; how many went."""
+        ...
+
+    def sum_children(self, totals: ChildTotals, job_id: int) -> None:
+        """Recompute the parent totals of the parent records job ``job_id`` wrote."""
         ...
 
 
-class Tx(ControlTx, JobTx, SplitTx, RecordTx, Protocol):
+@dataclass(frozen=True, slots=True)
+class ChildTotals:
+    """A parent's computed totals over its subform rows (a Quote's Sub_Total and Grand_Total:
+    the sum of its line items' Net_Total): tables and columns."""
+
+    parent: str  # the parent's record table
+    child: str  # the subform's record table
+    link: str  # the subform's column holding the parent record id
+    summed: str  # the subform's column summed
+    targets: tuple[str, ...]  # the parent's columns set to the sum
+
+
+class Tx(ControlTx, JobTx, SplitTx, CallbackTx, RecordTx, Protocol):
     """One transaction of the store."""
 
 

@@ -9,9 +9,16 @@ from typing import Any
 
 from bulkwrite.clock import now
 from bulkwrite.domain.identity import StoredFile
-from bulkwrite.domain.job import FINAL_STATES, Counts, Job, JobStatus, can_move
+from bulkwrite.domain.job import FINAL_STATES, Counts, Job, JobStatus, ResourceProgress, can_move
 from bulkwrite.errors import StateConflict
-from bulkwrite.store.serialize import spec_from_json, spec_to_json
+from bulkwrite.store.serialize import (
+    members_from_json,
+    members_to_json,
+    progress_from_json,
+    progress_to_json,
+    spec_from_json,
+    spec_to_json,
+)
 from bulkwrite.store.sql_tx import C, Dialect, SqlTx
 
 
@@ -28,6 +35,7 @@ class JobQueries(SqlTx[C]):
             size=stored.size,
             encoding_hint=stored.encoding_hint,
             created_time=self.dialect.bind_time(stored.created_time),
+            members=members_to_json(stored.members),
         )
 
     def get_file(self, org_id: str, file_id: str) -> StoredFile | None:
@@ -35,8 +43,9 @@ class JobQueries(SqlTx[C]):
         if row is None:
             return None
         created = self.dialect.read_time(row[7])
+        members = members_from_json(row[8])
         return StoredFile(
-            str(row[0]), str(row[1]), str(row[2]), row[3], row[4], row[5], row[6], created
+            str(row[0]), str(row[1]), str(row[2]), row[3], row[4], row[5], row[6], created, members
         )
 
     # jobs ---------------------------------------------------------------------------------
@@ -111,6 +120,19 @@ class JobQueries(SqlTx[C]):
             result=result,
         )
 
+    def next_resource(self, job: Job) -> None:
+        """Compare-and-set: the job of several resources ``job`` (as read in this transaction)
+        has written its resource ``job.resource_no`` to its end and moves on to the next."""
+        first = sum(r.chunks for r in job.resources_done)
+        done = ResourceProgress(first, job.chunks_done - first, job.rows_done, job.counts)
+        self.compare_and_set(
+            "next_resource",
+            f"job {job.id} is not writing resource {job.resource_no}",
+            resources_done=progress_to_json((*job.resources_done, done)),
+            job_id=int(job.id),
+            resource_no=job.resource_no,
+        )
+
     def chunk_results(self, job_id: str) -> Iterator[bytes]:
         """Each chunk's rendered result rows, in input order."""
         for (blob,) in self.stream("chunk_results", job_id=int(job_id)):
@@ -158,4 +180,6 @@ def job_of(row: tuple[Any, ...], dialect: Dialect) -> Job:
         error_message=row[13],
         result_ready=bool(row[14]),
         finished_time=dialect.read_optional_time(row[15]),
+        resource_no=int(row[16]),
+        resources_done=progress_from_json(row[17]),
     )

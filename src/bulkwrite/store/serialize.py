@@ -6,8 +6,15 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from bulkwrite.domain.identity import Right
-from bulkwrite.domain.job import FieldMapping, JobSpec, Operation
+from bulkwrite.domain.identity import FileMember, Right
+from bulkwrite.domain.job import (
+    Counts,
+    FieldMapping,
+    JobSpec,
+    Operation,
+    ResourceProgress,
+    ResourceSpec,
+)
 from bulkwrite.domain.modules import Field, FieldType, Module, ModuleKind
 
 
@@ -18,6 +25,43 @@ def rights_to_json(rights: Mapping[str, frozenset[Right]]) -> str:
 
 def rights_from_json(text: str) -> dict[str, frozenset[Right]]:
     return {m: frozenset(Right(r) for r in rs) for m, rs in json.loads(text).items()}
+
+
+def members_to_json(members: tuple[FileMember, ...]) -> str | None:
+    """A zip's further CSVs as stored (None: the upload is one CSV)."""
+    if not members:
+        return None
+    return json.dumps(
+        [
+            {"name": m.name, "path": m.path, "size": m.size, "encoding_hint": m.encoding_hint}
+            for m in members
+        ]
+    )
+
+
+def members_from_json(text: str | None) -> tuple[FileMember, ...]:
+    if not text:
+        return ()
+    return tuple(FileMember(**m) for m in json.loads(text))
+
+
+def progress_to_json(done: tuple[ResourceProgress, ...]) -> str:
+    """The resources of a job written to their end, as stored."""
+    return json.dumps(
+        [
+            [p.first_chunk, p.chunks, p.rows, p.counts.added, p.counts.updated, p.counts.skipped]
+            for p in done
+        ]
+    )
+
+
+def progress_from_json(text: str | None) -> tuple[ResourceProgress, ...]:
+    if not text:
+        return ()
+    return tuple(
+        ResourceProgress(first, chunks, rows, Counts(added, updated, skipped))
+        for first, chunks, rows, added, updated, skipped in json.loads(text)
+    )
 
 
 def field_to_dict(field: Field) -> dict[str, Any]:
@@ -92,14 +136,57 @@ def module_from_json(module_id: str, text: str) -> Module:
     )
 
 
+def mapping_to_dict(mapping: FieldMapping) -> dict[str, Any]:
+    """A mapping as stored: its six wire keys, and ``parent_column_index`` when set."""
+    data = mapping.to_wire()
+    if mapping.parent_column_index is not None:
+        data["parent_column_index"] = mapping.parent_column_index
+    return data
+
+
+def _resource_to_dict(child: ResourceSpec) -> dict[str, Any]:
+    return {
+        "module": child.module,
+        "file_name": child.file_name,
+        "mappings": [mapping_to_dict(m) for m in child.mappings],
+        "link": child.link,
+        "ignore_empty": child.ignore_empty,
+        "character_encoding": child.character_encoding,
+        "delimiter": child.delimiter,
+        "unmapped_columns": list(child.unmapped_columns),
+        "module_id": child.module_id,
+    }
+
+
+def _resource_from_dict(data: dict[str, Any]) -> ResourceSpec:
+    return ResourceSpec(
+        module=data["module"],
+        file_name=data["file_name"],
+        mappings=tuple(FieldMapping(**m) for m in data["mappings"]),
+        link=data["link"],
+        ignore_empty=data["ignore_empty"],
+        character_encoding=data["character_encoding"],
+        delimiter=data["delimiter"],
+        unmapped_columns=tuple(data.get("unmapped_columns", ())),
+        module_id=data.get("module_id", ""),
+    )
+
+
 def spec_to_json(spec: JobSpec) -> str:
+    """A job's spec as stored; a one-resource job's JSON is as it always was (the keys of a job
+    of several resources are added only when set, so older stored jobs load unchanged)."""
+    extra: dict[str, Any] = {}
+    if spec.file_name is not None:
+        extra["file_name"] = spec.file_name
+    if spec.children:
+        extra["children"] = [_resource_to_dict(c) for c in spec.children]
     return json.dumps(
         {
             "operation": spec.operation.value,
             "module": spec.module,
             "file_id": spec.file_id,
             "find_by": spec.find_by,
-            "mappings": [m.to_wire() for m in spec.mappings],
+            "mappings": [mapping_to_dict(m) for m in spec.mappings],
             "auto_mapped": spec.auto_mapped,
             "ignore_empty": spec.ignore_empty,
             "character_encoding": spec.character_encoding,
@@ -107,6 +194,7 @@ def spec_to_json(spec: JobSpec) -> str:
             "callback_url": spec.callback_url,
             "callback_method": spec.callback_method,
             "unmapped_columns": list(spec.unmapped_columns),
+            **extra,
         }
     )
 
@@ -126,4 +214,6 @@ def spec_from_json(text: str) -> JobSpec:
         callback_url=data["callback_url"],
         callback_method=data["callback_method"],
         unmapped_columns=tuple(data.get("unmapped_columns", ())),
+        file_name=data.get("file_name"),
+        children=tuple(_resource_from_dict(c) for c in data.get("children", ())),
     )

@@ -12,6 +12,9 @@ has no task left (retries used up while the database was away) a new run. A task
 twice (again after it ended, or beside a run that is still going) changes nothing: chunk plans
 are made once, a chunk is written once (compare-and-set), and a job finishes once.
 
+Beside the task slots of every worker process, a callback loop (``worker/deliveries.py``)
+sends the outbox's due callbacks; any worker may send any job's callback, one at a time.
+
 A database restart or failover does not stop a worker: a job's run tries its step again
 (``services/run/runner.py``), the LISTEN connection reconnects, and the heartbeat and the tasks'
 bookkeeping are retried while the database is away. If procrastinate's
@@ -45,6 +48,7 @@ from bulkwrite.services.collaborators import Services
 from bulkwrite.services.run.converter import start_forkserver
 from bulkwrite.services.run.split import prepare_chunk, run_shared
 from bulkwrite.store.postgres import application_name, connection_lost
+from bulkwrite.worker.deliveries import DeliveryLoop
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -307,13 +311,19 @@ def run_worker(services: Services, concurrency: int) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, on_signal)
         log.info("worker on queue %s, %d at a time", TASK_QUEUE, concurrency)
-        return await supervise(services, concurrency, stop)
+        deliveries = DeliveryLoop(services)  # callbacks, beside the task slots
+        deliveries.start()
+        try:
+            return await supervise(services, concurrency, stop)
+        finally:
+            await asyncio.to_thread(deliveries.stop)
 
     return asyncio.run(main())
 
 
 class ThreadWorker:
-    """A procrastinate worker on a thread of the API process (``serve`` with PostgreSQL)."""
+    """A procrastinate worker on a thread of the API process (``serve`` with PostgreSQL), and
+    the callback loop beside it."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -321,15 +331,18 @@ class ThreadWorker:
         self._stop: asyncio.Event | None = None
         self._thread = threading.Thread(target=self._run, name="procrastinate", daemon=True)
         self._ready = threading.Event()
+        self.deliveries = DeliveryLoop(services)
 
     def start(self) -> None:
         self._thread.start()
         self._ready.wait(timeout=30)
+        self.deliveries.start()
 
     def stop(self) -> None:
         if self._loop is not None and self._stop is not None:
             self._loop.call_soon_threadsafe(self._stop.set)
         self._thread.join(timeout=30)
+        self.deliveries.stop()
 
     def _run(self) -> None:
         asyncio.run(self._main())

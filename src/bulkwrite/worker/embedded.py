@@ -9,6 +9,7 @@ from bulkwrite.queue.inprocess import ThreadQueue
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.run.converter import start_forkserver
 from bulkwrite.services.run.runner import run_job
+from bulkwrite.worker.deliveries import DeliveryLoop
 
 SWITCH_INTERVAL = 0.0005
 #: Collect the youngest generation after this many new container objects, not CPython's 700.
@@ -33,7 +34,8 @@ def tune_gc() -> None:
 
 
 class EmbeddedWorker:
-    """Attach a thread queue to the services; on start, re-enqueue every open job."""
+    """Attach a thread queue to the services; on start, re-enqueue every open job. Beside it,
+    the callback loop sends due deliveries."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -41,6 +43,7 @@ class EmbeddedWorker:
             lambda job_id: run_job(services, job_id), services.settings.worker_threads
         )
         services.queue = self.queue
+        self.deliveries = DeliveryLoop(services)
 
     def start(self) -> None:
         # Hand the GIL over every millisecond (default 5 ms), so API requests are answered
@@ -54,9 +57,14 @@ class EmbeddedWorker:
         self.queue.start()
         for job_id in open_jobs:
             self.queue.enqueue(job_id)
+        self.deliveries.start()
 
     def join(self) -> None:
+        """Wait until every enqueued job is handled (re-raising the first failure), then
+        attempt every callback delivery due now."""
         self.queue.join()
+        self.deliveries.drain()
 
     def stop(self) -> None:
         self.queue.stop()
+        self.deliveries.stop()

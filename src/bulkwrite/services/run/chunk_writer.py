@@ -45,23 +45,36 @@ def copy_chunk(chunk: PreparedChunk) -> PreparedChunk:
 
 def write_chunk(tx: Tx, run: JobRun, chunk_no: int, first_row: int, chunk: PreparedChunk) -> bytes:
     """Decide, write and record one prepared chunk inside ``tx``; returns its result rows."""
+    if run.links is not None:
+        run.links.attach(chunk, first_row)
     resolve_references(tx, run, chunk)
     target = _match_keys(tx, run, chunk)
     check_mandatory(run, chunk, target)
     before = dict(chunk.errors)
     check_unique(tx, run, chunk, target, optimistic=True)
     stamp = iso(tx.clock())
+    kept = _kept_links(tx, run, chunk)
     try:
         with tx.savepoint():
-            record_ids = _write(tx, run, chunk, chunk.ok(), target, stamp)
+            record_ids = _write(tx, run, chunk, chunk.ok() & kept.is_null(), target, stamp)
     except RecordConflict:  # a new record's unique value is already stored: check them all
         chunk.errors = before
         check_unique(tx, run, chunk, target)
-        record_ids = _write_bisecting(tx, run, chunk, chunk.ok(), target, stamp)
+        new = chunk.ok() & kept.is_null()
+        record_ids = _write_bisecting(tx, run, chunk, new, target, stamp)
     ok = chunk.ok()
+    record_ids = record_ids.zip_with(kept.is_null(), kept)
     counts, rendered = outcomes(chunk, ok, target, record_ids)
     tx.save_chunk(run.job.id, chunk_no, first_row, counts, chunk.size, rendered)
     return rendered
+
+
+def _kept_links(tx: Tx, run: JobRun, chunk: PreparedChunk) -> pl.Series:
+    """A child resource's rows that are links stored already: their ids (null: rows to
+    write); what the rows need first is done (an updated parent's old subform rows go)."""
+    if run.links is None:
+        return pl.repeat(None, chunk.size, dtype=pl.Int64, eager=True)
+    return run.links.before_write(tx, run.table, run.job_id, chunk)
 
 
 def _match_keys(tx: Tx, run: JobRun, chunk: PreparedChunk) -> pl.Series:
@@ -202,13 +215,11 @@ def _update(
     names = [n for n in chunk.values if n not in kept]
     present = pl.DataFrame({f"p{i}": chunk.present[n] for i, n in enumerate(names)})
     values = pl.DataFrame({f"v{i}": chunk.values[n] for i, n in enumerate(names)})
-    frame = (
-        pl.concat([present, values], how="horizontal")
-        .with_columns(target.alias("_target"))
-        .filter(rows)
-    )
-    if not names:
-        frame = frame.with_columns(pl.lit(True).alias("_all"))
+    if names:
+        frame = pl.concat([present, values], how="horizontal").with_columns(target.alias("_target"))
+    else:  # nothing but the key mapped (a parent named only to take child rows)
+        frame = pl.DataFrame({"_target": target, "_all": pl.repeat(True, chunk.size, eager=True)})
+    frame = frame.filter(rows)
     fixed = {"Modified_Time": stamp, "Modified_By": run.user_id, "_job": run.job_id}
     for pattern, group in frame.group_by([f"p{i}" for i in range(len(names))] or ["_all"]):
         chosen = [i for i, flag in enumerate(pattern) if flag is True] if names else []

@@ -14,6 +14,7 @@ from bulkwrite.errors import BulkWriteError
 from bulkwrite.files.csvsource import CsvDialect, CsvSource
 from bulkwrite.importer.plan import MappingPlan, compile_spec
 from bulkwrite.services.collaborators import Services
+from bulkwrite.services.run.links import ChildLinks
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class JobRun:
     tables: dict[str, str]  # module API name -> record table
     users: list[User]
     max_rows: int
+    #: A child resource's rows: how they find their parent records (section 12).
+    links: ChildLinks | None = None
 
     @property
     def job_id(self) -> int:
@@ -49,10 +52,11 @@ def load_run(services: Services, job: Job, header: Sequence[str] | None = None) 
         tables = {name: tx.record_table(job.org_id, name) for name in modules}
         stored = tx.get_file(job.org_id, spec.file_id)
         users = tx.list_users(job.org_id)
-    if stored is None:
+    csv = None if stored is None else stored.csv(spec.file_name)
+    if csv is None:
         raise BulkWriteError("The uploaded file is gone.")
     if header is None:
-        with CsvSource(services.files.local_path(stored.path), dialect_of(job)) as source:
+        with CsvSource(services.files.local_path(csv.path), dialect_of(job)) as source:
             header = source.header
     module = modules[spec.module]
     plan = compile_spec(spec, module, modules, list(header), services.settings.max_columns)
@@ -75,6 +79,7 @@ def dialect_of(job: Job) -> CsvDialect:
 def source_path(services: Services, job: Job) -> Path:
     with services.store.transaction(write=False) as tx:
         stored = tx.get_file(job.org_id, job.spec.file_id)
-    if stored is None:
+    csv = None if stored is None else stored.csv(job.spec.file_name)
+    if csv is None:
         raise BulkWriteError("The uploaded file is gone.")
-    return services.files.local_path(stored.path)
+    return services.files.local_path(csv.path)

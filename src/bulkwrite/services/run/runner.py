@@ -11,11 +11,17 @@ from pathlib import Path
 from typing import TypeVar
 
 from bulkwrite.domain.job import FINAL_STATES, Job, JobStatus
-from bulkwrite.errors import BulkWriteError, ConverterLost, StateConflict, StoreUnavailable
+from bulkwrite.errors import (
+    BulkWriteError,
+    ConverterLost,
+    DiskFull,
+    StateConflict,
+    StoreUnavailable,
+)
 from bulkwrite.files.csvsource import CsvSource
 from bulkwrite.importer.chunk import PreparedChunk, RawChunk
 from bulkwrite.retry import persist
-from bulkwrite.services.callbacks.delivery import send_callback
+from bulkwrite.services.callbacks.outbox import record_delivery
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.results.assemble import assemble_result
 from bulkwrite.services.results.draft import ResultDraft
@@ -25,6 +31,7 @@ from bulkwrite.services.run.converter import available as converter_available
 from bulkwrite.services.run.converter import converted_chunks
 from bulkwrite.services.run.load import JobRun, dialect_of, load_run, source_path
 from bulkwrite.services.run.prefetch import ahead
+from bulkwrite.services.run.resources import load_resource_run, parent_totals
 from bulkwrite.services.run.staging import StagedChunk, staged_chunks, write_staged
 
 log = logging.getLogger(__name__)
@@ -44,9 +51,12 @@ def run_job(services: Services, job_id: str) -> JobStatus:
     draft: ResultDraft | None = None
     try:
         with failing_job(services, job_id) as outcome:
-            run = retrying(services, job_id, "loading", lambda _: load_run(services, job))
-            draft = ResultDraft(services, run) if job.chunks_done == 0 else None
-            _process(services, run, draft)
+            if job.spec.children:
+                _run_resources(services, job)
+            else:
+                run = retrying(services, job_id, "loading", lambda _: load_run(services, job))
+                draft = ResultDraft(services, run) if job.chunks_done == 0 else None
+                _process(services, run, draft)
         ready = draft.close(whole=not outcome.failed) if draft else None
     except BaseException:
         if draft is not None:
@@ -87,6 +97,47 @@ def start_job(services: Services, job_id: str) -> Job | None:
             tx.move_job(job_id, JobStatus.ADDED, JobStatus.INPROGRESS)
             job.status = JobStatus.INPROGRESS
     return job
+
+
+def _run_resources(services: Services, job: Job) -> None:
+    """A job of several resources: from the resource it is at, each one to its end, then the
+    next (``services/run/resources.py``)."""
+    while True:
+        load = partial(_load_resource, services, job)
+        run = retrying(services, job.id, "loading", load)
+        _process(services, run, None)
+        finish = partial(_resource_done, services, run, job.resource_no)
+        retrying(services, job.id, f"resource {job.resource_no}", finish)
+        if job.resource_no == len(job.spec.children):
+            return
+        again = retrying(services, job.id, "loading", partial(_read_job, services, job.id))
+        if again is None or again.status is not JobStatus.INPROGRESS:
+            raise StateConflict(f"job {job.id} is no longer running")
+        job = again
+
+
+def _load_resource(services: Services, job: Job, _again: int) -> JobRun:
+    return load_resource_run(services, job)
+
+
+def _read_job(services: Services, job_id: str, _again: int) -> Job | None:
+    return read_job(services, job_id)
+
+
+def _resource_done(services: Services, run: JobRun, number: int, again: int) -> None:
+    """Resource ``number`` is written to its end: its parents' totals recomputed and, unless
+    it is the last, the job moved on to the next one, in one transaction."""
+    with services.store.transaction() as tx:
+        job = tx.get_job(run.job.id)
+        if job is None or job.status is not JobStatus.INPROGRESS:
+            raise StateConflict(f"job {run.job.id} is no longer running")
+        if job.resource_no > number:
+            return  # a commit cut off by a lost connection had gone through
+        totals = parent_totals(job, run.modules, run.tables)
+        if totals is not None:
+            tx.sum_children(totals, run.job_id)
+        if number < len(job.spec.children):
+            tx.next_resource(job)
 
 
 def _process(services: Services, run: JobRun, draft: ResultDraft | None) -> None:
@@ -160,7 +211,7 @@ def finish_job(
     draft: Path | None = None,
 ) -> None:
     """End the job in ``target``: its result file (``draft``: the zip written while it ran,
-    else assembled now), then the state, the callback and the cleanups."""
+    else assembled now), then the state with its callback's delivery, and the cleanups."""
     try:
         job = retrying(services, job_id, "finishing", lambda _: read_job(services, job_id))
         if job is None or job.status is not JobStatus.INPROGRESS:
@@ -177,11 +228,11 @@ def finish_job(
             if again and (now := tx.get_job(job_id)) is not None and now.status is target:
                 return  # the commit cut off by a lost connection went through
             tx.move_job(job_id, JobStatus.INPROGRESS, target, error)
+            record_delivery(tx, job, target)  # the callback, sent by the workers after commit
             if ready:
                 tx.mark_result_ready(job_id)
 
     retrying(services, job_id, "finishing", end)
-    retrying(services, job_id, "the callback", lambda _: send_callback(services, job_id))
     retrying(services, job_id, "the cleanup", lambda _: sweep_expired_results(services))
     retrying(services, job_id, "the cleanup", lambda _: sweep_chunk_results(services))
 
@@ -196,9 +247,11 @@ def retrying(services: Services, job_id: str, step: str, attempt: Callable[[int]
     ``StoreUnavailable``, for up to ``store_retry_seconds``; then that error is raised."""
 
     def on_pause(exc: BaseException, pause: float) -> None:
+        what = "the disk is full" if isinstance(exc, DiskFull) else "the database is unavailable"
         log.warning(
-            "job %s: the database is unavailable (%s); %s again in %.1f s",
+            "job %s: %s (%s); %s again in %.1f s",
             job_id,
+            what,
             str(exc.__cause__ or exc).strip().splitlines()[0],
             step,
             pause,

@@ -58,7 +58,8 @@ def stageable(run: JobRun) -> bool:
     """Whether the run's chunks can be decided without the database."""
     plan = run.plan
     lookups = any(c.field.type is FieldType.LOOKUP for c in plan.columns)
-    return plan.operation is Operation.INSERT and plan.key is None and not lookups
+    linked = run.links is not None  # a child resource's rows need their parents found
+    return plan.operation is Operation.INSERT and plan.key is None and not lookups and not linked
 
 
 def staged_chunks(

@@ -146,12 +146,41 @@ _V5_LZ4 = """
         RAISE NOTICE 'job_chunks.result keeps the default compression';
     END $$;
 """
+#: Callbacks (services/callbacks/): the outbox, one delivery per finished job with a callback,
+#: inserted with the job's final state; and each org's signing secret.
+_V6_CALLBACKS = """
+    CREATE TABLE callback_deliveries (
+        id UUID PRIMARY KEY, job_id BIGINT NOT NULL UNIQUE REFERENCES jobs(id),
+        org_id BIGINT NOT NULL REFERENCES orgs(id), url TEXT NOT NULL, event TEXT NOT NULL,
+        status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_time TIMESTAMPTZ NOT NULL, last_attempt_time TIMESTAMPTZ,
+        last_status_code INTEGER, last_error TEXT, created_time TIMESTAMPTZ NOT NULL
+    );
+    CREATE INDEX callback_deliveries_due ON callback_deliveries (next_attempt_time)
+        WHERE status = 'pending';
+    CREATE TABLE org_callback_secrets (
+        org_id BIGINT PRIMARY KEY REFERENCES orgs(id), secret TEXT NOT NULL,
+        previous_secret TEXT, previous_expires_time TIMESTAMPTZ, rotated_time TIMESTAMPTZ NOT NULL
+    );
+"""
+
+#: Jobs of several resources (contract section 12): the further CSVs of an uploaded zip (a
+#: JSON array of {name, path, size, encoding_hint}; NULL for one CSV), the resource a job is
+#: writing and the resources it wrote to their end (JSON).
+_V7_FILE_MEMBERS = """
+    ALTER TABLE files ADD COLUMN members TEXT;
+    ALTER TABLE jobs ADD COLUMN resource_no INTEGER NOT NULL DEFAULT 0,
+        ADD COLUMN resources_done TEXT;
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_IDS + _V1_TABLES,
     _procrastinate_schema(),
     _V3_SPLIT,
     _V4_STAMPS,
     _V5_LZ4,
+    _V6_CALLBACKS,
+    _V7_FILE_MEMBERS,
 )
 
 

@@ -14,7 +14,7 @@ from psycopg import Connection, IntegrityError, sql
 from bulkwrite.clock import iso
 from bulkwrite.domain.modules import STAMPED
 from bulkwrite.errors import RecordConflict
-from bulkwrite.store.base import StagedInsert
+from bulkwrite.store.base import ChildTotals, StagedInsert
 from bulkwrite.store.postgres.pg_catalog import Catalog, Column
 from bulkwrite.store.postgres.pg_copying import (
     StagedCopy,
@@ -56,7 +56,6 @@ READ = "SELECT {columns} FROM {table} {where} ORDER BY {order} {direction}, id L
 CLOCK = "SELECT " + STAMP_DEFAULT
 #: A child module's rows of some parents (``{parent}`` indexed: ``domain.children``).
 CHILDREN = "SELECT {columns} FROM {table} WHERE {parent} = ANY(%s::bigint[]) ORDER BY {parent}, id"
-DELETE_CHILDREN = "DELETE FROM {table} WHERE {parent} = ANY(%s::bigint[])"
 
 _STAGE = sql.Identifier("bw_stage")
 
@@ -231,6 +230,32 @@ class RecordQueries:
         read = _row_reader(cols)
         return [read(row) for row in self.conn.execute(query, (*params, limit, offset))]
 
+    def delete_children(self, table: str, link: str, parent_ids: Sequence[int], job_id: int) -> int:
+        """Delete the child rows of ``parent_ids`` that job ``job_id`` did not write."""
+        query = sql.SQL(
+            "DELETE FROM {table} WHERE {link} = ANY(%s::bigint[]) AND _job IS DISTINCT FROM %s"
+        ).format(table=ident(table), link=ident(link))
+        deleted = 0
+        for start in range(0, len(parent_ids), BATCH):
+            cur = self.conn.execute(query, (list(parent_ids[start : start + BATCH]), job_id))
+            deleted += cur.rowcount
+        return deleted
+
+    def sum_children(self, totals: ChildTotals, job_id: int) -> None:
+        """Set each of ``totals.targets`` of the parent records job ``job_id`` wrote to the sum
+        of ``totals.summed`` over their child rows."""
+        total = sql.SQL(
+            "(SELECT coalesce(sum(c.{summed}), 0) FROM {child} c WHERE c.{link} = p.id)"
+        ).format(summed=ident(totals.summed), child=ident(totals.child), link=ident(totals.link))
+        sets = sql.SQL(", ").join(
+            sql.SQL("{target} = {total}").format(target=ident(t), total=total)
+            for t in totals.targets
+        )
+        query = sql.SQL("UPDATE {parent} AS p SET {sets} WHERE p._job = %s").format(
+            parent=ident(totals.parent), sets=sets
+        )
+        self.conn.execute(query, (job_id,))
+
     def record_names(self, table: str, column: str, ids: Sequence[int]) -> dict[int, object]:
         """The ``column`` value (a record's name) of each record among ``ids`` that exists."""
         (col,) = self._columns(table, [column])
@@ -262,14 +287,6 @@ class RecordQueries:
             rows += [read(row) for row in self.conn.execute(query, (batch,))]
         rows.sort(key=lambda row: int(str(row[0])))  # stable: each parent's rows in id order
         return rows
-
-    def delete_child_rows(self, table: str, parent_column: str, parent_ids: Sequence[int]) -> int:
-        """Delete the rows of the parents among ``parent_ids``; how many were deleted."""
-        query = sql.SQL(DELETE_CHILDREN).format(table=ident(table), parent=ident(parent_column))
-        deleted = 0
-        for start in range(0, len(parent_ids), BATCH):
-            deleted += self.conn.execute(query, (list(parent_ids[start : start + BATCH]),)).rowcount
-        return deleted
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from psycopg import Connection
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from bulkwrite.errors import StoreUnavailable
+from bulkwrite.errors import DiskFull, StoreUnavailable
 from bulkwrite.store.base import StagedInsert
 from bulkwrite.store.postgres.pg_catalog import Catalog
 from bulkwrite.store.postgres.pg_copying import stage_copy
@@ -30,6 +30,8 @@ RELEASE_SESSION_LOCKS = "SELECT pg_advisory_unlock_all()"
 #: SQLSTATEs saying the server is not to be talked to, beside the connection exceptions (08…):
 #: shutting down, crashed, starting up; too many connections.
 UNAVAILABLE_STATES = ("57P01", "57P02", "57P03", "53300")
+#: The server could not extend a file: its disk is full (``disk_full``).
+DISK_FULL = "53100"
 #: How the store's connections show in ``pg_stat_activity``.
 APPLICATION_NAME = "bulkwrite"
 
@@ -94,6 +96,8 @@ class PostgresStore:
                     _release_session_locks(conn)
                     raise
         except psycopg.Error as exc:
+            if exc.sqlstate == DISK_FULL:
+                raise DiskFull() from exc
             if connection_lost(exc) or any(c.broken for c in taken):
                 raise StoreUnavailable() from exc
             raise

@@ -13,6 +13,7 @@ from psycopg import Connection, sql
 
 from bulkwrite.domain.children import RecordIndex
 from bulkwrite.domain.modules import Field
+from bulkwrite.store.callbacks import CallbackQueries
 from bulkwrite.store.control import ControlQueries
 from bulkwrite.store.jobs import JobQueries
 from bulkwrite.store.postgres.pg_catalog import Catalog
@@ -50,6 +51,7 @@ class PostgresTx(
     ControlQueries[Connection[Any]],
     JobQueries[Connection[Any]],
     SplitQueries[Connection[Any]],
+    CallbackQueries[Connection[Any]],
 ):
     """One transaction: every query method of the store, on one pooled connection."""
 

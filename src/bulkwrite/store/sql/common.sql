@@ -100,12 +100,12 @@ SELECT table_name FROM modules WHERE org_id = :org_id AND api_name = :api_name;
 
 -- insert_file --
 -- An uploaded file
-INSERT INTO files (id, org_id, user_id, name, path, size, encoding_hint, created_time)
-VALUES (:id, :org_id, :user_id, :name, :path, :size, :encoding_hint, :created_time);
+INSERT INTO files (id, org_id, user_id, name, path, size, encoding_hint, created_time, members)
+VALUES (:id, :org_id, :user_id, :name, :path, :size, :encoding_hint, :created_time, :members);
 
 -- get_file --
 -- An org's uploaded file
-SELECT id, org_id, user_id, name, path, size, encoding_hint, created_time
+SELECT id, org_id, user_id, name, path, size, encoding_hint, created_time, members
 FROM files WHERE id = :file_id AND org_id = :org_id;
 
 -- insert_job --
@@ -116,7 +116,8 @@ VALUES (:id, :org_id, :user_id, :file_id, :file_name, :spec, :status, :created_t
 -- get_job --
 -- A job by its id, of the org given (none: of any org)
 SELECT id, org_id, user_id, spec, status, created_time, file_name, rows_done, chunks_done,
-       added, updated, skipped, error_code, error_message, result_ready, finished_time
+       added, updated, skipped, error_code, error_message, result_ready, finished_time,
+       resource_no, resources_done
 FROM jobs WHERE id = :job_id AND org_id = coalesce(:org_id, org_id);
 
 -- open_job_ids --
@@ -139,6 +140,13 @@ WHERE id = :job_id AND status = :source;
 UPDATE jobs SET chunks_done = chunks_done + 1, rows_done = rows_done + :rows,
        added = added + :added, updated = updated + :updated, skipped = skipped + :skipped
 WHERE id = :job_id AND chunks_done = :chunk_no AND status = 'INPROGRESS';
+
+-- next_resource --
+-- A job of several resources moves on to its next resource (compare-and-set on the one it was
+-- writing): the one done is kept in resources_done, rows and counts start again at zero
+UPDATE jobs SET resource_no = resource_no + 1, resources_done = :resources_done, rows_done = 0,
+       added = 0, updated = 0, skipped = 0
+WHERE id = :job_id AND resource_no = :resource_no AND status = 'INPROGRESS';
 
 -- insert_chunk --
 -- A chunk done, with its rendered result rows
@@ -210,3 +218,60 @@ WHERE job_id = :job_id AND chunk_no = :chunk_no AND NOT prepared;
 -- drop_chunk_plans --
 -- Forget a split job's planned chunks
 DELETE FROM job_chunk_plans WHERE job_id = :job_id;
+
+-- callbacks: the outbox and the orgs' secrets (store/callbacks.py) ---------------------------
+
+-- insert_delivery --
+-- A finished job's callback delivery, pending, in the transaction of the job's final state
+INSERT INTO callback_deliveries (id, job_id, org_id, url, event, status, attempts,
+                                 next_attempt_time, created_time)
+VALUES (:id, :job_id, :org_id, :url, :event, 'pending', 0, :next_attempt_time, :created_time);
+
+-- get_delivery --
+-- One callback delivery by its id
+SELECT id, job_id, org_id, url, event, status, attempts, next_attempt_time, last_attempt_time,
+       last_status_code, last_error, created_time
+FROM callback_deliveries WHERE id = :id;
+
+-- delivery_for_job --
+-- The callback delivery of a job (none before it ends, or without a callback)
+SELECT id, job_id, org_id, url, event, status, attempts, next_attempt_time, last_attempt_time,
+       last_status_code, last_error, created_time
+FROM callback_deliveries WHERE job_id = :job_id;
+
+-- due_deliveries --
+-- Pending deliveries whose next attempt is due, the longest due first
+SELECT id FROM callback_deliveries
+WHERE status = 'pending' AND next_attempt_time <= :at
+ORDER BY next_attempt_time LIMIT :limit;
+
+-- claim_delivery --
+-- Take a due delivery for one attempt: its next attempt pushed to the lease's end, so no
+-- other worker sends it meanwhile (and it is due again if this one dies)
+UPDATE callback_deliveries SET next_attempt_time = :lease_until
+WHERE id = :id AND status = 'pending' AND next_attempt_time <= :at;
+
+-- record_attempt --
+-- An attempt's outcome, by the worker that still holds the delivery's lease
+UPDATE callback_deliveries
+SET status = :status, attempts = attempts + 1, last_attempt_time = :at,
+    last_status_code = :status_code, last_error = :error, next_attempt_time = :next_attempt_time
+WHERE id = :id AND status = 'pending' AND next_attempt_time = :lease_until;
+
+-- get_callback_secret --
+-- An org's callback secret, and the previous one with its expiry
+SELECT org_id, secret, previous_secret, previous_expires_time, rotated_time
+FROM org_callback_secrets WHERE org_id = :org_id;
+
+-- insert_callback_secret --
+-- An org's first callback secret (nothing if another transaction made it first)
+INSERT INTO org_callback_secrets (org_id, secret, rotated_time)
+VALUES (:org_id, :secret, :rotated_time)
+ON CONFLICT (org_id) DO NOTHING;
+
+-- rotate_callback_secret --
+-- A new callback secret for an org; the current one stays valid until the given time
+UPDATE org_callback_secrets
+SET previous_secret = secret, previous_expires_time = :previous_expires_time,
+    secret = :secret, rotated_time = :rotated_time
+WHERE org_id = :org_id AND secret = :current;

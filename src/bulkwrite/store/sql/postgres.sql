@@ -9,5 +9,6 @@ SELECT bw_allocate_ids(:count);
 -- lock_job --
 -- A job by its id, its row locked until the transaction ends (a job's writers queue here)
 SELECT id, org_id, user_id, spec, status, created_time, file_name, rows_done, chunks_done,
-       added, updated, skipped, error_code, error_message, result_ready, finished_time
+       added, updated, skipped, error_code, error_message, result_ready, finished_time,
+       resource_no, resources_done
 FROM jobs WHERE id = :job_id FOR UPDATE;

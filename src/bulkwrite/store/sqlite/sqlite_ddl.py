@@ -69,6 +69,31 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (job_id, chunk_no)
     ) WITHOUT ROWID;
     """,
+    # Callbacks (services/callbacks/): the outbox, one delivery per finished job with a
+    # callback, inserted with the job's final state; and each org's signing secret.
+    """
+    CREATE TABLE callback_deliveries (
+        id TEXT PRIMARY KEY, job_id INTEGER NOT NULL UNIQUE REFERENCES jobs(id),
+        org_id INTEGER NOT NULL REFERENCES orgs(id), url TEXT NOT NULL, event TEXT NOT NULL,
+        status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_time TEXT NOT NULL, last_attempt_time TEXT, last_status_code INTEGER,
+        last_error TEXT, created_time TEXT NOT NULL
+    );
+    CREATE INDEX callback_deliveries_due ON callback_deliveries (next_attempt_time)
+        WHERE status = 'pending';
+    CREATE TABLE org_callback_secrets (
+        org_id INTEGER PRIMARY KEY REFERENCES orgs(id), secret TEXT NOT NULL,
+        previous_secret TEXT, previous_expires_time TEXT, rotated_time TEXT NOT NULL
+    );
+    """,
+    # Jobs of several resources (contract section 12): the further CSVs of an uploaded zip (a
+    # JSON array of {name, path, size, encoding_hint}; NULL for one CSV), the resource a job is
+    # writing and the resources it wrote to their end (JSON).
+    """
+    ALTER TABLE files ADD COLUMN members TEXT;
+    ALTER TABLE jobs ADD COLUMN resource_no INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN resources_done TEXT;
+    """,
 )
 
 _COLUMN_TYPES: dict[FieldType, str] = {

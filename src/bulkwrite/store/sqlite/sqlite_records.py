@@ -13,7 +13,7 @@ import polars as pl
 from bulkwrite.clock import iso, now
 from bulkwrite.domain.modules import STAMPED
 from bulkwrite.errors import RecordConflict
-from bulkwrite.store.base import StagedInsert
+from bulkwrite.store.base import ChildTotals, StagedInsert
 from bulkwrite.store.sqlite.sqlite_ddl import quote
 
 #: Parameters per statement: far below SQLite's limit, large enough to batch well.
@@ -166,18 +166,29 @@ class RecordQueries:
         rows.sort(key=_parent_of)  # stable: each parent's rows came in id order
         return rows
 
-    def delete_child_rows(self, table: str, parent_column: str, parent_ids: Sequence[int]) -> int:
-        """Delete the rows of the parents among ``parent_ids``; how many were deleted."""
+    def delete_children(self, table: str, link: str, parent_ids: Sequence[int], job_id: int) -> int:
+        """Delete the child rows of ``parent_ids`` that job ``job_id`` did not write."""
         deleted = 0
         for start in range(0, len(parent_ids), BATCH):
             batch = tuple(parent_ids[start : start + BATCH])
+            marks = ",".join("?" * len(batch))
             cur = self.conn.execute(
-                f"DELETE FROM {quote(table)} WHERE {quote(parent_column)} IN "
-                f"({','.join('?' * len(batch))})",
-                batch,
+                f"DELETE FROM {quote(table)} WHERE {quote(link)} IN ({marks}) "
+                "AND (_job IS NULL OR _job <> ?)",
+                (*batch, job_id),
             )
             deleted += cur.rowcount
         return deleted
+
+    def sum_children(self, totals: ChildTotals, job_id: int) -> None:
+        """Set each of ``totals.targets`` of the parent records job ``job_id`` wrote to the sum
+        of ``totals.summed`` over their child rows."""
+        child, link, summed = quote(totals.child), quote(totals.link), quote(totals.summed)
+        total = f"(SELECT coalesce(sum(c.{summed}), 0) FROM {child} c WHERE c.{link} = p.id)"
+        sets = ", ".join(f"{quote(target)} = {total}" for target in totals.targets)
+        self.conn.execute(
+            f"UPDATE {quote(totals.parent)} AS p SET {sets} WHERE p._job = ?", (job_id,)
+        )
 
 
 def _parent_of(row: tuple[object, ...]) -> int:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from bulkwrite.errors import DiskFull
 from bulkwrite.store.base import StagedInsert
 from bulkwrite.store.queries import Tracer
 from bulkwrite.store.sqlite.sqlite_ddl import MIGRATIONS
@@ -56,10 +57,13 @@ class SqliteStore:
         conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
         try:
             yield SqliteTx(conn, self.dialect, self.tracer)
-        except BaseException:
-            conn.execute("ROLLBACK")
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:  # a COMMIT that failed (a full disk) leaves it open
+                conn.execute("ROLLBACK")
+            if _disk_full(exc):
+                raise DiskFull() from exc
             raise
-        conn.execute("COMMIT")
 
     def stage_insert(self, staged: StagedInsert) -> StagedInsert:
         return staged  # the rows are bound to their statement in the transaction
@@ -94,6 +98,15 @@ class SqliteStore:
                 conn.close()
             self._all.clear()
         self._local = threading.local()
+
+
+def _disk_full(exc: BaseException) -> bool:
+    """Whether SQLite said the disk (or the database's size limit) is full: ``SQLITE_FULL``,
+    or the I/O error a failed write of the WAL or a temporary file gives when space runs out."""
+    if not isinstance(exc, sqlite3.Error):
+        return False
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    return code == sqlite3.SQLITE_FULL or (code == sqlite3.SQLITE_IOERR and "full" in str(exc))
 
 
 def _statements(script: str) -> Iterator[str]:

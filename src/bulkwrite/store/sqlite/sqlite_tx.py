@@ -10,6 +10,7 @@ from typing import Any
 from bulkwrite.clock import iso, parse_iso
 from bulkwrite.domain.children import RecordIndex
 from bulkwrite.domain.modules import Field
+from bulkwrite.store.callbacks import CallbackQueries
 from bulkwrite.store.control import ControlQueries
 from bulkwrite.store.jobs import JobQueries
 from bulkwrite.store.queries import Tracer
@@ -41,6 +42,7 @@ class SqliteTx(
     ControlQueries[sqlite3.Connection],
     JobQueries[sqlite3.Connection],
     SplitQueries[sqlite3.Connection],
+    CallbackQueries[sqlite3.Connection],
 ):
     """One transaction: every query method of the store, on one connection."""
 

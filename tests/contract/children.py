@@ -1,0 +1,172 @@
+"""Child modules made in a test org the way the schema services make modules (contract
+section 12): a subform of Deals with computed totals, the linking module of a Deals - Contacts
+multi-select lookup, and a multi-user lookup of Deals."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from typing import Any
+
+from bulkwrite.domain.modules import Field, FieldType, Module, ModuleKind
+from bulkwrite.domain.standard_modules import system_fields
+from bulkwrite.services.collaborators import Services
+from bulkwrite.store.base import Tx
+from tests.contract.harness import Harness
+
+T = FieldType
+ITEMS, LINKS, REVIEWERS = "Deal_Items", "Deals_X_Contacts", "Reviewers"
+
+
+def _child(api_name: str, kind: ModuleKind, name_field: str, fields: list[Field]) -> Module:
+    return Module(
+        api_name=api_name,
+        id="",
+        fields=tuple(fields + system_fields()),
+        name_field=name_field,
+        singular_label=api_name,
+        plural_label=api_name,
+        kind=kind,
+        parent="Deals",
+    )
+
+
+def child_modules() -> list[Module]:
+    """A line-item subform (``Deal_Items``), a linking module and a multi-user lookup."""
+    items = _child(
+        ITEMS,
+        ModuleKind.SUBFORM,
+        "Product_Name",
+        [
+            Field("Parent_Id", T.LOOKUP, mandatory=True, lookup_module="Deals"),
+            Field("Product_Name", T.LOOKUP, mandatory=True, lookup_module="Products"),
+            Field("Quantity", T.DOUBLE, mandatory=True),
+            Field("List_Price", T.CURRENCY),
+            Field("Discount", T.CURRENCY),
+            Field("Tax", T.CURRENCY),
+            Field("Total", T.CURRENCY, read_only=True),
+            Field("Net_Total", T.CURRENCY, read_only=True),
+            Field("Note", T.TEXT),
+        ],
+    )
+    links = _child(
+        LINKS,
+        ModuleKind.LINKING,
+        "Deals",
+        [
+            Field("Deals", T.LOOKUP, mandatory=True, lookup_module="Deals"),
+            Field("Contacts", T.LOOKUP, mandatory=True, lookup_module="Contacts"),
+        ],
+    )
+    reviewers = _child(
+        REVIEWERS,
+        ModuleKind.MULTIUSER,
+        "User",
+        [
+            Field("Parent_Id", T.LOOKUP, mandatory=True, lookup_module="Deals"),
+            Field("User", T.USERLOOKUP, mandatory=True),
+        ],
+    )
+    return [items, links, reviewers]
+
+
+def parent_fields() -> list[Field]:
+    """The Deals fields that hold the children, and its computed totals."""
+    return [
+        Field("Items", T.SUBFORM, child_module=ITEMS),
+        Field("Linked_Contacts", T.MULTISELECTLOOKUP, lookup_module="Contacts", child_module=LINKS),
+        Field("Reviewers", T.MULTIUSERLOOKUP, child_module=REVIEWERS),
+        Field("Sub_Total", T.CURRENCY, read_only=True),
+        Field("Grand_Total", T.CURRENCY, read_only=True),
+    ]
+
+
+def add_children(harness: Harness) -> None:
+    """Give the harness's org the child modules of Deals."""
+    add_children_to(harness.services, harness.org.org.id)
+
+
+def add_children_to(services: Services, org_id: str) -> None:
+    """Give an org the child modules of Deals, through the store's module creation."""
+    with services.store.transaction() as tx:
+        _add(tx, org_id)
+
+
+def _add(tx: Tx, org_id: str) -> None:
+    for module in child_modules():
+        tx.create_module(org_id, module)
+    deals = tx.get_module(org_id, "Deals")
+    assert deals is not None
+    for field in parent_fields():
+        deals = tx.add_field(org_id, deals, field)
+
+
+def zipped(files: dict[str, str]) -> bytes:
+    """A zip of CSVs, as Zoho's docs build a parent-child upload."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def table(*rows: list[str]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue()
+
+
+DEALS = table(
+    ["Ref", "Deal_Name", "Stage", "Closing_Date"],
+    ["D1", "Alpha", "Qualification", "01/15/2027"],
+    ["D2", "Beta", "Qualification", "01/16/2027"],
+)
+ITEMS_CSV = table(
+    ["Deal_Ref", "Product", "Qty", "Price"],
+    ["D1", "Widget", "2", "10"],
+    ["D2", "Widget", "1", ""],
+)
+
+
+def deal_mappings() -> list[dict[str, Any]]:
+    return [
+        {"api_name": "Deal_Name", "index": 1},
+        {"api_name": "Stage", "index": 2},
+        {"api_name": "Closing_Date", "index": 3},
+    ]
+
+
+def item_mappings(parent_column: int = 0) -> list[dict[str, Any]]:
+    return [
+        {"api_name": "Parent_Id", "index": 0, "parent_column_index": parent_column},
+        {"api_name": "Product_Name", "index": 1, "find_by": "Product_Name"},
+        {"api_name": "Quantity", "index": 2},
+        {"api_name": "List_Price", "index": 3},
+    ]
+
+
+def two_resources(
+    file_id: str,
+    operation: str = "insert",
+    parent: dict[str, Any] | None = None,
+    child: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A Deals + Deal_Items job body over the zip ``file_id`` (deals.csv, items.csv)."""
+    first = {
+        "type": "data",
+        "module": {"api_name": "Deals"},
+        "file_id": file_id,
+        "file_names": ["deals.csv"],
+        "field_mappings": deal_mappings(),
+        **(parent or {}),
+    }
+    second = {
+        "type": "data",
+        "module": {"api_name": ITEMS},
+        "file_id": file_id,
+        "file_names": ["items.csv"],
+        "field_mappings": item_mappings(),
+        **(child or {}),
+    }
+    return {"operation": operation, "resource": [first, second]}
