@@ -312,3 +312,62 @@ def test_a_mapping_s_module_key_is_acted_on_or_refused(
     else:
         error = _refused(harness, body)
         assert error.details["json_path"] == "$.resource[0].field_mappings[1].module"
+
+
+def test_a_quote_job_with_line_items_reads_back_with_rows_and_totals(harness: Harness) -> None:
+    from bulkwrite.services.records import RecordQuery, list_records
+    from tests.contract.children import table, zipped
+
+    harness.job("Account_Name\nAcme\n", "Accounts")
+    harness.job("Product_Name,Unit_Price\nWidget,4\nGadget,10\n", "Products")
+    quotes = table(["Ref", "Subject", "Account"], ["Q1", "First", "Acme"], ["Q2", "Second", "Acme"])
+    items = table(
+        ["Quote", "Product", "Qty", "Discount"],
+        ["Q1", "Widget", "2", "1"],
+        ["Q1", "Gadget", "1", ""],
+        ["Q2", "Widget", "0", ""],
+    )
+    file_id = harness.upload(zipped({"quotes.csv": quotes, "items.csv": items}), "quotes.zip")
+    body = {
+        "operation": "insert",
+        "resource": [
+            {
+                "type": "data",
+                "module": {"api_name": "Quotes"},
+                "file_id": file_id,
+                "file_names": ["quotes.csv"],
+                "field_mappings": [
+                    {"api_name": "Subject", "index": 1},
+                    {"api_name": "Account_Name", "index": 2, "find_by": "Account_Name"},
+                ],
+            },
+            {
+                "type": "data",
+                "module": {"api_name": "Quoted_Items"},
+                "file_id": file_id,
+                "file_names": ["items.csv"],
+                "field_mappings": [
+                    {"api_name": "Parent_Id", "index": 0, "parent_column_index": 0},
+                    {"api_name": "Product_Name", "index": 1, "find_by": "Product_Name"},
+                    {"api_name": "Quantity", "index": 2},
+                    {"api_name": "Discount", "index": 3},
+                ],
+            },
+        ],
+    }
+    details = harness.run(body)
+    assert details["status"] == "COMPLETED", details
+    files = [r["file"] for r in details["resource"]]
+    assert [(f["added_count"], f["skipped_count"]) for f in files] == [(2, 0), (2, 1)]
+    page = list_records(harness.services, harness.principal, "Quotes", RecordQuery())
+    by_subject = {r["Subject"]: r for r in page.data}
+    first = by_subject["First"]
+    rows = first["Quoted_Items"]
+    assert [(r["Product_Name"]["name"], r["Quantity"]) for r in rows] == [
+        ("Widget", 2.0),
+        ("Gadget", 1.0),
+    ]
+    assert all(r["Parent_Id"] == {"id": first["id"], "name": "First"} for r in rows)
+    assert [r["Net_Total"] for r in rows] == [7.0, 10.0]  # 2 x 4 - 1; 1 x 10 (price of product)
+    assert first["Grand_Total"] == 17.0
+    assert by_subject["Second"]["Quoted_Items"] == []  # its one row had Quantity 0: SKIPPED
