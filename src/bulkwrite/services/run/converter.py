@@ -85,7 +85,8 @@ def _launch() -> ConverterProcess:
     chunk_r, chunk_w = os.pipe()
     code = f"from bulkwrite.services.run.convertchild import serve; serve({task_r}, {chunk_w})"
     root = str(Path(bulkwrite.__file__).resolve().parent.parent)
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]))
+    paths = [root, *(p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths))  # the same bulkwrite as here
     try:
         popen = subprocess.Popen(
             [sys.executable, "-c", code],
