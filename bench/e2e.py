@@ -10,7 +10,7 @@ server stays while it works.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -122,12 +122,20 @@ def _poll(client: Client, job_id: str, latencies: list[float]) -> JobDetails:
         time.sleep(POLL_SECONDS)  # a client's polling pace, not a wait for work in a test
 
 
-def run_job(client: Client, csv_path: Path, rows: int, operation: str) -> JobTiming:
-    """Upload, create, poll to the end, download; raises unless the job COMPLETED."""
+def run_job(
+    client: Client,
+    csv_path: Path,
+    rows: int,
+    operation: str,
+    body: Callable[[str], dict[str, Any]] | None = None,
+) -> JobTiming:
+    """Upload, create, poll to the end, download; raises unless the job COMPLETED. ``body``
+    makes the create request from the file id (default: ``job_body`` of the Leads file)."""
     start = time.perf_counter()
     file_id = client.upload(csv_path)
     uploaded = time.perf_counter()
-    job_id = client.create_job(job_body(operation, file_id))
+    request = body(file_id) if body is not None else job_body(operation, file_id)
+    job_id = client.create_job(request)
     latencies: list[float] = []
     details = _poll(client, job_id, latencies)
     completed = time.perf_counter()

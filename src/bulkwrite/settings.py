@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     chunk_size: int = Field(default=20000, ge=1, le=1_000_000)
     convert_process: bool | None = Field(
         default=None,
-        description="read and convert a job's next chunk in a child process (true) or on a "
+        description="read and convert a job's next chunk in a converter process (true) or on a "
         "thread (false); unset: a child process where jobs run inside `bulkwrite serve` (a "
         "steadier API beside them, for ~250 MB more memory), a thread in `bulkwrite worker`",
     )

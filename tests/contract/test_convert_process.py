@@ -16,7 +16,7 @@ import pytest
 from bulkwrite.errors import ConverterLost
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.create_job import create_job
-from bulkwrite.services.run.converter import receive
+from bulkwrite.services.run.converter import busy_pids, idle_processes, receive
 from bulkwrite.services.run.load import JobRun, load_run, source_path
 from bulkwrite.services.run.runner import prepared_chunks
 from tests.contract.conftest import waiting_harness
@@ -67,12 +67,45 @@ def test_a_converter_killed_mid_job_is_replaced_by_a_thread(waiting: Harness) ->
     services, run, path = _run(waiting)
     chunks = prepared_chunks(services, run, path, 0)
     first = next(chunks)
-    (child,) = [p for p in multiprocessing.active_children() if p.name.startswith("convert-")]
-    assert child.pid is not None
-    os.kill(child.pid, signal.SIGKILL)
+    (pid,) = busy_pids()
+    os.kill(pid, signal.SIGKILL)
     rest = list(chunks)
     names = [n for c in (first, *rest) for n in c.values["Last_Name"].to_list()]
     assert names == [f"L{i}" for i in range(ROWS)]  # every row once, in order
+
+
+#: What converting must never import: the CLI, the API and its server, the store, HTTP.
+FORBIDDEN = ("bulkwrite.cli", "bulkwrite.api", "bulkwrite.store", "fastapi", "uvicorn", "httpx")
+
+
+def test_the_converter_imports_only_the_importer_and_serves_job_after_job(
+    waiting: Harness,
+) -> None:
+    services, run, path = _run(waiting)
+    first = _summary(prepared_chunks(services, run, path, 0))
+    (process,) = idle_processes()  # the job's process is back, waiting for the next one
+    pid, modules = process.status()
+    assert pid == process.pid
+    assert [m for m in modules if m.split(".")[0] in FORBIDDEN or m.startswith(FORBIDDEN)] == []
+    assert "bulkwrite.services.run.convertchild" in modules
+    assert "bulkwrite.importer.vector" in modules
+    chunks = prepared_chunks(services, run, path, 0)
+    second = [next(chunks)]
+    assert busy_pids() == [pid]  # the second job reuses the same process
+    second += list(chunks)
+    assert _summary(iter(second)) == first
+    assert [p.pid for p in idle_processes()] == [pid]
+
+
+def test_a_job_given_up_halfway_does_not_leave_its_process_to_the_next(waiting: Harness) -> None:
+    services, run, path = _run(waiting)
+    chunks = prepared_chunks(services, run, path, 0)
+    next(chunks)
+    (pid,) = busy_pids()
+    chunks.close()  # the writer stopped (a failed or cancelled job): that process is killed
+    assert busy_pids() == []
+    assert pid not in [p.pid for p in idle_processes()]
+    assert len(_summary(prepared_chunks(services, run, path, 0))) == ROWS // CHUNK
 
 
 def _die_halfway_through_a_message(sending: Connection) -> None:

@@ -111,10 +111,16 @@ def _quoted(pattern: str, start: int) -> tuple[str, int]:
         i = end + 2
 
 
-def _token_regex(tokens: list[_Token], k: int) -> str:
+def rust_escape(char: str) -> str:
+    """``char`` as a literal of the Rust ``regex`` crate (polars): ASCII letters and digits as
+    themselves, anything else by its code point, so no escape means something else there."""
+    return char if char.isascii() and char.isalnum() else f"\\x{{{ord(char):x}}}"
+
+
+def _token_regex(tokens: list[_Token], k: int, escape: Callable[[str], str] = re.escape) -> str:
     token = tokens[k]
     if not token.field:
-        return "".join(" +" if c == " " else re.escape(c) for c in token.text)
+        return "".join(" +" if c == " " else escape(c) for c in token.text)
     run = token.text
     if run in _FIXED_RE:
         return _FIXED_RE[run]
@@ -223,7 +229,7 @@ class DatePattern:
     """A compiled date pattern. ``parse`` gives a ``date`` when the pattern has no time and no
     offset, else a timezone-aware ``datetime`` (UTC when the pattern has no offset)."""
 
-    __slots__ = ("_layout", "_match", "_tokens", "pattern")
+    __slots__ = ("_layout", "_match", "_tokens", "pattern", "vector_regex")
 
     def __init__(self, pattern: str, tokens: list[_Token], layout: _Layout) -> None:
         self.pattern = pattern
@@ -231,6 +237,15 @@ class DatePattern:
         self._layout = layout
         regex = "".join(_token_regex(tokens, k) for k in range(len(tokens)))
         self._match = re.compile(regex, re.ASCII | re.IGNORECASE).fullmatch
+        #: The same regex for polars (``importer/datecolumns.py``), anchored; ``None`` when the
+        #: pattern has a non-ASCII literal (Unicode case folding could differ there).
+        rust = "".join(_token_regex(tokens, k, rust_escape) for k in range(len(tokens)))
+        self.vector_regex = f"(?i)^(?:{rust})$" if pattern.isascii() else None
+
+    @property
+    def layout(self) -> _Layout:
+        """Where each part sits in the regex's groups."""
+        return self._layout
 
     @property
     def has_time(self) -> bool:
@@ -294,13 +309,15 @@ def make_datetime(
         return None
 
 
-_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII).fullmatch
-_ISO_DATETIME = re.compile(
+#: The ISO-8601 shapes, also read by polars (``importer/datecolumns.py``): no escapes in them.
+ISO_DATE_RE = r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
+ISO_DATETIME_RE = (
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})"
     r"(?:[T ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:[.,]([0-9]{1,9}))?)?"
-    r"(z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?",
-    re.ASCII | re.IGNORECASE,
-).fullmatch
+    r"(z|[+-][0-9]{2}(?::?[0-9]{2})?)?)?"
+)
+_ISO_DATE = re.compile(ISO_DATE_RE, re.ASCII).fullmatch
+_ISO_DATETIME = re.compile(ISO_DATETIME_RE, re.ASCII | re.IGNORECASE).fullmatch
 
 
 def parse_iso_date(text: str) -> date | None:

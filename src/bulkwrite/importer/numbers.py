@@ -20,6 +20,7 @@ import re
 from decimal import ROUND_HALF_EVEN, Context, Decimal
 
 from bulkwrite.errors import FormatInvalid
+from bulkwrite.importer.dates import rust_escape
 
 _SPACES = " \u00a0\u202f"
 _GROUP_ONLY = "'" + _SPACES
@@ -27,7 +28,7 @@ _SHAPE = re.compile(r"[#0]+(?:[,.' \u00a0][#0]+)*").fullmatch
 _SEPARATOR = re.compile(r"[,.' \u00a0]")
 _INTEGER_DIGITS = re.compile(r"#*0*").fullmatch
 _FRACTION_DIGITS = re.compile(r"0*#*").fullmatch
-_MAX_CELL = 300  # longer cells are no sane number (and 10**300 still fits a float)
+MAX_CELL = 300  # longer cells are no sane number (and 10**300 still fits a float)
 _CONTEXT = Context(prec=1000)
 
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)").fullmatch
@@ -69,7 +70,7 @@ def _decimal_index(pattern: str, runs: list[str], seps: list[str]) -> int:
     return 0
 
 
-def _group_chars(grouping: str) -> str:
+def group_chars(grouping: str) -> str:
     """The characters a cell may group with: any space for a space, also U+2019 for ``'``."""
     if not grouping:
         return ""
@@ -82,7 +83,7 @@ class NumberPattern:
     """A compiled number pattern: ``parse`` reads a cell, ``format`` writes a number."""
 
     __slots__ = ("_match", "_table", "decimal", "grouping", "max_fraction", "min_fraction",
-                 "min_integer", "pattern")  # fmt: skip
+                 "min_integer", "pattern", "vector_regex")  # fmt: skip
 
     def __init__(self, pattern: str, grouping: str, decimal: str, integer: str, fraction: str):
         self.pattern = pattern
@@ -91,19 +92,24 @@ class NumberPattern:
         self.min_integer = integer.count("0")
         self.min_fraction = fraction.count("0")
         self.max_fraction = len(fraction)
-        group_chars = _group_chars(grouping)
-        group = f"[{re.escape(group_chars)}]"
+        chars = group_chars(grouping)
+        group = f"[{re.escape(chars)}]"
         whole = rf"[0-9]{{1,3}}(?:{group}[0-9]{{3}})+|[0-9]+" if grouping else "[0-9]+"
         dot = re.escape(decimal)
         regex = rf"[+-]?(?:(?:{whole})(?:{dot}[0-9]+)?|{dot}[0-9]+)"
         self._match = re.compile(regex, re.ASCII).fullmatch
-        self._table: dict[int, str | None] = {ord(c): None for c in group_chars}
+        rust_group = "[" + "".join(map(rust_escape, chars)) + "]"
+        rust_whole = rf"[0-9]{{1,3}}(?:{rust_group}[0-9]{{3}})+|[0-9]+" if grouping else "[0-9]+"
+        rust_dot = rust_escape(decimal)
+        #: The same regex for polars (``importer/vector.py``), anchored.
+        self.vector_regex = rf"^[+-]?(?:(?:{rust_whole})(?:{rust_dot}[0-9]+)?|{rust_dot}[0-9]+)$"
+        self._table: dict[int, str | None] = {ord(c): None for c in chars}
         self._table[ord(decimal)] = "."
 
     def parse(self, text: str) -> float | int | None:
         """The number (an ``int`` when the cell has no fraction part), or ``None``."""
         text = text.strip()
-        if len(text) > _MAX_CELL or self._match(text) is None:
+        if len(text) > MAX_CELL or self._match(text) is None:
             return None
         plain = text.translate(self._table)
         return float(plain) if "." in plain else int(plain)

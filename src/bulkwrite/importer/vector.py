@@ -3,7 +3,8 @@
 The per-cell converters of ``convert.py`` are the reference. Here the common types (text,
 email, integer, decimal, boolean, picklist, references) are converted by vectorised
 expressions on cells that are printable ASCII, where those expressions provably agree with the
-Python ones; every other cell, and every other type, goes through the reference converter.
+Python ones — dates, datetimes (``datecolumns.py``) and number patterns included; every other
+cell, and every other type, goes through the reference converter.
 Values come out ready for the store: ``str``, ``int`` or ``float`` (booleans as 0/1, dates and
 datetimes as ISO-8601 text, multi-select lists as JSON arrays), ``null`` where the cell is empty
 or invalid.
@@ -15,6 +16,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Final
 
 import polars as pl
@@ -23,6 +25,8 @@ from bulkwrite.domain.modules import INTEGER_TYPES, NUMBER_TYPES, REFERENCE_TYPE
 from bulkwrite.domain.modules import FieldType as T
 from bulkwrite.importer.columns import Column
 from bulkwrite.importer.convert import INT32_RANGE, INT64_RANGE, INVALID, LOOKUP_MAX_LENGTH
+from bulkwrite.importer.datecolumns import date_vector
+from bulkwrite.importer.numbers import MAX_CELL, NumberPattern, compile_number_pattern, group_chars
 
 #: Cells made only of these characters take the vectorised path.
 SAFE: Final = r"^[\x20-\x7e]*$"
@@ -87,6 +91,11 @@ _Vector = Callable[[pl.Series, pl.Series, Column], tuple[pl.Series, pl.Series]]
 
 def _vector_for(column: Column) -> _Vector | None:
     kind = column.field.type
+    if kind in (T.DATE, T.DATETIME):
+        dates = date_vector(kind, column.pattern)
+        return None if dates is None else (lambda c, s, col: dates(c, s, col.field.type))
+    if column.pattern is not None and kind in INTEGER_TYPES | NUMBER_TYPES:
+        return _patterned_number
     if column.pattern is not None and kind not in TEXT_TYPES:
         return None
     if kind in TEXT_TYPES:
@@ -118,14 +127,19 @@ def _email(_c: pl.Series, stripped: pl.Series, column: Column) -> tuple[pl.Serie
 
 
 def _integer(_c: pl.Series, stripped: pl.Series, column: Column) -> tuple[pl.Series, pl.Series]:
-    field = column.field
-    low, high = INT32_RANGE if field.type is T.INTEGER else INT64_RANGE
-    low = low if field.min_value is None else max(low, field.min_value)
-    high = high if field.max_value is None else min(high, field.max_value)
+    low, high = _int_range(column)
     numbers = stripped.str.replace(r"^\+", "").cast(pl.Int64, strict=False)
     shaped = stripped.str.contains(PLAIN_INT)
     valid = shaped & numbers.is_not_null() & (numbers >= low) & (numbers <= high)
     return numbers, ~valid
+
+
+def _int_range(column: Column) -> tuple[int, int]:
+    field = column.field
+    low, high = INT32_RANGE if field.type is T.INTEGER else INT64_RANGE
+    low = low if field.min_value is None else max(low, field.min_value)
+    high = high if field.max_value is None else min(high, field.max_value)
+    return low, high
 
 
 def _number(_c: pl.Series, stripped: pl.Series, column: Column) -> tuple[pl.Series, pl.Series]:
@@ -136,6 +150,37 @@ def _number(_c: pl.Series, stripped: pl.Series, column: Column) -> tuple[pl.Seri
     if column.field.positive:
         valid = valid & (numbers > 0).fill_null(False)
     return numbers, ~valid
+
+
+def _patterned_number(
+    _c: pl.Series, stripped: pl.Series, column: Column
+) -> tuple[pl.Series, pl.Series]:
+    """A number read with the mapping's pattern: its regex, then its separators translated."""
+    assert column.pattern is not None
+    pattern = _number_pattern(column.pattern)
+    if column.field.type is T.PERCENT:
+        stripped = stripped.str.strip_suffix("%").str.strip_chars(" ")
+    shaped = stripped.str.contains(pattern.vector_regex) & (stripped.str.len_chars() <= MAX_CELL)
+    plain = stripped
+    for char in group_chars(pattern.grouping):
+        plain = plain.str.replace_all(char, "", literal=True)
+    plain = plain.str.replace_all(pattern.decimal, ".", literal=True).str.replace(r"^\+", "")
+    if column.field.type not in INTEGER_TYPES:
+        numbers = plain.cast(pl.Float64, strict=False)
+        valid = shaped & numbers.is_finite().fill_null(False)
+        if column.field.positive:
+            valid = valid & (numbers > 0).fill_null(False)
+        return numbers, ~valid
+    low, high = _int_range(column)
+    whole = plain.cast(pl.Int64, strict=False)
+    fraction = plain.str.contains(".", literal=True)
+    valid = shaped & ~fraction & whole.is_not_null() & (whole >= low) & (whole <= high)
+    return whole, ~valid
+
+
+@lru_cache(maxsize=256)
+def _number_pattern(pattern: str) -> NumberPattern:
+    return compile_number_pattern(pattern)
 
 
 def _boolean(_c: pl.Series, stripped: pl.Series, _col: Column) -> tuple[pl.Series, pl.Series]:

@@ -17,7 +17,8 @@ from bulkwrite.domain.modules import INTEGER_TYPES, STAMPED, TEXT_TYPES
 from bulkwrite.domain.outcome import RowCode, RowStatus
 from bulkwrite.errors import RecordConflict
 from bulkwrite.files.result_zip import result_csv_frame
-from bulkwrite.importer.chunk import PreparedChunk, RawChunk, prepare_chunk
+from bulkwrite.importer.chunk import PreparedChunk, RawChunk
+from bulkwrite.services.run.convertchild import prepare_cells
 from bulkwrite.services.run.load import JobRun
 from bulkwrite.services.run.references import resolve_references
 from bulkwrite.services.run.unique import check_unique, labels_flagged
@@ -27,13 +28,9 @@ AUDIT_COLUMNS = ("Owner", "Created_Time", "Modified_Time", "Created_By", "Modifi
 
 
 def prepare(run: JobRun, first_row: int, cells: list[list[str]] | RawChunk) -> PreparedChunk:
-    """The pure part of a chunk (cell conversion), done before its transaction opens."""
-    chunk = prepare_chunk(cells, run.plan, run.job.spec.ignore_empty)
-    over = max(0, first_row + chunk.size - run.max_rows)
-    if over:
-        beyond = [i >= chunk.size - over for i in range(chunk.size)]
-        chunk.flag(RowCode.LIMIT_EXCEEDED, run.plan.module.api_name, pl.Series(beyond))
-    return chunk
+    """The pure part of a chunk (cell conversion), done before its transaction opens (the
+    converter process does the same, ``convertchild.prepare_cells``)."""
+    return prepare_cells(run.plan, run.job.spec.ignore_empty, run.max_rows, first_row, cells)
 
 
 def copy_chunk(chunk: PreparedChunk) -> PreparedChunk:
