@@ -108,7 +108,7 @@ def test_a_lone_resource_over_a_zip_of_two_csvs_must_name_one(org: Harness) -> N
     body = two_resources(upload_pair(org))
     body["resource"] = body["resource"][:1]
     del body["resource"][0]["file_names"]
-    assert refused(org, body)[0] == "INVALID_FILE_FORMAT"
+    assert refused(org, body)[:2] == ("INVALID_DATA", at("$.resource[0].file_names", "file_names"))
     body["resource"][0]["file_names"] = ["deals.csv"]  # items.csv is then read by no resource
     assert refused(org, body)[:2] == ("INVALID_DATA", at("$.resource[0].file_names", "file_names"))
 

@@ -17,6 +17,7 @@ from tests.integration.helpers import (
     assert_id,
     assert_iso_time,
     client,
+    create,
     create_ok,
     job_body,
     multipart,
@@ -122,8 +123,22 @@ def test_png_is_refused(shared_server: LiveServer) -> None:
     assert_error(upload(shared_server, PNG, "picture.csv"), 400, "INVALID_FILE_FORMAT")
 
 
-def test_zip_with_two_csvs_is_refused(shared_server: LiveServer) -> None:
+def test_zip_with_two_csvs_is_taken_for_a_job_of_several_resources(
+    shared_server: LiveServer,
+) -> None:
+    """Contract section 12: the zip of a parent and its children holds several CSVs; a job of
+    one resource over it is refused, since a CSV of the zip would be left unread."""
     content = zip_of({"a.csv": LEADS_CSV, "b.csv": LEADS_CSV})
+    response = upload(shared_server, content, "two.zip")
+    assert response.status_code == 200, response.text
+    file_id = response.json()["details"]["file_id"]
+    answer = create(shared_server, job_body(file_id))
+    assert_error(answer, 400, "INVALID_DATA")
+    assert answer.json()["details"]["json_path"].startswith("$.resource[0].file_names")
+
+
+def test_zip_with_two_csvs_of_one_name_is_refused(shared_server: LiveServer) -> None:
+    content = zip_of({"a/x.csv": LEADS_CSV, "b/x.csv": LEADS_CSV})
     assert_error(upload(shared_server, content, "two.zip"), 400, "INVALID_FILE_FORMAT")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bulkwrite.domain.identity import FileMember, StoredFile
 from bulkwrite.domain.modules import Module
-from bulkwrite.errors import DataInvalid, FileFormatInvalid, ModuleNotAvailable
+from bulkwrite.errors import DataInvalid, ModuleNotAvailable
 from bulkwrite.files.csvsource import CsvDialect, CsvSource, detect_dialect
 from bulkwrite.files.encodings import BOM_REQUIRED, bom_codec, text_encoding
 from bulkwrite.services.job_request import JobRequest, ResourceRequest
@@ -23,8 +23,11 @@ def resource_csvs(resources: Sequence[ResourceRequest], stored: StoredFile) -> l
     csvs = {csv.name: csv for csv in stored.csvs}
     if len(resources) == 1 and resources[0].file_name is None:
         if len(csvs) > 1:
-            raise FileFormatInvalid(
-                f"The zip holds {len(csvs)} CSV files; name the one to read in file_names."
+            raise DataInvalid.at(
+                "file_names",
+                f"{resources[0].path}.file_names",
+                f"The zip holds {len(csvs)} CSV files ({_names(csvs)}); name the one to read "
+                "in file_names.",
             )
         return [stored.csvs[0]]
     chosen: list[FileMember] = []
