@@ -168,3 +168,18 @@ def test_an_expired_key_not_yet_swept_is_taken_again(keyed_harness: Harness) -> 
     other = body_for(keyed_harness.upload(CSV))
     again = keyed_create(keyed_harness, principal, other, "stale")  # another body: no error
     assert again.body["details"]["id"] != first.body["details"]["id"]
+
+
+def test_a_job_of_several_resources_is_created_once(keyed_harness: Harness) -> None:
+    from tests.contract.children import DEALS, ITEMS_CSV, add_children, two_resources, zipped
+
+    add_children(keyed_harness)
+    principal = keyed_harness.principal
+    upload = zipped({"deals.csv": DEALS, "items.csv": ITEMS_CSV})
+    body = two_resources(keyed_harness.upload(upload, "job.zip"))
+    first = keyed_create(keyed_harness, principal, body, "several")
+    assert keyed_create(keyed_harness, principal, body, "several") == first
+    assert open_jobs(keyed_harness, principal) == 1
+    other = two_resources(body["resource"][0]["file_id"], child={"ignore_empty": True})
+    with pytest.raises(DataInvalid):
+        keyed_create(keyed_harness, principal, other, "several")
