@@ -13,13 +13,20 @@ import shutil
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
 import httpx
 
+from bulkwrite.client_import import (
+    ImportResult,
+    ImportSettings,
+    JobUnreachable,
+    import_csv,
+    wait_reattaching,
+)
 from bulkwrite.client_models import (
     FINAL,
     BulkWriteAPIError,
@@ -39,8 +46,11 @@ __all__ = [
     "Client",
     "Counts",
     "FieldMap",
+    "ImportResult",
+    "ImportSettings",
     "JobDetails",
     "JobError",
+    "JobUnreachable",
     "ServerUnreachable",
     "WriteJob",
     "zip_csv",
@@ -62,7 +72,8 @@ def zip_csv(source: Path, dest: IO[bytes], name: str | None = None) -> None:
 
 
 class Client:
-    """Upload, create, poll and download against a bulkwrite (or Zoho) server."""
+    """Upload, create, poll and download against a bulkwrite (or Zoho) server; the one-call
+    ``import_csv`` (``client_import.py``)."""
 
     def __init__(
         self,
@@ -95,11 +106,15 @@ class Client:
         data: bytes | Path | IO[bytes],
         name: str | None = None,
         headers: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
     ) -> str:
         """Upload a CSV or a zip (bytes, a path or a binary file); returns the file id.
 
-        Paths and files are streamed, never read into memory.
+        Paths and files are streamed, never read into memory. ``idempotency_key``: sent as the
+        ``Idempotency-Key`` header (docs/idempotency.md).
         """
+        if idempotency_key is not None:
+            headers = {**(headers or {}), "Idempotency-Key": idempotency_key}
         if isinstance(data, Path):
             with data.open("rb") as file:
                 return self.upload(file, name or data.name, headers)
@@ -128,9 +143,13 @@ class Client:
         except FileFormatInvalid as exc:
             raise ValueError(f"{path}: {exc.message}") from None
 
-    def create_job(self, body: Mapping[str, Any]) -> str:
-        """Create a job from a request body (e.g. ``WriteJob(...).body(file_id)``); its id."""
-        response = self._send("POST", f"/crm/bulk/{self.version}/write", json=dict(body))
+    def create_job(self, body: Mapping[str, Any], idempotency_key: str | None = None) -> str:
+        """Create a job from a request body (e.g. ``WriteJob(...).body(file_id)``); its id.
+        ``idempotency_key``: sent as the ``Idempotency-Key`` header (docs/idempotency.md)."""
+        keyed = {} if idempotency_key is None else {"Idempotency-Key": idempotency_key}
+        response = self._send(
+            "POST", f"/crm/bulk/{self.version}/write", json=dict(body), headers=keyed
+        )
         return str(self._json(response)["details"]["id"])
 
     def job(self, job_id: str) -> JobDetails:
@@ -166,6 +185,24 @@ class Client:
                 raise TimeoutError(f"job {job_id} is still {details.status}")
             time.sleep(pause)  # client-side polling of a real server
             pause = min(pause * 1.5, 0.5)
+
+    def wait_reattaching(self, job_id: str, settings: ImportSettings | None = None) -> JobDetails:
+        """``wait``, re-attaching after a dropped connection or a restarted server (each
+        outage waited out for up to ``settings.patience`` seconds; ``client_import.py``)."""
+        return wait_reattaching(self, job_id, settings)
+
+    def import_csv(
+        self,
+        path: Path,
+        module: str,
+        operation: str = "insert",
+        find_by: str | None = None,
+        mappings: Sequence[FieldMap] | None = None,
+        settings: ImportSettings | None = None,
+    ) -> ImportResult:
+        """Upload, create (with an Idempotency-Key of its own), wait and save the result in
+        one call; the final details and where the result is (``client_import.py``)."""
+        return import_csv(self, path, module, operation, find_by, mappings, settings)
 
     def download_result(self, details: JobDetails) -> bytes:
         """The result zip's bytes (see ``save_result`` for large results)."""

@@ -14,16 +14,25 @@ from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep, store_read
 from bulkwrite.api.envelope import ZohoJSON
 from bulkwrite.api.multipart import read_file_part
 from bulkwrite.api.openapi_doc import CREATE_EXTRA, UPLOAD_EXTRA
+from bulkwrite.domain.idempotency import Answer
 from bulkwrite.domain.ids import parse_digits
 from bulkwrite.errors import (
     DataInvalid,
     FileTooLarge,
     LimitExceeded,
 )
-from bulkwrite.services.create_job import create_job
+from bulkwrite.services.create_job import check_may_create, create_answer, create_job
 from bulkwrite.services.details import job_details
+from bulkwrite.services.idempotency import (
+    Hold,
+    answer_once,
+    json_hash,
+    keyed,
+    parse_key,
+    request_hash,
+)
 from bulkwrite.services.results.download import open_result
-from bulkwrite.services.uploads import check_upload_headers, upload_file
+from bulkwrite.services.uploads import check_upload_headers, upload_answer, upload_file
 
 router = APIRouter()
 MAX_JSON_BYTES = 1024 * 1024
@@ -42,44 +51,42 @@ async def upload(
     check_upload_headers(
         principal, request.headers.get("feature"), request.headers.get("x-crm-org")
     )
+    key = parse_key(request.headers.get("idempotency-key"))
     declared = parse_digits(request.headers.get("content-length"), 20)
     limit = services.settings.max_upload_bytes
     if declared is not None and declared > limit + MULTIPART_SLACK:
         raise FileTooLarge()
     part = await read_file_part(request, limit, services.files.tmp_dir)
+    digest = request_hash("upload", part.sha256.encode(), (part.filename or "").encode())
+    keyed_request = keyed(principal, "upload", key, digest)
+
+    def make(hold: Hold | None) -> Answer:
+        stored = upload_file(services, principal, part.path, part.filename, hold)
+        return upload_answer(stored)
+
     try:
-        stored = await run_in_threadpool(upload_file, services, principal, part.path, part.filename)
+        answer = await run_in_threadpool(answer_once, services, keyed_request, make)
     finally:
         part.path.unlink(missing_ok=True)  # still there if it was not a bare CSV
         part.release()
-    return ZohoJSON(
-        {
-            "status": "success",
-            "code": "FILE_UPLOAD_SUCCESS",
-            "message": "file uploaded.",
-            "details": {"file_id": stored.id, "created_time": stored.created_time.isoformat()},
-        }
-    )
+    return ZohoJSON(answer.body, status_code=answer.status_code)
 
 
 @router.post("/crm/bulk/{version}/write", status_code=201, openapi_extra=CREATE_EXTRA)
 async def create(
     version: VersionDep, request: Request, services: ServicesDep, principal: PrincipalDep
 ) -> ZohoJSON:
+    key = parse_key(request.headers.get("idempotency-key"))
     body = await _json_body(request)
-    job = await run_in_threadpool(create_job, services, principal, body)
-    return ZohoJSON(
-        {
-            "status": "success",
-            "code": "SUCCESS",
-            "message": "success",
-            "details": {
-                "id": job.id,
-                "created_by": {"id": principal.user.id, "name": principal.user.full_name},
-            },
-        },
-        status_code=201,
-    )
+    if key is not None:
+        check_may_create(principal)  # before a kept answer is shown
+
+    def make(hold: Hold | None) -> Answer:
+        return create_answer(create_job(services, principal, body, hold), principal)
+
+    keyed_request = keyed(principal, "create", key, json_hash("create", body))
+    answer = await run_in_threadpool(answer_once, services, keyed_request, make)
+    return ZohoJSON(answer.body, status_code=answer.status_code)
 
 
 async def _json_body(request: Request) -> Any:

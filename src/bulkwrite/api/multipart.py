@@ -12,9 +12,10 @@ refused.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Final
+from typing import Any, BinaryIO, Final
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
@@ -44,6 +45,9 @@ class FilePart:
     path: Path
     filename: str | None
     locked: LockedPart
+    #: SHA-256 of the part's bytes, hashed as they were written (an idempotency key's
+    #: request hash is over them).
+    sha256: str = ""
 
     def release(self) -> None:
         self.locked.release()
@@ -64,6 +68,7 @@ class _Reader:
     pending: list[bytes] = field(default_factory=list)
     pending_size: int = 0
     written: int = 0
+    digest: Any = field(default_factory=hashlib.sha256)
 
     def on_part_begin(self) -> None:
         self.parts += 1
@@ -112,7 +117,9 @@ class _Reader:
     def flush(self) -> None:
         """Write the bytes gathered so far to the file part (on a worker thread)."""
         if self.out is not None and self.pending:
-            self.out.write(b"".join(self.pending))
+            block = b"".join(self.pending)
+            self.out.write(block)
+            self.digest.update(block)
         self.written += self.pending_size
         self.pending, self.pending_size = [], 0
 
@@ -150,6 +157,7 @@ async def read_file_part(request: Request, limit: int, directory: Path) -> FileP
     if reader.found is None:
         _close(reader)
         raise MandatoryNotFound.at("file", "file", "The multipart part named file is missing.")
+    reader.found.sha256 = reader.digest.hexdigest()
     return reader.found
 
 

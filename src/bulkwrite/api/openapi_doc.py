@@ -124,15 +124,23 @@ def parameter(where: str, name: str, schema: dict[str, Any], description: str) -
 
 
 #: ``openapi_extra`` of each route that reads its own input.
+#: The Idempotency-Key header of upload and create (docs/idempotency.md).
+IDEMPOTENCY_KEY: Final = header(
+    "Idempotency-Key",
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+    "a repeat within 24 h answers as the first request did and makes nothing",
+)
 UPLOAD_EXTRA: Final = {
     "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": UPLOAD}}},
     "parameters": [
         header("feature", {"type": "string", "enum": ["bulk-write"]}, "bulk-write, if given"),
         header("X-CRM-ORG", {"type": "string"}, "the org's zgid, if given"),
+        IDEMPOTENCY_KEY,
     ],
 }
 CREATE_EXTRA: Final = {
-    "requestBody": {"required": True, "content": {"application/json": {"schema": CREATE_JOB}}}
+    "requestBody": {"required": True, "content": {"application/json": {"schema": CREATE_JOB}}},
+    "parameters": [IDEMPOTENCY_KEY],
 }
 RECORDS_EXTRA: Final = {
     "parameters": [

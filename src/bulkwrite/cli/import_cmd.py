@@ -8,8 +8,8 @@ status (the rows were written as mapped); ``--strict`` refuses such a file befor
 
 from __future__ import annotations
 
+import json
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated
@@ -28,12 +28,14 @@ from bulkwrite.cli.common import (
     one_line_errors,
     options_command,
 )
+from bulkwrite.client_models import BulkWriteAPIError
 from bulkwrite.domain.job import Operation
 
 if TYPE_CHECKING:
     from bulkwrite.cli.columns import Unread
     from bulkwrite.cli.csvfile import LocalCsv
-    from bulkwrite.client import Client, JobDetails, WriteJob
+    from bulkwrite.cli.import_follow import Follow
+    from bulkwrite.client import Client, ImportResult, JobDetails, WriteJob
 
 EXIT_OK, EXIT_SKIPPED, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -98,6 +100,20 @@ ResultOption = Annotated[
 QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", metavar="", help="print only the summary and warnings")
 ]
+JsonOption = Annotated[
+    bool,
+    typer.Option(
+        "--json", metavar="", help="print the final job details as JSON (stdout), no tables"
+    ),
+]
+ReattachOption = Annotated[
+    float,
+    typer.Option(
+        "--reattach-seconds",
+        metavar="SECONDS",
+        help="how long to wait out a lost connection before giving up (the job goes on)",
+    ),
+]
 
 
 @dataclass(frozen=True)
@@ -108,7 +124,8 @@ class ImportOptions:
     a spreadsheet (.xlsx, .ods: its first sheet, or --sheet). Columns map to fields by header
     (API name or label, loosely spelled) unless --map says otherwise; each column that is not
     imported is named in a warning. The result CSV (one row per input row: STATUS, RECORD_ID,
-    ERRORS) is saved beside the file.
+    ERRORS) is saved beside the file. The job id is printed (stderr) as soon as the job exists,
+    and a lost connection is waited out (--reattach-seconds) and re-attached to the job.
     Exit status: 0 every row added or updated, 1 some rows skipped, 2 failed or refused.
     """
 
@@ -128,6 +145,8 @@ class ImportOptions:
     profile: ProfileOption = None
     result: ResultOption = None
     quiet: QuietOption = False
+    json: JsonOption = False
+    reattach_seconds: ReattachOption = 300.0
 
     @property
     def result_path(self) -> Path:
@@ -145,24 +164,54 @@ class Prepared:
 
 def run_import(opts: ImportOptions) -> int:
     """Do the import; returns the exit status, or raises ``typer.Exit(2)`` on bad input."""
+    from bulkwrite.cli.import_follow import Follow
+
     with one_line_errors():
         target = Target.resolve(opts.server, opts.token, opts.profile, opts.module)
         client = client_for(target.server, target.token)
         with client, tempfile.TemporaryFile() as packed:
             try:
                 prepared = _prepare(opts, target.module, client, packed)
-                packed.seek(0)
-                file_id = client.upload(packed, f"{Path(prepared.local.name).stem}.zip")
-                job_id = _create(client, prepared, file_id)
             except KeyboardInterrupt:
                 raise fail("interrupted before the job was created", EXIT_INTERRUPTED) from None
-            started = time.monotonic()
-            details = _follow(client, job_id, prepared.local, opts.quiet)
-            elapsed = time.monotonic() - started
-            saved = None
-            if details.download_url is not None:
-                saved = client.save_result(details, opts.result_path, unzip=True)
-        return _report(opts, prepared, details, saved, elapsed)
+            packed.seek(0)
+            follow = Follow(prepared.local.path.name, prepared.local.rows, not opts.quiet)
+            with follow:
+                done = _import(opts, client, prepared, follow, packed)
+        return _report(opts, prepared, done.details, done.result_path, follow.elapsed)
+
+
+def _import(
+    opts: ImportOptions, client: Client, prepared: Prepared, follow: Follow, packed: IO[bytes]
+) -> ImportResult:
+    """Upload, create (one job however often a dropped create is sent again), follow to the
+    end re-attaching after outages, save the result."""
+    from bulkwrite.client import ImportSettings
+
+    job = prepared.job
+    settings = ImportSettings(
+        ignore_empty=job.ignore_empty,
+        encoding=job.encoding,
+        packed=packed,
+        upload_name=f"{Path(prepared.local.name).stem}.zip",
+        result_path=opts.result_path,
+        patience=opts.reattach_seconds,
+    )
+    try:
+        return client.import_csv(
+            opts.file, job.module, job.operation, job.find_by, job.mappings,
+            follow.settings(settings),
+        )  # fmt: skip
+    except KeyboardInterrupt:
+        if follow.job_id is None:
+            raise fail("interrupted before the job was created", EXIT_INTERRUPTED) from None
+        raise fail(
+            f"interrupted; job {follow.job_id} goes on on the server "
+            f"(bulkwrite jobs show {follow.job_id})",
+            EXIT_INTERRUPTED,
+        ) from None
+    except BulkWriteAPIError as exc:
+        raise _mandatory_hint(exc, prepared) from None
 
 
 def _prepare(
@@ -208,33 +257,15 @@ def _prepare(
     return Prepared(local, job, unread)
 
 
-def _create(client: Client, prepared: Prepared, file_id: str) -> str:
-    """Create the job; a refusal for unmapped mandatory fields says how to map them."""
+def _mandatory_hint(exc: BulkWriteAPIError, prepared: Prepared) -> Exception:
+    """A refusal for unmapped mandatory fields says how to map them; other errors as they are."""
     from bulkwrite.cli.columns import mandatory_hint
-    from bulkwrite.client import BulkWriteAPIError
 
-    try:
-        return client.create_job(prepared.job.body(file_id))
-    except BulkWriteAPIError as exc:
-        if exc.code != "MANDATORY_FIELDS_NOT_MAPPED":
-            raise
-        missing = [str(f) for f in exc.details.get("fields") or []]
-        hint = mandatory_hint(missing, prepared.unread)
-        raise InputError(f"{exc.code}: {exc.message.rstrip('.')}; {hint}") from None
-
-
-def _follow(client: Client, job_id: str, local: LocalCsv, quiet: bool) -> JobDetails:
-    from bulkwrite.cli.progress import JobProgress
-
-    try:
-        progress = JobProgress(Console(stderr=True), local.rows, local.path.name, not quiet)
-        with progress:
-            return client.wait(job_id, timeout=None, progress=progress.update)
-    except KeyboardInterrupt:
-        raise fail(
-            f"interrupted; job {job_id} goes on on the server (bulkwrite jobs show {job_id})",
-            EXIT_INTERRUPTED,
-        ) from None
+    if exc.code != "MANDATORY_FIELDS_NOT_MAPPED":
+        return exc
+    missing = [str(f) for f in exc.details.get("fields") or []]
+    hint = mandatory_hint(missing, prepared.unread)
+    return InputError(f"{exc.code}: {exc.message.rstrip('.')}; {hint}")
 
 
 def _report(
@@ -248,13 +279,17 @@ def _report(
         summary_table,
     )
 
-    if not opts.quiet:
+    if opts.json:
+        document = {**details.raw, "result_file": None if saved is None else str(saved)}
+        typer.echo(json.dumps(document, indent=2))
+    elif not opts.quiet:
         out = Console()
         out.print(summary_table(details, elapsed, saved))
         stats = error_stats(saved, prepared.local.header) if saved is not None else []
         if stats:
             out.print(errors_table(stats))
-    typer.echo(summary_line(details, opts.file.name, saved))
+    if not opts.json:
+        typer.echo(summary_line(details, opts.file.name, saved))
     for warning in job_warnings(details, prepared.local, prepared.unread, opts.find_by):
         typer.echo(warning, err=True)
     if details.status == "FAILED":

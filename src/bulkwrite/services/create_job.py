@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bulkwrite.clock import now
+from bulkwrite.domain.idempotency import Answer
 from bulkwrite.domain.identity import FileMember, Principal
 from bulkwrite.domain.ids import parse_id
 from bulkwrite.domain.job import Job, JobSpec, JobStatus
@@ -20,22 +21,39 @@ from bulkwrite.importer.plan import auto_mappings, compile_spec
 from bulkwrite.services.callbacks.check import check_callback_url
 from bulkwrite.services.child_resources import ChildContext, check_parent_module, with_children
 from bulkwrite.services.collaborators import Services
+from bulkwrite.services.idempotency import Hold
 from bulkwrite.services.job_request import JobRequest, parse_job_request
 from bulkwrite.services.permissions import check_may_write
 from bulkwrite.services.resource_input import find_module, read_dialect, read_header, resource_csvs
 
 
-def create_job(services: Services, principal: Principal, body: Any) -> Job:
-    """Check the request against everything known now; store the job ADDED and queue it."""
+def create_job(
+    services: Services, principal: Principal, body: Any, hold: Hold | None = None
+) -> Job:
+    """Check the request against everything known now; store the job ADDED and queue it
+    (``hold``: an idempotency key's, called with the answer in the job's transaction)."""
     spec, file_name = checked_spec(services, principal, body)
-    return _add_job(services, principal, spec, file_name)
+    return _add_job(services, principal, spec, file_name, hold)
+
+
+def create_answer(job: Job, principal: Principal) -> Answer:
+    """The create call's answer for a job just created."""
+    created_by = {"id": principal.user.id, "name": principal.user.full_name}
+    return Answer(
+        201,
+        {
+            "status": "success",
+            "code": "SUCCESS",
+            "message": "success",
+            "details": {"id": job.id, "created_by": created_by},
+        },
+    )
 
 
 def checked_spec(services: Services, principal: Principal, body: Any) -> tuple[JobSpec, str]:
     """The job a create request asks for, checked against everything known now (raises the
     contract's errors), and the name of the CSV its first resource reads."""
-    if not principal.scopes & {"ZohoCRM.bulk.CREATE", "ZohoCRM.bulk.ALL"}:
-        raise ScopeMismatch()
+    check_may_create(principal)
     request = parse_job_request(body)
     check_callback_url(request.callback_url, services.settings)
     parent = request.parent
@@ -56,6 +74,12 @@ def checked_spec(services: Services, principal: Principal, body: Any) -> tuple[J
         context = ChildContext(module, modules, stored, csvs, width)
         spec = with_children(services, request, spec, context)
     return spec, csvs[0].name
+
+
+def check_may_create(principal: Principal) -> None:
+    """The token may create jobs (of some module), else ``ScopeMismatch``."""
+    if not principal.scopes & {"ZohoCRM.bulk.CREATE", "ZohoCRM.bulk.ALL"}:
+        raise ScopeMismatch()
 
 
 def _spec(
@@ -94,12 +118,10 @@ def _spec(
     return spec, len(header)
 
 
-def _add_job(services: Services, principal: Principal, spec: JobSpec, file_name: str) -> Job:
+def _add_job(
+    services: Services, principal: Principal, spec: JobSpec, file_name: str, hold: Hold | None
+) -> Job:
     with services.store.transaction() as tx:
-        if tx.count_open_jobs(principal.org.id) >= services.settings.max_jobs_in_flight:
-            raise LimitExceeded(
-                f"The org already has {services.settings.max_jobs_in_flight} jobs in progress."
-            )
         job = Job(
             tx.new_id(),
             principal.org.id,
@@ -109,6 +131,12 @@ def _add_job(services: Services, principal: Principal, spec: JobSpec, file_name:
             now(),
             file_name,
         )
+        if hold is not None:  # first: a request that lost the key answers as the winner did
+            hold(tx, create_answer(job, principal))
+        if tx.count_open_jobs(principal.org.id) >= services.settings.max_jobs_in_flight:
+            raise LimitExceeded(
+                f"The org already has {services.settings.max_jobs_in_flight} jobs in progress."
+            )
         tx.insert_job(job, spec.file_id)
         services.queue.defer(tx, job.id)
     services.queue.enqueue(job.id)

@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import BinaryIO
 
 from bulkwrite.clock import now
+from bulkwrite.domain.idempotency import Answer
 from bulkwrite.domain.identity import FileMember, Principal, StoredFile
 from bulkwrite.domain.scopes import may_upload
 from bulkwrite.errors import DataInvalid, FeatureNotSupported, ScopeMismatch
 from bulkwrite.files.partfile import is_part, sweep_parts
 from bulkwrite.files.upload_files import StoredUpload, adopt_upload, store_upload
 from bulkwrite.services.collaborators import Services
+from bulkwrite.services.idempotency import Hold
 
 
 def check_upload_headers(principal: Principal, feature: str | None, org_header: str | None) -> None:
@@ -31,10 +33,15 @@ def upload_key(file_id: str) -> str:
 
 
 def upload_file(
-    services: Services, principal: Principal, source: BinaryIO | Path, filename: str | None
+    services: Services,
+    principal: Principal,
+    source: BinaryIO | Path,
+    filename: str | None,
+    hold: Hold | None = None,
 ) -> StoredFile:
     """Store an upload: a stream, or a file already in the file store's temp directory (a
-    bare CSV is then checked and renamed where it is)."""
+    bare CSV is then checked and renamed where it is). ``hold``: an idempotency key's, called
+    with the answer in the transaction that records the file."""
     settings = services.settings
     tmp = services.files.tmp_dir
     sweep_parts(tmp)  # parts of uploads cut off by a crash, in any process of this folder
@@ -61,10 +68,25 @@ def upload_file(
     try:
         with services.store.transaction() as tx:
             tx.insert_file(record)
+            if hold is not None:
+                hold(tx, upload_answer(record))
     except BaseException:
         _delete(services, keys)
         raise
     return record
+
+
+def upload_answer(stored: StoredFile) -> Answer:
+    """The upload call's answer for a file just stored."""
+    return Answer(
+        200,
+        {
+            "status": "success",
+            "code": "FILE_UPLOAD_SUCCESS",
+            "message": "file uploaded.",
+            "details": {"file_id": stored.id, "created_time": stored.created_time.isoformat()},
+        },
+    )
 
 
 def _put(

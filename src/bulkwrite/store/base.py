@@ -15,6 +15,7 @@ from typing import Protocol
 import polars as pl
 
 from bulkwrite.domain.callback import AttemptRecord, CallbackSecret, Delivery
+from bulkwrite.domain.idempotency import KeptAnswer, KeyClaim, KeyedRequest
 from bulkwrite.domain.identity import Org, Principal, Profile, StoredFile, User
 from bulkwrite.domain.job import ChunkPlan, Counts, Job, JobSplit, JobStatus
 from bulkwrite.domain.modules import Field, Module
@@ -211,6 +212,20 @@ class CallbackTx(Protocol):
         ...
 
 
+class IdempotencyTx(Protocol):
+    """Idempotency keys: each org's first answer to an upload or a create sent with a key."""
+
+    def claim_idempotency_key(self, claim: KeyClaim) -> bool:
+        """Keep the answer under the key; False (nothing written) if a live row holds it."""
+        ...
+
+    def get_idempotency_key(
+        self, request: KeyedRequest, expired_before: datetime
+    ) -> KeptAnswer | None: ...
+
+    def delete_expired_idempotency_keys(self, expired_before: datetime) -> int: ...
+
+
 @dataclass(frozen=True)
 class StagedInsert:
     """New records made ready to write before the transaction that writes them: a frame as
@@ -317,7 +332,7 @@ class ChildTotals:
     targets: tuple[str, ...]  # the parent's columns set to the sum
 
 
-class Tx(ControlTx, JobTx, SplitTx, CallbackTx, RecordTx, Protocol):
+class Tx(ControlTx, JobTx, SplitTx, CallbackTx, RecordTx, IdempotencyTx, Protocol):
     """One transaction of the store."""
 
 

@@ -23,6 +23,7 @@ from bulkwrite.importer.chunk import PreparedChunk, RawChunk
 from bulkwrite.retry import persist
 from bulkwrite.services.callbacks.outbox import record_delivery
 from bulkwrite.services.collaborators import Services
+from bulkwrite.services.idempotency import sweep_expired_keys
 from bulkwrite.services.results.assemble import assemble_result
 from bulkwrite.services.results.draft import ResultDraft
 from bulkwrite.services.results.expiry import sweep_chunk_results, sweep_expired_results
@@ -235,6 +236,7 @@ def finish_job(
     retrying(services, job_id, "finishing", end)
     retrying(services, job_id, "the cleanup", lambda _: sweep_expired_results(services))
     retrying(services, job_id, "the cleanup", lambda _: sweep_chunk_results(services))
+    retrying(services, job_id, "the cleanup", lambda _: sweep_expired_keys(services))
 
 
 def read_job(services: Services, job_id: str) -> Job | None:

@@ -173,6 +173,18 @@ _V7_FILE_MEMBERS = """
         ADD COLUMN resources_done TEXT;
 """
 
+#: Idempotency keys (beyond-zoho section 6): an upload's or a create's first answer under its
+#: org's key, written in the transaction that made the file or the job.
+_V8_IDEMPOTENCY = """
+    CREATE TABLE idempotency_keys (
+        org_id BIGINT NOT NULL REFERENCES orgs(id), operation TEXT NOT NULL,
+        idem_key TEXT NOT NULL, request_hash TEXT NOT NULL, status_code INTEGER NOT NULL,
+        response TEXT NOT NULL, created_time TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (org_id, operation, idem_key)
+    );
+    CREATE INDEX idempotency_keys_created ON idempotency_keys (created_time);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_IDS + _V1_TABLES,
     _procrastinate_schema(),
@@ -181,6 +193,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V5_LZ4,
     _V6_CALLBACKS,
     _V7_FILE_MEMBERS,
+    _V8_IDEMPOTENCY,
 )
 
 

@@ -275,3 +275,26 @@ UPDATE org_callback_secrets
 SET previous_secret = secret, previous_expires_time = :previous_expires_time,
     secret = :secret, rotated_time = :rotated_time
 WHERE org_id = :org_id AND secret = :current;
+
+-- idempotency keys: a request's first answer (store/idempotency.py) --------------------------
+
+-- claim_idempotency_key --
+-- Keep a request's answer under its org's key, in the transaction that made what it answers;
+-- an expired key's row is replaced, a live one is left as it is (nothing written: taken)
+INSERT INTO idempotency_keys
+    (org_id, operation, idem_key, request_hash, status_code, response, created_time)
+VALUES (:org_id, :operation, :idem_key, :request_hash, :status_code, :response, :created_time)
+ON CONFLICT (org_id, operation, idem_key) DO UPDATE
+SET request_hash = excluded.request_hash, status_code = excluded.status_code,
+    response = excluded.response, created_time = excluded.created_time
+WHERE idempotency_keys.created_time < :expired_before;
+
+-- get_idempotency_key --
+-- A live key's request hash and first answer
+SELECT request_hash, status_code, response FROM idempotency_keys
+WHERE org_id = :org_id AND operation = :operation AND idem_key = :idem_key
+  AND created_time >= :expired_before;
+
+-- delete_expired_idempotency_keys --
+-- Forget the keys past their time
+DELETE FROM idempotency_keys WHERE created_time < :expired_before;

@@ -94,6 +94,17 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE jobs ADD COLUMN resource_no INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE jobs ADD COLUMN resources_done TEXT;
     """,
+    # Idempotency keys (beyond-zoho section 6): an upload's or a create's first answer under
+    # its org's key, written in the transaction that made the file or the job.
+    """
+    CREATE TABLE idempotency_keys (
+        org_id INTEGER NOT NULL REFERENCES orgs(id), operation TEXT NOT NULL,
+        idem_key TEXT NOT NULL, request_hash TEXT NOT NULL, status_code INTEGER NOT NULL,
+        response TEXT NOT NULL, created_time TEXT NOT NULL,
+        PRIMARY KEY (org_id, operation, idem_key)
+    );
+    CREATE INDEX idempotency_keys_created ON idempotency_keys (created_time);
+    """,
 )
 
 _COLUMN_TYPES: dict[FieldType, str] = {

@@ -12,6 +12,7 @@ from bulkwrite.domain.children import RecordIndex
 from bulkwrite.domain.modules import Field
 from bulkwrite.store.callbacks import CallbackQueries
 from bulkwrite.store.control import ControlQueries
+from bulkwrite.store.idempotency import IdempotencyQueries
 from bulkwrite.store.jobs import JobQueries
 from bulkwrite.store.queries import Tracer
 from bulkwrite.store.splits import SplitQueries
@@ -43,6 +44,7 @@ class SqliteTx(
     JobQueries[sqlite3.Connection],
     SplitQueries[sqlite3.Connection],
     CallbackQueries[sqlite3.Connection],
+    IdempotencyQueries[sqlite3.Connection],
 ):
     """One transaction: every query method of the store, on one connection."""
 
