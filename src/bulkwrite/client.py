@@ -128,9 +128,11 @@ class Client:
         except FileFormatInvalid as exc:
             raise ValueError(f"{path}: {exc.message}") from None
 
-    def create_job(self, body: Mapping[str, Any]) -> str:
-        """Create a job from a request body (e.g. ``WriteJob(...).body(file_id)``); its id."""
-        response = self._send("POST", f"/crm/bulk/{self.version}/write", json=dict(body))
+    def create_job(self, body: Mapping[str, Any], dry_run: bool = False) -> str:
+        """Create a job from a request body (e.g. ``WriteJob(...).body(file_id)``); its id.
+        ``dry_run``: a rehearsal, its result file but no record written (beyond-zoho.md §4)."""
+        sent = {**body, "dry_run": True} if dry_run else dict(body)
+        response = self._send("POST", f"/crm/bulk/{self.version}/write", json=sent)
         return str(self._json(response)["details"]["id"])
 
     def job(self, job_id: str) -> JobDetails:

@@ -98,6 +98,10 @@ ResultOption = Annotated[
 QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", metavar="", help="print only the summary and warnings")
 ]
+DryRunOption = Annotated[
+    bool,
+    typer.Option("--dry-run", metavar="", help="rehearse: the result CSV, no record written"),
+]
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,7 @@ class ImportOptions:
     profile: ProfileOption = None
     result: ResultOption = None
     quiet: QuietOption = False
+    dry_run: DryRunOption = False
 
     @property
     def result_path(self) -> Path:
@@ -153,7 +158,7 @@ def run_import(opts: ImportOptions) -> int:
                 prepared = _prepare(opts, target.module, client, packed)
                 packed.seek(0)
                 file_id = client.upload(packed, f"{Path(prepared.local.name).stem}.zip")
-                job_id = _create(client, prepared, file_id)
+                job_id = _create(client, prepared, file_id, opts.dry_run)
             except KeyboardInterrupt:
                 raise fail("interrupted before the job was created", EXIT_INTERRUPTED) from None
             started = time.monotonic()
@@ -208,13 +213,13 @@ def _prepare(
     return Prepared(local, job, unread)
 
 
-def _create(client: Client, prepared: Prepared, file_id: str) -> str:
+def _create(client: Client, prepared: Prepared, file_id: str, dry_run: bool = False) -> str:
     """Create the job; a refusal for unmapped mandatory fields says how to map them."""
     from bulkwrite.cli.columns import mandatory_hint
     from bulkwrite.client import BulkWriteAPIError
 
     try:
-        return client.create_job(prepared.job.body(file_id))
+        return client.create_job(prepared.job.body(file_id), dry_run=dry_run)
     except BulkWriteAPIError as exc:
         if exc.code != "MANDATORY_FIELDS_NOT_MAPPED":
             raise
