@@ -31,6 +31,7 @@ from bulkwrite.client_models import (
     ServerUnreachable,
     WriteJob,
 )
+from bulkwrite.client_repair import RepairCalls
 
 __all__ = [
     "FINAL",
@@ -61,7 +62,7 @@ def zip_csv(source: Path, dest: IO[bytes], name: str | None = None) -> None:
         shutil.copyfileobj(src, entry, BLOCK_SIZE)
 
 
-class Client:
+class Client(RepairCalls):
     """Upload, create, poll and download against a bulkwrite (or Zoho) server."""
 
     def __init__(
