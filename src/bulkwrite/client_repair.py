@@ -47,3 +47,10 @@ class RepairCalls:
             self._json(response)  # raises the API's error
         path.write_bytes(response.content)
         return path
+
+    def retry(self: _Sending, job_id: str, rows: list[str] | None = None) -> str:
+        """Retry the job's rows of the STATUS values ``rows`` (default: SKIPPED and
+        UNPROCESSED) as a new job; its id."""
+        url = f"/crm/bulk/{self.version}/write/{job_id}/actions/retry"
+        sent = {"json": {"rows": rows}} if rows is not None else {}
+        return str(self._json(self._send("POST", url, **sent))["details"]["id"])

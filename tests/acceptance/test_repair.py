@@ -237,3 +237,90 @@ def test_the_cli_dry_run_errors_and_failed_rows(live_server: LiveServer, tmp_pat
     saved = run_cli("jobs", "failed-rows", job_id, "-o", "f.zip", cwd=tmp_path, server=live_server)
     assert saved.code == 0, saved.stderr
     assert zipfile.ZipFile(tmp_path / "f.zip").namelist()
+
+
+def test_retry_runs_exactly_the_skipped_rows_again_as_a_linked_job(
+    live_server: LiveServer, client: Client, tmp_path: Path
+) -> None:
+    contacts = (
+        "Last_Name,Account_Name,Email\n"
+        "Lee,Acme,lee@example.com\n"
+        "Kim,,kim@example.com\n"
+        "Park,Acme,park@example.com\n"
+    )
+    mappings = [
+        {"api_name": "Last_Name", "index": 0},
+        {"api_name": "Account_Name", "index": 1, "find_by": "Account_Name"},
+        {"api_name": "Email", "index": 2},
+    ]
+    first = run(client, body(upload_text(client, tmp_path, contacts), "Contacts", mappings))
+    assert client.job(first).counts.skipped == 2
+    run(client, body(upload_text(client, tmp_path, "Account_Name\nAcme\n", "a.csv"), "Accounts"))
+    retried = client.retry(first)
+    details = client.wait(retried, timeout=120)
+    assert details.status == "COMPLETED"
+    assert details.raw["retry_of"] == first
+    assert (details.counts.added, details.counts.skipped, details.counts.total) == (2, 0, 2)
+    assert (
+        details.raw["resource"][0]["field_mappings"]
+        == client.job(first).raw["resource"][0]["field_mappings"]
+    )
+    rows = list(csv.DictReader(io.StringIO(client.result_csv(client.download_result(details)))))
+    assert [r["Last_Name"] for r in rows] == ["Lee", "Park"]
+    assert client.job(first).raw["retries"] == [retried]
+    again = client.retry(first, rows=["SKIPPED"])
+    assert client.job(first).raw["retries"] == [retried, again]
+    emails = sorted(str(r.get("Email")) for r in client.records("Contacts"))
+    assert emails == ["kim@example.com", "lee@example.com", "park@example.com"]
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        {"rows": ["ADDED"]},
+        {"rows": []},
+        {"rows": "SKIPPED"},
+        {"rows": ["skipped"]},
+        {"other": 1},
+        [1],
+    ],
+)
+def test_a_bad_retry_body_is_refused(
+    live_server: LiveServer, client: Client, tmp_path: Path, sent: object
+) -> None:
+    job = run(client, body(upload_text(client, tmp_path, LEADS), "Leads", MAPPINGS))
+    answer = httpx.post(
+        f"{live_server.base_url}/crm/bulk/v8/write/{job}/actions/retry",
+        headers=live_server.headers(),
+        json=sent,
+    )
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["code"] == "INVALID_DATA"
+
+
+def test_retry_of_another_orgs_job_an_unknown_one_or_without_write_scope(
+    live_server: LiveServer, client: Client, tmp_path: Path
+) -> None:
+    job = run(client, body(upload_text(client, tmp_path, LEADS), "Leads", MAPPINGS))
+    other = live_server.new_org("Retry Elsewhere")
+    for token, job_id in ((other.token, job), (live_server.token, "111111000000999999")):
+        answer = httpx.post(
+            f"{live_server.base_url}/crm/bulk/v8/write/{job_id}/actions/retry",
+            headers=live_server.headers(token),
+        )
+        assert answer.status_code == 404, answer.text
+    reader = live_server.make_token(["ZohoCRM.bulk.READ", "ZohoCRM.modules.ALL"])
+    answer = httpx.post(
+        f"{live_server.base_url}/crm/bulk/v8/write/{job}/actions/retry",
+        headers=live_server.headers(reader),
+    )
+    assert answer.status_code in (401, 403), answer.text
+    assert answer.json()["code"] == "OAUTH_SCOPE_MISMATCH"
+
+
+def test_the_cli_retries(live_server: LiveServer, client: Client, tmp_path: Path) -> None:
+    job = run(client, body(upload_text(client, tmp_path, LEADS), "Leads", MAPPINGS))
+    ran = run_cli("jobs", "retry", job, cwd=tmp_path, server=live_server)
+    assert ran.code == 0, ran.stderr
+    new = ran.stdout.strip()
+    assert client.wait(new, timeout=120).raw["retry_of"] == job

@@ -37,7 +37,7 @@ app.add_typer(admin_cmd.profile_app, name="profile")
 app.add_typer(schema_app, name="schema")
 app.command("import")(import_cmd.import_command)
 app.add_typer(jobs_cmd.jobs_app, name="jobs")
-repair_cmd.register(jobs_cmd.jobs_app)  # jobs errors, jobs failed-rows
+repair_cmd.register(jobs_cmd.jobs_app)  # jobs errors, failed-rows, retry
 app.add_typer(db_cmd.db_app, name="db")
 
 

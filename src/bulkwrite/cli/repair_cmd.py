@@ -87,7 +87,19 @@ def failed_rows(
     typer.echo(str(path))
 
 
+def retry(
+    job_id: JobIdArgument,
+    server: ServerOption = None,
+    token: TokenOption = None,
+    profile: ProfileOption = None,
+) -> None:
+    """Retry a job's SKIPPED and UNPROCESSED rows as a new job (same request); prints its id."""
+    with one_line_errors(), connect(server, token, profile) as client:
+        typer.echo(client.retry(job_id))
+
+
 def register(jobs: typer.Typer) -> None:
     """Add these commands to ``bulkwrite jobs``."""
     jobs.command("errors")(errors)
     jobs.command("failed-rows")(failed_rows)
+    jobs.command("retry")(retry)

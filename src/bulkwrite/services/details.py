@@ -15,6 +15,7 @@ from bulkwrite.services.callbacks.visible import add_delivery
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.dry_run import dry_run_details
 from bulkwrite.services.permissions import check_may_read
+from bulkwrite.services.retry_links import retry_details
 from bulkwrite.services.run.resources import resource_view
 
 _ENCODING_NAMES = {
@@ -71,6 +72,7 @@ def job_details(
     document = render_details(job, module, creator, principal.org, base, version)
     add_delivery(services, job, document)  # callback.delivery (beyond-zoho.md §7)
     document.update(dry_run_details(job))  # "dry_run": true (beyond-zoho.md §4)
+    document.update(retry_details(services, job))  # retry_of, retries (beyond-zoho.md §5)
     return document
 
 

@@ -211,8 +211,8 @@ def _write(
         positions = creates.arg_true()
         record_ids = record_ids.scatter(positions, new_ids)
         _insert(tx, run, chunk, creates, new_ids, stamp)
-    if bool(updates.any()):
-        _update(tx, run, chunk, updates, target, stamp)
+    if bool(updates.any()) and run.dry is None:  # a dry run's updates would be undone: their
+        _update(tx, run, chunk, updates, target, stamp)  # unique values were checked already
     return record_ids
 
 

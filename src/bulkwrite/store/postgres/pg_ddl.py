@@ -172,6 +172,12 @@ _V7_FILE_MEMBERS = """
         ADD COLUMN resources_done TEXT;
 """
 
+#: Retries (beyond-zoho.md §5): the job a retry job was made of, found from either side.
+_V_RETRIES = """
+    CREATE TABLE job_retries (job_id BIGINT PRIMARY KEY, retry_of BIGINT NOT NULL);
+    CREATE INDEX job_retries_of ON job_retries (retry_of, job_id);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_IDS + _V1_TABLES,
     _procrastinate_schema(),
@@ -180,6 +186,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V5_LZ4,
     _V6_CALLBACKS,
     _V7_FILE_MEMBERS,
+    _V_RETRIES,
 )
 
 

@@ -275,3 +275,17 @@ UPDATE org_callback_secrets
 SET previous_secret = secret, previous_expires_time = :previous_expires_time,
     secret = :secret, rotated_time = :rotated_time
 WHERE org_id = :org_id AND secret = :current;
+
+-- retries (beyond-zoho.md §5) -----------------------------------------------------------------
+
+-- insert_retry --
+-- A retry job and the job it retries
+INSERT INTO job_retries (job_id, retry_of) VALUES (:job_id, :retry_of);
+
+-- retry_of --
+-- The job a retry job retries
+SELECT retry_of FROM job_retries WHERE job_id = :job_id;
+
+-- retries_of --
+-- The retry jobs of a job, oldest first
+SELECT job_id FROM job_retries WHERE retry_of = :job_id ORDER BY job_id;

@@ -93,6 +93,11 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE jobs ADD COLUMN resource_no INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE jobs ADD COLUMN resources_done TEXT;
     """,
+    # Retries (beyond-zoho.md §5): the job a retry job was made of, found from either side.
+    """
+    CREATE TABLE job_retries (job_id INTEGER PRIMARY KEY, retry_of INTEGER NOT NULL);
+    CREATE INDEX job_retries_of ON job_retries (retry_of, job_id);
+    """,
 )
 
 _COLUMN_TYPES: dict[FieldType, str] = {
