@@ -1,4 +1,4 @@
-"""Retry (beyond-zoho.md §5) of a job that has not ended, on both stores: refused, nothing made."""
+"""A job that has not ended (beyond-zoho.md §5), on both stores: its retry is refused and\nnothing made; it has no errors or failed rows yet."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from bulkwrite.errors import ResourceNotFound
 from bulkwrite.services.create_job import create_job
+from bulkwrite.services.failed_rows import failed_rows_zip
+from bulkwrite.services.job_errors import job_errors
 from bulkwrite.services.retry_job import NotAllowed, retry_job
 from bulkwrite.services.run.runner import start_job
 from tests.contract.conftest import waiting_harness
@@ -30,3 +33,7 @@ def test_retry_of_a_job_waiting_or_running_is_not_allowed(
             retry_job(harness.services, harness.principal, job.id, {"rows": ["SKIPPED"]})
         with harness.services.store.transaction(write=False) as tx:
             assert tx.retry_links(job.id) == (None, [])
+        with pytest.raises(ResourceNotFound):  # no result yet: no errors, no failed rows
+            job_errors(harness.services, harness.principal, job.id, None, None)
+        with pytest.raises(ResourceNotFound):
+            failed_rows_zip(harness.services, harness.principal, job.id)
