@@ -1,4 +1,5 @@
-"""A job that has not ended (beyond-zoho.md §5), on both stores: its retry is refused and\nnothing made; it has no errors or failed rows yet."""
+"""A job that has not ended (beyond-zoho.md §5), on both stores: its retry is refused and
+nothing made; it has no errors or failed rows yet."""
 
 from __future__ import annotations
 
