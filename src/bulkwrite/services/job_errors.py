@@ -28,7 +28,7 @@ from bulkwrite.domain.modules import FieldType
 from bulkwrite.domain.outcome import RowCode, RowStatus
 from bulkwrite.errors import DataInvalid, ResourceNotFound
 from bulkwrite.files.csvsource import CsvSource
-from bulkwrite.importer.plan import Column
+from bulkwrite.importer.columns import Column
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.details import load_job
 from bulkwrite.services.results.assemble import result_key
