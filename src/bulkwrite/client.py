@@ -38,6 +38,7 @@ from bulkwrite.client_models import (
     ServerUnreachable,
     WriteJob,
 )
+from bulkwrite.client_repair import RepairCalls
 
 __all__ = [
     "FINAL",
@@ -71,9 +72,9 @@ def zip_csv(source: Path, dest: IO[bytes], name: str | None = None) -> None:
         shutil.copyfileobj(src, entry, BLOCK_SIZE)
 
 
-class Client:
+class Client(RepairCalls):
     """Upload, create, poll and download against a bulkwrite (or Zoho) server; the one-call
-    ``import_csv`` (``client_import.py``)."""
+    ``import_csv`` (``client_import.py``); errors, failed rows, retry (``client_repair.py``)."""
 
     def __init__(
         self,
@@ -143,13 +144,15 @@ class Client:
         except FileFormatInvalid as exc:
             raise ValueError(f"{path}: {exc.message}") from None
 
-    def create_job(self, body: Mapping[str, Any], idempotency_key: str | None = None) -> str:
+    def create_job(
+        self, body: Mapping[str, Any], idempotency_key: str | None = None, dry_run: bool = False
+    ) -> str:
         """Create a job from a request body (e.g. ``WriteJob(...).body(file_id)``); its id.
-        ``idempotency_key``: sent as the ``Idempotency-Key`` header (docs/idempotency.md)."""
+        ``idempotency_key``: sent as the ``Idempotency-Key`` header (docs/idempotency.md);
+        ``dry_run``: a rehearsal, its result file but no record written (beyond-zoho.md §4)."""
         keyed = {} if idempotency_key is None else {"Idempotency-Key": idempotency_key}
-        response = self._send(
-            "POST", f"/crm/bulk/{self.version}/write", json=dict(body), headers=keyed
-        )
+        sent = {**body, "dry_run": True} if dry_run else dict(body)
+        response = self._send("POST", f"/crm/bulk/{self.version}/write", json=sent, headers=keyed)
         return str(self._json(response)["details"]["id"])
 
     def job(self, job_id: str) -> JobDetails:

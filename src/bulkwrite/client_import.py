@@ -86,6 +86,7 @@ class ImportSettings:
     progress: Callable[[JobDetails], None] | None = None
     on_retry: OnRetry | None = None
     idempotency_key: str | None = None
+    dry_run: bool = False  # a rehearsal: the result file, no record written
 
 
 @dataclass(frozen=True)
@@ -187,7 +188,8 @@ def import_csv(
     else:
         file_id = client.upload_csv(path, settings.sheet)
     key = settings.idempotency_key or f"bulkwrite-import-{uuid.uuid4()}"
-    job_id = create_job_once(client, job.body(file_id), key, settings.patience, settings.on_retry)
+    body = {**job.body(file_id), "dry_run": True} if settings.dry_run else job.body(file_id)
+    job_id = create_job_once(client, body, key, settings.patience, settings.on_retry)
     if settings.on_created is not None:
         settings.on_created(job_id)
     details = wait_reattaching(client, job_id, settings)

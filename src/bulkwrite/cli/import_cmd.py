@@ -106,6 +106,10 @@ JsonOption = Annotated[
         "--json", metavar="", help="print the final job details as JSON (stdout), no tables"
     ),
 ]
+DryRunOption = Annotated[
+    bool,
+    typer.Option("--dry-run", metavar="", help="rehearse: the result CSV, no record written"),
+]
 ReattachOption = Annotated[
     float,
     typer.Option(
@@ -147,6 +151,7 @@ class ImportOptions:
     quiet: QuietOption = False
     json: JsonOption = False
     reattach_seconds: ReattachOption = 300.0
+    dry_run: DryRunOption = False
 
     @property
     def result_path(self) -> Path:
@@ -196,6 +201,7 @@ def _import(
         upload_name=f"{Path(prepared.local.name).stem}.zip",
         result_path=opts.result_path,
         patience=opts.reattach_seconds,
+        dry_run=opts.dry_run,
     )
     try:
         return client.import_csv(

@@ -83,6 +83,8 @@ class JobSpec:
     file_name: str | None = None
     #: The child resources of a job of several resources, in request order (section 12).
     children: tuple[ResourceSpec, ...] = ()
+    #: A rehearsal (beyond-zoho.md §4): the whole pipeline and its result file, no record written.
+    dry_run: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,6 +113,7 @@ def _spec(
         request.callback_method,
         unread_columns(header, mappings),
         resource.file_name,
+        dry_run=request.dry_run,
     )
     compile_spec(spec, module, modules, header, services.settings.max_columns)
     return spec, len(header)

@@ -13,7 +13,9 @@ from bulkwrite.domain.scopes import may_read_jobs
 from bulkwrite.errors import ResourceNotFound, ScopeMismatch
 from bulkwrite.services.callbacks.visible import add_delivery
 from bulkwrite.services.collaborators import Services
+from bulkwrite.services.dry_run import dry_run_details
 from bulkwrite.services.permissions import check_may_read
+from bulkwrite.services.retry_links import retry_details
 from bulkwrite.services.run.resources import resource_view
 
 _ENCODING_NAMES = {
@@ -69,6 +71,8 @@ def job_details(
     base = services.settings.public_url or request_base or services.settings.base_url
     document = render_details(job, module, creator, principal.org, base, version)
     add_delivery(services, job, document)  # callback.delivery (beyond-zoho.md §7)
+    document.update(dry_run_details(job))  # "dry_run": true (beyond-zoho.md §4)
+    document.update(retry_details(services, job))  # retry_of, retries (beyond-zoho.md §5)
     return document
 
 

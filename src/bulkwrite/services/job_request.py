@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
@@ -45,6 +46,7 @@ class JobRequest:
     character_encoding: str | None
     callback_url: str | None
     callback_method: str | None
+    dry_run: bool = False  # beyond-zoho.md §4
 
     @property
     def parent(self) -> ResourceRequest:
@@ -70,7 +72,16 @@ def parse_job_request(body: Any) -> JobRequest:
                 f"{resource.path}.file_id",
                 "Every resource of a job reads the same upload (one file_id).",
             )
-    return JobRequest(operation, resources, encoding, callback_url, callback_method)
+    request = JobRequest(operation, resources, encoding, callback_url, callback_method)
+    return dataclasses.replace(request, dry_run=_dry_run(body))
+
+
+def _dry_run(body: dict[str, Any]) -> bool:
+    """``dry_run`` at the top of the body: true or false, nothing else (null neither)."""
+    value = body.get("dry_run", False)
+    if not isinstance(value, bool):
+        raise DataInvalid.at("dry_run", "$.dry_run", "dry_run must be true or false.")
+    return value
 
 
 def _resource_request(

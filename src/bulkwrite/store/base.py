@@ -128,6 +128,14 @@ class JobTx(Protocol):
 
     def drop_chunk_results(self, job_id: str) -> None: ...
 
+    def insert_retry(self, job_id: str, retry_of: str) -> None:
+        """Record that job ``job_id`` retries rows of job ``retry_of`` (beyond-zoho.md §5)."""
+        ...
+
+    def retry_links(self, job_id: str) -> tuple[str | None, list[str]]:
+        """The job ``job_id`` retries (None: none), and the jobs that retry it, oldest first."""
+        ...
+
     def jobs_with_chunk_results(self, finished_before: datetime) -> list[str]:
         """Jobs that ended before the time and still keep their chunks' rendered rows."""
         ...

@@ -156,6 +156,15 @@ class JobQueries(SqlTx[C]):
         rows = self.run("expired_results", before=self.dialect.bind_time(before))
         return [str(row[0]) for row in rows]
 
+    def insert_retry(self, job_id: str, retry_of: str) -> None:
+        self.run("insert_retry", job_id=int(job_id), retry_of=int(retry_of))
+
+    def retry_links(self, job_id: str) -> tuple[str | None, list[str]]:
+        """The job ``job_id`` retries (None: it is no retry), and its own retries."""
+        row = self.run("retry_of", job_id=int(job_id)).fetchone()
+        retries = [str(r[0]) for r in self.run("retries_of", job_id=int(job_id))]
+        return (str(row[0]) if row else None), retries
+
     def expire_result(self, job_id: str) -> None:
         """Compare-and-set: ``StateConflict`` if the result is not offered (expired already)."""
         self.compare_and_set(

@@ -180,6 +180,8 @@ def spec_to_json(spec: JobSpec) -> str:
         extra["file_name"] = spec.file_name
     if spec.children:
         extra["children"] = [_resource_to_dict(c) for c in spec.children]
+    if spec.dry_run:
+        extra["dry_run"] = True
     return json.dumps(
         {
             "operation": spec.operation.value,
@@ -216,4 +218,5 @@ def spec_from_json(text: str) -> JobSpec:
         unmapped_columns=tuple(data.get("unmapped_columns", ())),
         file_name=data.get("file_name"),
         children=tuple(_resource_from_dict(c) for c in data.get("children", ())),
+        dry_run=bool(data.get("dry_run", False)),
     )

@@ -18,6 +18,7 @@ from bulkwrite.domain.outcome import RowCode, RowStatus
 from bulkwrite.errors import RecordConflict
 from bulkwrite.files.result_zip import result_csv_frame
 from bulkwrite.importer.chunk import PreparedChunk, RawChunk
+from bulkwrite.services.dry_run import rehearsed
 from bulkwrite.services.run.convertchild import prepare_cells
 from bulkwrite.services.run.load import JobRun
 from bulkwrite.services.run.references import resolve_references
@@ -41,7 +42,42 @@ def copy_chunk(chunk: PreparedChunk) -> PreparedChunk:
 
 
 def write_chunk(tx: Tx, run: JobRun, chunk_no: int, first_row: int, chunk: PreparedChunk) -> bytes:
-    """Decide, write and record one prepared chunk inside ``tx``; returns its result rows."""
+    """Decide, write and record one prepared chunk inside ``tx``; returns its result rows.
+    A dry run's writes are rolled back (``services/dry_run.py``), its outcomes kept."""
+    if run.dry is None:
+        target, record_ids = _decide_and_write(tx, run, first_row, chunk)
+    else:
+        target, record_ids = rehearse_chunk(tx, run, first_row, chunk)
+    counts, rendered = outcomes(chunk, chunk.ok(), target, record_ids)
+    tx.save_chunk(run.job.id, chunk_no, first_row, counts, chunk.size, rendered)
+    return rendered
+
+
+def rehearse_chunk(
+    tx: Tx, run: JobRun, first_row: int, chunk: PreparedChunk
+) -> tuple[pl.Series, pl.Series]:
+    """A dry run's chunk: decided and written as for real, then rolled back; its would-be
+    writes remembered for the chunks after it. Rows that would add a record get no id."""
+    assert run.dry is not None
+    run.dry.begin(first_row)
+    target, record_ids = rehearsed(tx, lambda: _decide_and_write(tx, run, first_row, chunk))
+    written = chunk.ok()
+    uniques = {n: chunk.values[n] for n in _unique_names(run) if n in chunk.values}
+    run.dry.remember(chunk.key, uniques, written, target)
+    nulls = pl.repeat(None, chunk.size, dtype=pl.Int64, eager=True)
+    return target, record_ids.zip_with(target.is_not_null(), nulls)
+
+
+def _unique_names(run: JobRun) -> list[str]:
+    key = run.plan.key.field.api_name if run.plan.key is not None else None
+    return [f.api_name for f in run.plan.module.unique_fields if f.api_name != key]
+
+
+def _decide_and_write(
+    tx: Tx, run: JobRun, first_row: int, chunk: PreparedChunk
+) -> tuple[pl.Series, pl.Series]:
+    """Every check of a chunk's rows, then its writes: each row's target (the record it
+    updates) and record id (null: skipped)."""
     if run.links is not None:
         run.links.attach(chunk, first_row)
     resolve_references(tx, run, chunk)
@@ -59,11 +95,7 @@ def write_chunk(tx: Tx, run: JobRun, chunk_no: int, first_row: int, chunk: Prepa
         check_unique(tx, run, chunk, target)
         new = chunk.ok() & kept.is_null()
         record_ids = _write_bisecting(tx, run, chunk, new, target, stamp)
-    ok = chunk.ok()
-    record_ids = record_ids.zip_with(kept.is_null(), kept)
-    counts, rendered = outcomes(chunk, ok, target, record_ids)
-    tx.save_chunk(run.job.id, chunk_no, first_row, counts, chunk.size, rendered)
-    return rendered
+    return target, record_ids.zip_with(kept.is_null(), kept)
 
 
 def _kept_links(tx: Tx, run: JobRun, chunk: PreparedChunk) -> pl.Series:
@@ -71,7 +103,7 @@ def _kept_links(tx: Tx, run: JobRun, chunk: PreparedChunk) -> pl.Series:
     write); what the rows need first is done (an updated parent's old subform rows go)."""
     if run.links is None:
         return pl.repeat(None, chunk.size, dtype=pl.Int64, eager=True)
-    return run.links.before_write(tx, run.table, run.job_id, chunk)
+    return run.links.before_write(tx, run.table, run.job_id, chunk, run.dry)
 
 
 def _match_keys(tx: Tx, run: JobRun, chunk: PreparedChunk) -> pl.Series:
@@ -96,6 +128,9 @@ def _match_keys(tx: Tx, run: JobRun, chunk: PreparedChunk) -> pl.Series:
     )
     has_key, n = pl.col("k").is_not_null(), pl.col("n").fill_null(0)
     repeated = (pl.col("first") < pl.col("i")).fill_null(False) | pl.col("mine").fill_null(False)
+    if run.dry is not None:  # an earlier chunk of a dry run would have written the key
+        joined = joined.with_columns(earlier=run.dry.written_keys(key))
+        repeated = repeated | pl.col("earlier")
     inserting, updating = operation is Operation.INSERT, operation is Operation.UPDATE
     decided = joined.select(
         dup=has_key & (repeated | (n > 1) | ((n > 0) & pl.lit(inserting))),
@@ -173,8 +208,8 @@ def _write(
         positions = creates.arg_true()
         record_ids = record_ids.scatter(positions, new_ids)
         _insert(tx, run, chunk, creates, new_ids, stamp)
-    if bool(updates.any()):
-        _update(tx, run, chunk, updates, target, stamp)
+    if bool(updates.any()) and run.dry is None:  # a dry run's updates would be undone: their
+        _update(tx, run, chunk, updates, target, stamp)  # unique values were checked already
     return record_ids
 
 

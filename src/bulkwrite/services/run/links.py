@@ -12,6 +12,7 @@ import polars as pl
 from bulkwrite.domain.modules import NUMBER_TYPES, ModuleKind
 from bulkwrite.domain.outcome import RowCode
 from bulkwrite.importer.chunk import PreparedChunk
+from bulkwrite.services.dry_run import Rehearsal
 from bulkwrite.store.base import Tx
 
 #: A line item's price fields: what a computed Total / Net_Total is made of.
@@ -47,9 +48,11 @@ class ChildLinks:
         chunk.values[self.field] = ids
         chunk.present[self.field] = pl.repeat(True, chunk.size, eager=True)
 
-    def before_write(self, tx: Tx, table: str, job_id: int, chunk: PreparedChunk) -> pl.Series:
+    def before_write(
+        self, tx: Tx, table: str, job_id: int, chunk: PreparedChunk, dry: Rehearsal | None = None
+    ) -> pl.Series:
         """What the rows about to be written need first; returns the id of the link each row
-        already is (null: a new row to insert)."""
+        already is (null: a new row to insert). ``dry``: a dry run's earlier chunks."""
         ok, ids = chunk.ok(), chunk.values[self.field]
         if self.kind is ModuleKind.SUBFORM:
             if self.replaced:
@@ -59,9 +62,11 @@ class ChildLinks:
             if self.prices is not None:
                 self._line_totals(tx, chunk)
             return pl.repeat(None, chunk.size, dtype=pl.Int64, eager=True)
-        return self._existing(tx, table, chunk, ok)
+        return self._existing(tx, table, chunk, ok, dry)
 
-    def _existing(self, tx: Tx, table: str, chunk: PreparedChunk, ok: pl.Series) -> pl.Series:
+    def _existing(
+        self, tx: Tx, table: str, chunk: PreparedChunk, ok: pl.Series, dry: Rehearsal | None
+    ) -> pl.Series:
         """A link (parent, other side) another job stored is kept as it is: its id. A pair this
         job wrote already (an earlier row of the file) is SKIPPED ``DUPLICATE_DATA``, as a key
         repeated in one file is (contract section 9)."""
@@ -77,7 +82,7 @@ class ChildLinks:
         }
         existing: list[int | None] = []
         repeated: list[bool] = []
-        seen: set[tuple[int, object]] = set()
+        seen: set[tuple[object, object]] = dry.earlier_pairs() if dry is not None else set()
         for parent, side, good in zip(ids, other, ok, strict=True):
             pair = (parent, side)
             stored = pairs.get(pair) if good and parent is not None else None
@@ -87,6 +92,8 @@ class ChildLinks:
             existing.append(stored[0] if stored is not None and not mine else None)
             if good and parent is not None and side is not None:
                 seen.add(pair)
+                if dry is not None and not repeated[-1] and existing[-1] is None:
+                    dry.wrote_pair(pair)  # a row the dry run would have written
         chunk.flag(RowCode.DUPLICATE_DATA, self.other_label, pl.Series(repeated))
         return pl.Series(existing, dtype=pl.Int64)
 

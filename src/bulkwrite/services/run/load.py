@@ -14,6 +14,7 @@ from bulkwrite.errors import BulkWriteError
 from bulkwrite.files.csvsource import CsvDialect, CsvSource
 from bulkwrite.importer.plan import MappingPlan, compile_spec
 from bulkwrite.services.collaborators import Services
+from bulkwrite.services.dry_run import Rehearsal, rehearsal_of
 from bulkwrite.services.run.links import ChildLinks
 
 
@@ -29,6 +30,8 @@ class JobRun:
     max_rows: int
     #: A child resource's rows: how they find their parent records (section 12).
     links: ChildLinks | None = None
+    #: A dry run's would-be writes so far (None: a real run; ``services/dry_run.py``).
+    dry: Rehearsal | None = None
 
     @property
     def job_id(self) -> int:
@@ -69,6 +72,7 @@ def load_run(services: Services, job: Job, header: Sequence[str] | None = None) 
         tables,
         users,
         services.settings.max_rows,
+        dry=rehearsal_of(job),
     )
 
 

@@ -24,6 +24,7 @@ from bulkwrite.errors import BulkWriteError
 from bulkwrite.files.csvsource import CsvDialect, CsvSource
 from bulkwrite.importer.plan import PlanRequest, compile_plan
 from bulkwrite.services.collaborators import Services
+from bulkwrite.services.dry_run import placeholder_id
 from bulkwrite.services.run.links import ChildLinks, has_line_totals
 from bulkwrite.services.run.load import JobRun, load_run, source_path
 from bulkwrite.store.base import ChildTotals
@@ -50,6 +51,7 @@ def child_view(job: Job, number: int) -> Job:
         job.spec.callback_method,
         child.unmapped_columns,
         child.file_name,
+        dry_run=job.spec.dry_run,
     )
     return dataclasses.replace(job, spec=spec, file_name=child.file_name)
 
@@ -151,10 +153,14 @@ def parent_records(services: Services, job: Job, column: int) -> tuple[dict[str,
     replaced: set[int] = set()
     outcomes = _parent_outcomes(services, job, first.chunks)
     with CsvSource(path, dialect, errors="replace") as source:
-        for cells, (status, record_id) in zip(source.rows(), outcomes, strict=False):
+        for row, (cells, (status, record_id)) in enumerate(
+            zip(source.rows(), outcomes, strict=False)
+        ):
             value = cells[column].strip() if column < len(cells) else ""
             if not value or value in found:
                 continue
+            if job.spec.dry_run and status == RowStatus.ADDED.value and not record_id:
+                record_id = str(placeholder_id(row))  # a would-be parent (dry run)
             written = status in (RowStatus.ADDED.value, RowStatus.UPDATED.value) and record_id
             found[value] = int(record_id) if written else None
             if written and status == RowStatus.UPDATED.value:

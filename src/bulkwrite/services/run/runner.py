@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -27,7 +27,7 @@ from bulkwrite.services.idempotency import sweep_expired_keys
 from bulkwrite.services.results.assemble import assemble_result
 from bulkwrite.services.results.draft import ResultDraft
 from bulkwrite.services.results.expiry import sweep_chunk_results, sweep_expired_results
-from bulkwrite.services.run.chunk_writer import copy_chunk, prepare, write_chunk
+from bulkwrite.services.run.chunk_writer import copy_chunk, prepare, rehearse_chunk, write_chunk
 from bulkwrite.services.run.converter import available as converter_available
 from bulkwrite.services.run.converter import converted_chunks
 from bulkwrite.services.run.load import JobRun, dialect_of, load_run, source_path
@@ -135,7 +135,7 @@ def _resource_done(services: Services, run: JobRun, number: int, again: int) -> 
         if job.resource_no > number:
             return  # a commit cut off by a lost connection had gone through
         totals = parent_totals(job, run.modules, run.tables)
-        if totals is not None:
+        if totals is not None and not job.spec.dry_run:
             tx.sum_children(totals, run.job_id)
         if number < len(job.spec.children):
             tx.next_resource(job)
@@ -145,6 +145,8 @@ def _process(services: Services, run: JobRun, draft: ResultDraft | None) -> None
     job = run.job
     chunk_no, first_row = job.chunks_done, job.rows_done
     path = retrying(services, job.id, "opening", lambda _: source_path(services, job))
+    if run.dry is not None and first_row > 0:
+        _replay(services, run, path, first_row)
     chunks = prepared_chunks(services, run, path, first_row)
     for chunk in staged_chunks(services, run, chunks):
         write = partial(_write, services, run, chunk_no, first_row, chunk)
@@ -153,6 +155,24 @@ def _process(services: Services, run: JobRun, draft: ResultDraft | None) -> None
             draft.add(rendered)
         chunk_no += 1
         first_row += chunk.size
+
+
+def _replay(services: Services, run: JobRun, path: Path, rows: int) -> None:
+    """A dry run resumed at row ``rows``: the chunks before it rehearsed again, nothing
+    saved, so the rest is decided against what they would have written."""
+    done = 0
+    chunks = prepared_chunks(services, run, path, 0)
+    try:
+        for chunk in chunks:
+            if done >= rows:
+                break
+            first = done
+            with services.store.transaction() as tx:
+                rehearse_chunk(tx, run, first, copy_chunk(chunk))
+            done += chunk.size
+    finally:
+        if isinstance(chunks, Generator):
+            chunks.close()
 
 
 def _write(

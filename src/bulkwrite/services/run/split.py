@@ -76,6 +76,8 @@ def run_split(services: Services, job_id: str) -> JobStatus:
         return job.status if job else JobStatus.FAILED
     if job.spec.children:  # a job of several resources goes through them on one worker
         return run_job(services, job_id)
+    if job.spec.dry_run:  # so does a dry run: its rehearsal of earlier chunks is its runner's
+        return run_job(services, job_id)
     with _failing_the_job(services, job_id):
         run = retrying(services, job_id, "loading", lambda _: _load_split_run(services, job))
         began = retrying(services, job_id, "loading", partial(_split_of, services, job_id))

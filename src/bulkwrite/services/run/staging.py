@@ -59,6 +59,8 @@ def stageable(run: JobRun) -> bool:
     plan = run.plan
     lookups = any(c.field.type is FieldType.LOOKUP for c in plan.columns)
     linked = run.links is not None  # a child resource's rows need their parents found
+    if run.dry is not None:
+        return False  # a dry run's chunks are rehearsed (``services/dry_run.py``)
     return plan.operation is Operation.INSERT and plan.key is None and not lookups and not linked
 
 

@@ -46,6 +46,8 @@ def check_unique(
             taken = tx.match_frame(run.table, name, values.filter(asked))
         check = _duplicates if values.dtype in (pl.String, pl.Int64) else _duplicates_by_value
         duplicate = check(values, candidates, target, taken)
+        if run.dry is not None:  # values an earlier chunk of a dry run would have stored
+            duplicate = duplicate | run.dry.taken(name, values, candidates, target)
         chunk.flag(RowCode.DUPLICATE_DATA, labels.get(name, name), duplicate)
 
 

@@ -185,6 +185,12 @@ _V8_IDEMPOTENCY = """
     CREATE INDEX idempotency_keys_created ON idempotency_keys (created_time);
 """
 
+#: Retries (beyond-zoho.md §5): the job a retry job was made of, found from either side.
+_V9_RETRIES = """
+    CREATE TABLE job_retries (job_id BIGINT PRIMARY KEY, retry_of BIGINT NOT NULL);
+    CREATE INDEX job_retries_of ON job_retries (retry_of, job_id);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_IDS + _V1_TABLES,
     _procrastinate_schema(),
@@ -194,6 +200,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V6_CALLBACKS,
     _V7_FILE_MEMBERS,
     _V8_IDEMPOTENCY,
+    _V9_RETRIES,
 )
 
 

@@ -298,3 +298,17 @@ WHERE org_id = :org_id AND operation = :operation AND idem_key = :idem_key
 -- delete_expired_idempotency_keys --
 -- Forget the keys past their time
 DELETE FROM idempotency_keys WHERE created_time < :expired_before;
+
+-- retries (beyond-zoho.md §5) -----------------------------------------------------------------
+
+-- insert_retry --
+-- A retry job and the job it retries
+INSERT INTO job_retries (job_id, retry_of) VALUES (:job_id, :retry_of);
+
+-- retry_of --
+-- The job a retry job retries
+SELECT retry_of FROM job_retries WHERE job_id = :job_id;
+
+-- retries_of --
+-- The retry jobs of a job, oldest first
+SELECT job_id FROM job_retries WHERE retry_of = :job_id ORDER BY job_id;

@@ -105,6 +105,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX idempotency_keys_created ON idempotency_keys (created_time);
     """,
+    # Retries (beyond-zoho.md §5): the job a retry job was made of, found from either side.
+    """
+    CREATE TABLE job_retries (job_id INTEGER PRIMARY KEY, retry_of INTEGER NOT NULL);
+    CREATE INDEX job_retries_of ON job_retries (retry_of, job_id);
+    """,
 )
 
 _COLUMN_TYPES: dict[FieldType, str] = {
