@@ -55,11 +55,10 @@ def fill(disk: Path) -> Path:
     """Write a ballast file until the disk is full; returns it."""
     ballast = disk / "ballast"
     block = b"\0" * (256 * 1024)
-    with ballast.open("wb") as out:
+    with ballast.open("wb", buffering=0) as out:  # unbuffered: nothing left to flush at close
         try:
             while True:
                 out.write(block)
-                out.flush()
         except OSError:
             pass
     return ballast
