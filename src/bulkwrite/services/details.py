@@ -14,6 +14,7 @@ from bulkwrite.errors import ResourceNotFound, ScopeMismatch
 from bulkwrite.services.callbacks.visible import add_delivery
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.permissions import check_may_read
+from bulkwrite.services.progress import add_progress
 from bulkwrite.services.run.resources import resource_view
 
 _ENCODING_NAMES = {
@@ -69,6 +70,7 @@ def job_details(
     base = services.settings.public_url or request_base or services.settings.base_url
     document = render_details(job, module, creator, principal.org, base, version)
     add_delivery(services, job, document)  # callback.delivery (beyond-zoho.md §7)
+    add_progress(services, job, document)  # progress (beyond-zoho.md §2)
     return document
 
 

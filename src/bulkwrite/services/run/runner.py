@@ -23,6 +23,7 @@ from bulkwrite.importer.chunk import PreparedChunk, RawChunk
 from bulkwrite.retry import persist
 from bulkwrite.services.callbacks.outbox import record_delivery
 from bulkwrite.services.collaborators import Services
+from bulkwrite.services.progress import record_rows_total
 from bulkwrite.services.results.assemble import assemble_result
 from bulkwrite.services.results.draft import ResultDraft
 from bulkwrite.services.results.expiry import sweep_chunk_results, sweep_expired_results
@@ -48,6 +49,7 @@ def run_job(services: Services, job_id: str) -> JobStatus:
     job = retrying(services, job_id, "starting", lambda _: start_job(services, job_id))
     if job is None or job.status in FINAL_STATES:
         return job.status if job else JobStatus.FAILED
+    record_rows_total(services, job)  # progress in job details (beyond-zoho.md section 2)
     draft: ResultDraft | None = None
     try:
         with failing_job(services, job_id) as outcome:

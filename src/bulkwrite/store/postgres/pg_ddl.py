@@ -172,6 +172,15 @@ _V7_FILE_MEMBERS = """
         ADD COLUMN resources_done TEXT;
 """
 
+#: Job control (beyond-zoho.md sections 1-3): the module and operation a job list filters on,
+#: the data rows of the job's CSVs, the cancel flag; jobs listed newest first per org.
+_V8_JOB_CONTROL = """
+    ALTER TABLE jobs ADD COLUMN module TEXT, ADD COLUMN operation TEXT,
+        ADD COLUMN rows_total BIGINT, ADD COLUMN cancel_requested BOOLEAN NOT NULL DEFAULT FALSE;
+    UPDATE jobs SET module = spec::jsonb ->> 'module', operation = spec::jsonb ->> 'operation';
+    CREATE INDEX jobs_org_newest ON jobs (org_id, id DESC);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_IDS + _V1_TABLES,
     _procrastinate_schema(),
@@ -180,6 +189,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V5_LZ4,
     _V6_CALLBACKS,
     _V7_FILE_MEMBERS,
+    _V8_JOB_CONTROL,
 )
 
 

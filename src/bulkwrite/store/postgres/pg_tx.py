@@ -14,6 +14,7 @@ from psycopg import Connection, sql
 from bulkwrite.domain.modules import Field
 from bulkwrite.store.callbacks import CallbackQueries
 from bulkwrite.store.control import ControlQueries
+from bulkwrite.store.job_control import JobControlQueries
 from bulkwrite.store.jobs import JobQueries
 from bulkwrite.store.postgres.pg_catalog import Catalog
 from bulkwrite.store.postgres.pg_ddl import add_column_ddl, record_table_ddl, record_table_name
@@ -51,6 +52,7 @@ class PostgresTx(
     JobQueries[Connection[Any]],
     SplitQueries[Connection[Any]],
     CallbackQueries[Connection[Any]],
+    JobControlQueries[Connection[Any]],
 ):
     """One transaction: every query method of the store, on one pooled connection."""
 

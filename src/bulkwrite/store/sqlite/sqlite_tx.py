@@ -11,6 +11,7 @@ from bulkwrite.clock import iso, parse_iso
 from bulkwrite.domain.modules import Field
 from bulkwrite.store.callbacks import CallbackQueries
 from bulkwrite.store.control import ControlQueries
+from bulkwrite.store.job_control import JobControlQueries
 from bulkwrite.store.jobs import JobQueries
 from bulkwrite.store.queries import Tracer
 from bulkwrite.store.splits import SplitQueries
@@ -42,6 +43,7 @@ class SqliteTx(
     JobQueries[sqlite3.Connection],
     SplitQueries[sqlite3.Connection],
     CallbackQueries[sqlite3.Connection],
+    JobControlQueries[sqlite3.Connection],
 ):
     """One transaction: every query method of the store, on one connection."""
 
