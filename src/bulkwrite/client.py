@@ -20,6 +20,7 @@ from typing import IO, Any
 
 import httpx
 
+from bulkwrite.client_control import ControlMixin
 from bulkwrite.client_models import (
     FINAL,
     BulkWriteAPIError,
@@ -61,7 +62,7 @@ def zip_csv(source: Path, dest: IO[bytes], name: str | None = None) -> None:
         shutil.copyfileobj(src, entry, BLOCK_SIZE)
 
 
-class Client:
+class Client(ControlMixin):  # list_jobs, events, cancel: client_control.py
     """Upload, create, poll and download against a bulkwrite (or Zoho) server."""
 
     def __init__(

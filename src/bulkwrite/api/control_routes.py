@@ -3,10 +3,24 @@ a job, cancel a job. Same auth, scopes, envelope and org isolation as job detail
 
 from __future__ import annotations
 
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
 from fastapi import APIRouter, Request
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep, store_read
 from bulkwrite.api.envelope import ZohoJSON
+from bulkwrite.errors import StoreUnavailable
+from bulkwrite.services.collaborators import Services
+from bulkwrite.services.job_events import (
+    EVENTS_PER_SECOND,
+    HEARTBEAT_SECONDS,
+    DetailStream,
+    ended,
+)
 from bulkwrite.services.job_list import list_jobs
 
 router = APIRouter()
@@ -20,3 +34,36 @@ async def jobs(
     params = dict(request.query_params)
     document = await store_read(services, list_jobs, services, principal, params, version, base)
     return ZohoJSON(document)
+
+
+@router.get("/crm/bulk/{version}/write/{job_id}/events")
+async def events(
+    version: VersionDep,
+    job_id: str,
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
+) -> EventSourceResponse:
+    """``text/event-stream``: ``details`` at once and on each change, ``end`` at the end."""
+    base = str(request.base_url).rstrip("/")
+    stream = DetailStream(services, principal, job_id, version, base)
+    first = await store_read(services, stream.poll)  # a 404 or 403 is answered before it
+    assert first is not None
+    return EventSourceResponse(_events(services, stream, first), ping=HEARTBEAT_SECONDS)
+
+
+async def _events(
+    services: Services, stream: DetailStream, first: dict[str, Any]
+) -> AsyncIterator[ServerSentEvent]:
+    document: dict[str, Any] | None = first
+    while True:
+        if document is not None:
+            yield ServerSentEvent(json.dumps(document), event="details")
+            if ended(document):
+                yield ServerSentEvent(json.dumps(document), event="end")
+                return
+        await anyio.sleep(1 / EVENTS_PER_SECOND)
+        try:
+            document = await store_read(services, stream.poll)
+        except StoreUnavailable:
+            document = None  # the database is away: the stream waits for it
