@@ -10,10 +10,12 @@ from typing import Any
 import anyio
 from fastapi import APIRouter, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.concurrency import run_in_threadpool
 
 from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep, store_read
 from bulkwrite.api.envelope import ZohoJSON
 from bulkwrite.errors import StoreUnavailable
+from bulkwrite.services.cancel import cancel_job
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.job_events import (
     EVENTS_PER_SECOND,
@@ -67,3 +69,19 @@ async def _events(
             document = await store_read(services, stream.poll)
         except StoreUnavailable:
             document = None  # the database is away: the stream waits for it
+
+
+@router.post("/crm/bulk/{version}/write/{job_id}/actions/cancel")
+async def cancel(
+    version: VersionDep, job_id: str, services: ServicesDep, principal: PrincipalDep
+) -> ZohoJSON:
+    """Cancel a job not ended (write scope): it stops after the chunk in flight."""
+    cancelled = await run_in_threadpool(cancel_job, services, principal, job_id)
+    return ZohoJSON(
+        {
+            "status": "success",
+            "code": "SUCCESS",
+            "message": "The job is being cancelled.",
+            "details": {"id": cancelled},
+        }
+    )

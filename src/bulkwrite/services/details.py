@@ -167,13 +167,16 @@ def resources_of(job: Job, parent: Module, version: str) -> list[dict[str, Any]]
         entry = _resource(view, module, version)
         if number > job.resource_no:
             entry.update(_waiting(view, job.status is JobStatus.FAILED))
+            if job.status is JobStatus.CANCELLED:  # a resource never reached (section 3)
+                entry.update(_waiting(view, False, JobStatus.CANCELLED.value))
         entries.append(entry)
     return entries
 
 
-def _waiting(view: Job, failed: bool) -> dict[str, Any]:
-    """A resource the job had not reached: ADDED while it runs, SKIPPED once it failed."""
-    state = "SKIPPED" if failed else JobStatus.ADDED.value
+def _waiting(view: Job, failed: bool, state: str | None = None) -> dict[str, Any]:
+    """A resource the job had not reached: ADDED while it runs, SKIPPED once it failed
+    (``state``, when given: CANCELLED once the job was cancelled)."""
+    state = state or ("SKIPPED" if failed else JobStatus.ADDED.value)
     return {
         "status": state,
         "code": state,

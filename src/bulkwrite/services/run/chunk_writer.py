@@ -18,6 +18,7 @@ from bulkwrite.domain.outcome import RowCode, RowStatus
 from bulkwrite.errors import RecordConflict
 from bulkwrite.files.result_zip import result_csv_frame
 from bulkwrite.importer.chunk import PreparedChunk, RawChunk, prepare_chunk
+from bulkwrite.services.run.cancelled import check_open
 from bulkwrite.services.run.load import JobRun
 from bulkwrite.services.run.references import resolve_references
 from bulkwrite.services.run.unique import check_unique, labels_flagged
@@ -45,6 +46,7 @@ def copy_chunk(chunk: PreparedChunk) -> PreparedChunk:
 
 def write_chunk(tx: Tx, run: JobRun, chunk_no: int, first_row: int, chunk: PreparedChunk) -> bytes:
     """Decide, write and record one prepared chunk inside ``tx``; returns its result rows."""
+    check_open(tx, run.job.id)  # a cancelled job writes no further chunk (services/cancel.py)
     if run.links is not None:
         run.links.attach(chunk, first_row)
     resolve_references(tx, run, chunk)
