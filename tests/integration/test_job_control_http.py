@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
+import httpx
 import psutil
 import pytest
 
@@ -22,7 +24,7 @@ from tests.integration.helpers import (
     upload_ok,
     wait_done,
 )
-from tests.server import LiveServer
+from tests.server import LiveServer, make_server
 
 
 def test_list_jobs_answers_the_org_s_jobs_newest_first(shared_server: LiveServer) -> None:
@@ -145,3 +147,66 @@ def test_200_dropped_streams_leave_nothing_behind(tmp_path: Path) -> None:
         assert process.num_threads() <= before[1] + 2
         assert process.memory_info().rss - before[0] < 20 * 1024 * 1024
         assert "Traceback" not in server.server_log()
+
+
+def wait_done_or_cancelled(server: LiveServer, job_id: str) -> dict[str, Any]:
+    with Client(server.base_url, server.token) as api:
+        return api.wait(job_id, timeout=120).raw
+
+
+def _cancel(server: LiveServer, job_id: str, token: str | None = None) -> httpx.Response:
+    with client(server, token) as http:
+        return http.post(f"{WRITE}/{job_id}/actions/cancel")
+
+
+def test_cancel_of_an_ended_unknown_or_another_orgs_job(shared_server: LiveServer) -> None:
+    job_id = create_ok(shared_server, job_body(upload_ok(shared_server)))
+    wait_done(shared_server, job_id)
+    assert_error(
+        _cancel(shared_server, job_id), 400, "NOT_ALLOWED", message="The job has already ended."
+    )
+    assert_error(_cancel(shared_server, "111111000000000042"), 404, "RESOURCE_NOT_FOUND")
+    assert_error(_cancel(shared_server, "not-an-id"), 404, "RESOURCE_NOT_FOUND")
+    other = shared_server.new_org("Cancel Other Org")
+    assert_error(_cancel(shared_server, job_id, other.token), 404, "RESOURCE_NOT_FOUND")
+    reader = shared_server.make_token(["ZohoCRM.bulk.READ", "ZohoCRM.modules.ALL"])
+    assert_error(_cancel(shared_server, job_id, reader), 401, "OAUTH_SCOPE_MISMATCH")
+
+
+def test_an_added_job_is_cancelled_at_once_and_its_result_downloads(tmp_path: Path) -> None:
+    with running(tmp_path / "data", worker="false") as server:
+        job_id = create_ok(server, job_body(upload_ok(server)))
+        response = _cancel(server, job_id)
+        assert response.status_code == 200, response.text
+        assert response.json() == {
+            "status": "success",
+            "code": "SUCCESS",
+            "message": "The job is being cancelled.",
+            "details": {"id": job_id},
+        }
+        with Client(server.base_url, server.token) as api:
+            details = api.job(job_id)
+            assert details.status == "CANCELLED" and details.done
+            result = Client.result_csv(api.download_result(details))
+        assert [line.split(",")[-3] for line in result.splitlines()[1:]] == ["UNPROCESSED"] * 2
+
+
+def test_a_cancel_accepted_before_a_sigkill_is_honoured_after_the_restart(
+    tmp_path: Path,
+) -> None:
+    server = make_server(tmp_path / "data", chunk_size="50", convert_process="false")
+    server.start()
+    try:
+        file_id = upload_ok(server, _leads(20000))
+        job_id = create_ok(server, job_body(file_id, mappings=LEADS_MAPPINGS[:2]))
+        with Client(server.base_url, server.token) as api:
+            api.wait_for(job_id, lambda d: d.raw["progress"]["rows_done"] > 0, timeout=60)
+            api.cancel(job_id)
+        server.kill()  # right after the 200: the runner may not have seen the flag yet
+        server.start()
+        body = wait_done_or_cancelled(server, job_id)
+    finally:
+        server.stop()
+    assert body["status"] == "CANCELLED"
+    done = body["progress"]["rows_done"]
+    assert 0 < done < 20000 and body["resource"][0]["file"]["total_count"] == done
