@@ -23,7 +23,7 @@ from bulkwrite.services.callbacks.visible import add_delivery
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.details import render_details
 from bulkwrite.services.permissions import check_may_read
-from bulkwrite.services.progress import add_progress
+from bulkwrite.services.progress import progress_of
 from bulkwrite.store.base import JobFilter
 
 DEFAULT_PER_PAGE = 50
@@ -128,7 +128,9 @@ def list_jobs(
     size = request.per_page
     offset = 0 if request.after_id else (request.page - 1) * size
     with services.store.transaction(write=False) as tx:
-        jobs = tx.list_jobs(request.where, size + 1, offset, request.after_id)
+        listed = tx.list_jobs(request.where, size + 1, offset, request.after_id)
+        jobs = [job for job, _ in listed]
+        controls = {job.id: control for job, control in listed}
         modules = {name: tx.get_module(principal.org.id, name) for name in _modules(jobs)}
         users = {uid: tx.get_user(principal.org.id, uid) for uid in {j.user_id for j in jobs}}
     more, jobs = len(jobs) > size, jobs[:size]
@@ -139,8 +141,8 @@ def list_jobs(
         if module is None or not _readable(principal, module):
             continue  # a job of a module the caller may not read is not shown
         document = render_details(job, module, users.get(job.user_id), principal.org, base, version)
-        add_delivery(services, job, document)
-        add_progress(services, job, document)
+        add_delivery(services, job, document)  # a store read only for a job with a callback
+        document["progress"] = progress_of(job, controls[job.id])
         documents.append(document)
     info: dict[str, Any] = {
         "page": request.page,

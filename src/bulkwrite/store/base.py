@@ -332,8 +332,9 @@ class JobControlTx(Protocol):
 
     def list_jobs(
         self, where: JobFilter, limit: int, offset: int = 0, before_id: str | None = None
-    ) -> list[Job]:
-        """Up to ``limit`` of an org's jobs newest first, after ``offset``, below ``before_id``."""
+    ) -> list[tuple[Job, JobControl]]:
+        """Up to ``limit`` of an org's jobs (with their control) newest first, after
+        ``offset``, below ``before_id``."""
         ...
 
     def set_rows_total(self, job_id: str, rows_total: int) -> bool: ...

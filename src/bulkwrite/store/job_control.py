@@ -15,7 +15,7 @@ _NO_ID_ABOVE = 2**63 - 1
 class JobControlQueries(SqlTx[C]):
     def list_jobs(
         self, where: JobFilter, limit: int, offset: int = 0, before_id: str | None = None
-    ) -> list[Job]:
+    ) -> list[tuple[Job, JobControl]]:
         """Up to ``limit`` jobs newest first, after skipping ``offset``, below ``before_id``."""
         states = [s.value for s in where.statuses] or ["ADDED"]
         states += [states[-1]] * (5 - len(states))
@@ -35,7 +35,7 @@ class JobControlQueries(SqlTx[C]):
             row_limit=limit,
             row_offset=offset,
         )
-        return [job_of(row, self.dialect) for row in rows]
+        return [(job_of(row, self.dialect), _control(row[18], row[19])) for row in rows]
 
     def set_rows_total(self, job_id: str, rows_total: int) -> bool:
         """Keep the job's rows in all; False if they were counted already."""
@@ -46,9 +46,13 @@ class JobControlQueries(SqlTx[C]):
         row = self.run("get_job_control", job_id=int(job_id)).fetchone()
         if row is None:
             return None
-        return JobControl(None if row[0] is None else int(row[0]), bool(row[1]))
+        return _control(row[0], row[1])
 
     def request_cancel(self, job_id: str) -> bool:
         """Compare-and-set the cancel flag of a job not ended; False if it had ended or a
         cancel was asked for already."""
         return self.run("request_cancel", job_id=int(job_id)).rowcount == 1
+
+
+def _control(rows_total: object, cancel_requested: object) -> JobControl:
+    return JobControl(None if rows_total is None else int(str(rows_total)), bool(cancel_requested))

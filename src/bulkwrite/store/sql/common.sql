@@ -287,7 +287,7 @@ UPDATE jobs SET module = :module, operation = :operation WHERE id = :job_id;
 -- filter matches every job; any_status: every state)
 SELECT id, org_id, user_id, spec, status, created_time, file_name, rows_done, chunks_done,
        added, updated, skipped, error_code, error_message, result_ready, finished_time,
-       resource_no, resources_done
+       resource_no, resources_done, rows_total, cancel_requested
 FROM jobs
 WHERE org_id = :org_id AND id < :before_id
   AND (:any_status OR status = :s0 OR status = :s1 OR status = :s2 OR status = :s3
