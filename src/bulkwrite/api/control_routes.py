@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Final
 
 import anyio
 from fastapi import APIRouter, Request
@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep, store_read
 from bulkwrite.api.envelope import ZohoJSON
+from bulkwrite.api.openapi_doc import query
 from bulkwrite.errors import StoreUnavailable
 from bulkwrite.services.cancel import cancel_job
 from bulkwrite.services.collaborators import Services
@@ -26,9 +27,21 @@ from bulkwrite.services.job_events import (
 from bulkwrite.services.job_list import list_jobs
 
 router = APIRouter()
+_STATES = "ADDED, INPROGRESS, COMPLETED, FAILED, CANCELLED; comma-separated"
+LIST_EXTRA: Final = {
+    "parameters": [
+        query("status", {"type": "string"}, _STATES),
+        query("module", {"type": "string"}, "a module's API name"),
+        query("operation", {"type": "string", "enum": ["insert", "update", "upsert"]}, ""),
+        query("created_by", {"type": "string"}, "a user id"),
+        query("page", {"type": "integer", "minimum": 1}, "1-based page number"),
+        query("per_page", {"type": "integer", "minimum": 1, "maximum": 200}, "default 50"),
+        query("page_token", {"type": "string"}, "info.next_page_token of the page before"),
+    ]
+}
 
 
-@router.get("/crm/bulk/{version}/write")
+@router.get("/crm/bulk/{version}/write", openapi_extra=LIST_EXTRA)
 async def jobs(
     version: VersionDep, request: Request, services: ServicesDep, principal: PrincipalDep
 ) -> ZohoJSON:
