@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from bulkwrite.files.storage import open_storage
 from bulkwrite.queue.protocol import JobQueue, NoQueue
+from bulkwrite.services.accounts import add_missing_standard_modules
 from bulkwrite.services.collaborators import Services
 from bulkwrite.settings import Settings
 from bulkwrite.store.queries import log_query
@@ -53,6 +54,7 @@ def build_services(settings: Settings) -> Services:
         cache_dir=settings.cache_dir,
         endpoint_url=settings.s3_endpoint_url,
     )
+    add_missing_standard_modules(store)
     return Services(settings, store, open_queue(settings), files=files)
 
 

@@ -162,3 +162,71 @@ def test_stamp_defaults_reach_record_tables_made_before_them(
         assert rows == [(stamp, stamp)]
     finally:
         pg_databases.release(name)
+
+
+#: A data directory's database made by bulkwrite before the second table of standard
+#: modules (an org of six modules, one Lead "Kept"), by that release's own code.
+SIX_MODULES = Path(__file__).parent / "data" / "org-of-six-modules.sqlite3"
+SECOND_TABLE = {"Tasks", "Quotes", "Quoted_Items", "Invoices", "Invoiced_Items", "Cases"}
+
+
+def _module_names(store: object, org_id: str) -> set[str]:
+    with store.transaction(write=False) as tx:  # type: ignore[attr-defined]
+        return {m.api_name for m in tx.list_modules(org_id)}
+
+
+def test_an_org_made_before_the_second_table_gets_its_modules_at_start(tmp_path: Path) -> None:
+    import shutil
+
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(SIX_MODULES, data / "bulkwrite.sqlite3")
+    services = build_services(Settings(data_dir=data))
+    try:
+        with services.store.transaction(write=False) as tx:
+            (org,) = tx.list_orgs()
+            modules = tx.list_modules(org.id)
+            rows = tx.read_records(
+                tx.record_table(org.id, "Leads"), ["id", "Last_Name"], limit=10, offset=0
+            )
+        assert rows == [(111111000000999001, "Kept")]  # its data untouched
+        assert {m.api_name for m in modules} >= SECOND_TABLE
+        assert all(m.layout_id for m in modules)  # the old six get a layout id too
+        before = {m.api_name: (m.id, m.layout_id) for m in modules}
+    finally:
+        services.store.close()
+    services = build_services(Settings(data_dir=data))  # a second start changes nothing
+    try:
+        with services.store.transaction(write=False) as tx:
+            again = {m.api_name: (m.id, m.layout_id) for m in tx.list_modules(org.id)}
+        assert again == before
+    finally:
+        services.store.close()
+
+
+def test_db_upgrade_adds_the_missing_standard_modules(
+    tmp_path: Path, empty_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On either store: an org holding only the first six modules (as an older release made
+    it) gets the rest from ``bulkwrite db upgrade``, which names them."""
+    from bulkwrite.domain import standard_modules as standard
+    from bulkwrite.services import accounts
+
+    settings = _settings(tmp_path, empty_url)
+    first_six = standard.standard_modules()[:6]
+    monkeypatch.setattr(accounts, "standard_modules", lambda: first_six)
+    services = build_services(settings)
+    org = create_org(services, "Old", "admin@example.com", "Admin").org
+    services.store.close()
+    monkeypatch.undo()
+    env = {"BULKWRITE_DATABASE_URL": empty_url, "BULKWRITE_DATA_DIR": str(tmp_path / "data")}
+    result = CliRunner().invoke(app, ["db", "upgrade"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "added standard module Old.Quoted_Items" in result.output
+    store = open_store(settings)
+    try:
+        assert _module_names(store, org.id) >= SECOND_TABLE
+    finally:
+        store.close()
+    again = CliRunner().invoke(app, ["db", "upgrade"], env=env)
+    assert "added standard module" not in again.output

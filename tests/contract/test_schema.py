@@ -65,6 +65,9 @@ def read(harness: Harness, module: str, principal: Principal | None = None, **qu
 def test_apply_is_idempotent_and_show_round_trips(harness: Harness) -> None:
     assert apply(harness, EXAMPLE) == [
         "created module Projects",
+        "created module Milestones",
+        "created module Projects_X_Contacts",
+        "created module Reviewers",
         "added field Leads.Score",
         "added field Leads.Project",
     ]
@@ -197,12 +200,12 @@ def test_refused_files_change_nothing(harness: Harness) -> None:
     assert caught.value.details["problems"] == [
         "Contacts.Email: cannot change the type from email to text"
     ]
-    missing = "modules: [{api_name: Orders, fields: [{api_name: Order_No, type: text}, "
+    missing = "modules: [{api_name: Parcels, fields: [{api_name: Parcel_No, type: text}, "
     missing += "{api_name: Shop, type: lookup, lookup: Shops}]}]"
     with pytest.raises(DataInvalid, match="Shops, a module that does not exist"):
         apply(harness, missing)
     names = show_schema(harness.services, harness.org.org.id)
-    assert "Projects" not in names and "Orders" not in names and "Score" not in names
+    assert "Projects" not in names and "Parcels" not in names and "Score" not in names
 
 
 def test_changed_picklist_values_apply_to_the_next_job(harness: Harness) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from bulkwrite.domain.modules import Field, FieldType, Module
-from bulkwrite.domain.schema_file import dump_schema, parse_schema
+from bulkwrite.domain.schema_dump import dump_schema
+from bulkwrite.domain.schema_file import parse_schema
 from bulkwrite.domain.schema_plan import plan_schema
 from bulkwrite.domain.standard_modules import standard_modules
 from bulkwrite.errors import DataInvalid
@@ -19,13 +21,10 @@ def org_modules() -> list[Module]:
     """Standard modules as an org stores them: every module and field has an id."""
     counter = iter(range(10**17, 10**18))
     return [
-        Module(
-            m.api_name,
-            str(next(counter)),
-            tuple(Field(**{**_as_dict(f), "id": str(next(counter))}) for f in m.fields),
-            m.name_field,
-            m.singular_label,
-            m.plural_label,
+        replace(
+            m,
+            id=str(next(counter)),
+            fields=tuple(Field(**{**_as_dict(f), "id": str(next(counter))}) for f in m.fields),
         )
         for m in standard_modules()
     ]
@@ -73,6 +72,8 @@ def test_every_attribute_is_read() -> None:
 def test_every_field_type_can_be_declared(kind: str) -> None:
     extra = {"picklist": ", values: [A, B]", "multiselectpicklist": ", values: [A, B]"}
     extra["lookup"] = ", lookup: Accounts"
+    extra["multiselectlookup"] = ", lookup: Accounts"
+    extra["subform"] = ", fields: [{api_name: Title, type: text}]"
     field = one_field(f"{{api_name: F, type: {kind}{extra.get(kind, '')}}}")
     assert field.type is FieldType(kind)
 
@@ -182,7 +183,12 @@ def test_a_new_module_gets_system_fields_labels_and_a_name_field() -> None:
 
 def test_the_example_plans_a_module_and_two_fields() -> None:
     plan = plan_schema(parse_schema(EXAMPLE.read_text()), org_modules())
-    assert [m.api_name for m in plan.new_modules] == ["Projects"]
+    assert [m.api_name for m in plan.new_modules] == [
+        "Projects",
+        "Milestones",
+        "Projects_X_Contacts",
+        "Reviewers",
+    ]
     assert [(m, f.api_name) for m, f in plan.new_fields] == [
         ("Leads", "Score"),
         ("Leads", "Project"),

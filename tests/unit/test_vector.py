@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bulkwrite.domain.modules import Field, FieldType
+from bulkwrite.importer.columns import Column
 from bulkwrite.importer.convert import INVALID, make_converter
-from bulkwrite.importer.plan import Column
 from bulkwrite.importer.vector import convert_column, store_value
 
 T = FieldType

@@ -1,4 +1,5 @@
-"""Module and field metadata in Zoho's shapes: ``/crm/{v}/settings/modules`` and ``/fields``."""
+"""Module, field and layout metadata in Zoho's shapes: ``/crm/{v}/settings/modules``,
+``/fields`` and ``/layouts``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep
 from bulkwrite.api.envelope import ZohoJSON
+from bulkwrite.api.field_meta import child_field_details
 from bulkwrite.api.openapi_doc import FIELDS_EXTRA
 from bulkwrite.domain.modules import (
     INTEGER_TYPES,
@@ -17,6 +19,7 @@ from bulkwrite.domain.modules import (
     Field,
     FieldType,
     Module,
+    ModuleKind,
 )
 from bulkwrite.errors import ResourceNotFound
 from bulkwrite.services.schema import (
@@ -37,6 +40,9 @@ _JSON_TYPES = {
     FieldType.LOOKUP: "jsonobject",
     FieldType.OWNERLOOKUP: "jsonobject",
     FieldType.USERLOOKUP: "jsonobject",
+    FieldType.SUBFORM: "jsonarray",
+    FieldType.MULTISELECTLOOKUP: "jsonarray",
+    FieldType.MULTIUSERLOOKUP: "jsonarray",
 }
 #: Zoho's ``length`` of types that have no text length of their own.
 _LENGTHS = {
@@ -62,7 +68,8 @@ _DECIMAL_PLACES = {FieldType.CURRENCY: 2, FieldType.DECIMAL: 2, FieldType.PERCEN
 async def modules(version: VersionDep, services: ServicesDep, principal: PrincipalDep) -> ZohoJSON:
     found = await run_in_threadpool(metadata_modules, services, principal)
     standard = standard_field_names()
-    return ZohoJSON({"modules": [module_document(m, m.api_name in standard) for m in found]})
+    listed = [m for m in found if m.kind is not ModuleKind.SUBFORM]  # as Zoho lists them
+    return ZohoJSON({"modules": [module_document(m, m.api_name in standard) for m in listed]})
 
 
 @router.get("/crm/{version}/settings/modules/{api_name}")
@@ -71,6 +78,17 @@ async def module(
 ) -> ZohoJSON:
     found = await run_in_threadpool(metadata_module, services, principal, api_name)
     return ZohoJSON({"modules": [module_document(found, found.api_name in standard_field_names())]})
+
+
+@router.get("/crm/{version}/settings/layouts", openapi_extra=FIELDS_EXTRA)
+async def layouts(
+    version: VersionDep, request: Request, services: ServicesDep, principal: PrincipalDep
+) -> ZohoJSON:
+    """A module's one layout, ``Standard`` (contract section 12)."""
+    name = request.query_params.get("module")
+    found = await run_in_threadpool(metadata_module, services, principal, name)
+    layout = {"id": found.layout_id, "name": "Standard", "status": "active", "visible": True}
+    return ZohoJSON({"layouts": [layout]})
 
 
 @router.get("/crm/{version}/settings/fields", openapi_extra=FIELDS_EXTRA)
@@ -107,7 +125,7 @@ def module_document(module: Module, standard: bool) -> dict[str, Any]:
         "singular_label": module.singular_label or module.api_name,
         "plural_label": plural,
         "api_supported": True,
-        "generated_type": "default" if standard else "custom",
+        "generated_type": _generated_type(module, standard),
         "creatable": True,
         "editable": True,
         "viewable": True,
@@ -120,17 +138,28 @@ def module_document(module: Module, standard: bool) -> dict[str, Any]:
     }
 
 
+def _generated_type(module: Module, standard: bool) -> str:
+    if module.kind is ModuleKind.SUBFORM:
+        return "subform"
+    if module.kind is not ModuleKind.MODULE:
+        return "linking"
+    return "default" if standard else "custom"
+
+
 def fields_document(module: Module, targets: dict[str, str], version: str) -> list[dict[str, Any]]:
     standard = standard_field_names().get(module.api_name, frozenset())
     return [
-        field_document(f, targets, version, custom=f.api_name not in standard)
+        field_document(
+            f, targets, version, custom=f.api_name not in standard, owner=module.api_name
+        )
         for f in module.fields
     ]
 
 
 def field_document(
-    field: Field, targets: dict[str, str], version: str, custom: bool
+    field: Field, targets: dict[str, str], version: str, custom: bool, owner: str = ""
 ) -> dict[str, Any]:
+    """One field as Zoho's metadata describes it; ``owner``: its module's API name."""
     label = field.display_label
     values = [
         {"display_value": v, "actual_value": v, "sequence_number": n, "type": "used", "maps": []}
@@ -146,14 +175,15 @@ def field_document(
         "length": field.max_length or _LENGTHS.get(field.type, 255),
         "decimal_place": _DECIMAL_PLACES.get(field.type),
         "system_mandatory": field.mandatory,
-        "read_only": field.api_name in SERVER_SET_FIELDS,
-        "field_read_only": field.api_name in SERVER_SET_FIELDS,
+        "read_only": field.api_name in SERVER_SET_FIELDS or field.read_only,
+        "field_read_only": field.api_name in SERVER_SET_FIELDS or field.read_only,
         "custom_field": custom,
         "visible": True,
         "unique": {"casesensitive": "false"} if field.unique else {},
         "pick_list_values": values,
         "lookup": _lookup(field, label, targets, version),
         "created_source": "custom" if custom else "default",
+        **child_field_details(field, label, targets, owner),
     }
 
 

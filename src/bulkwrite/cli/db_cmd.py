@@ -60,15 +60,20 @@ def _store(settings: Settings) -> Iterator[SqliteStore | PostgresStore]:
 @db_app.command()
 def upgrade(data_dir: DataDirOption = None) -> None:
     """Apply the pending migrations (none: nothing changes); print the schema version."""
+    from bulkwrite.services.accounts import add_missing_standard_modules
+
     settings = settings_for(data_dir)
     with _store(settings) as store:
         before = store.schema_version()
         after = store.migrate()
+        added = add_missing_standard_modules(store)
     applied = max(0, after - before)
     typer.echo(
         f"{describe(settings)}: schema version {after} "
         f"({applied} migration{'' if applied == 1 else 's'} applied)"
     )
+    for name in added:
+        typer.echo(f"added standard module {name}")
 
 
 @db_app.command()

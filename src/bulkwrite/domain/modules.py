@@ -101,6 +101,8 @@ class Field:
     lookup_modules: tuple[str, ...] = ()
     #: A ``CHILD_TYPES`` field: the module that holds its rows or links.
     child_module: str | None = None
+    #: A number that must be greater than 0 (a line item's Quantity).
+    positive: bool = False
 
     @property
     def max_length(self) -> int | None:

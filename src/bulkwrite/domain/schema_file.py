@@ -12,6 +12,12 @@ Pure: text in, declared modules out (or every problem found, at once). The forma
           - {api_name: Tags, type: multiselectpicklist, values: [Red, Green, Blue]}
           - {api_name: Budget, type: integer, min: 0, max: 1000000}
           - {api_name: Client, type: lookup, lookup: Accounts}
+          - {api_name: Milestones, type: subform, fields: [{api_name: Title, type: text}]}
+          - {api_name: Members, type: multiselectlookup, lookup: Contacts}
+          - {api_name: Reviewers, type: multiuserlookup}
+
+Subforms, multi-select and multi-user lookups declare their child module
+(``domain.schema_children``).
 
 A field in the file is described completely: an attribute left out takes its default.
 """
@@ -19,13 +25,13 @@ A field in the file is described completely: an attribute left out takes its def
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import yaml
 
 from bulkwrite.domain.modules import (
+    CHILD_TYPES,
     INTEGER_TYPES,
     NUMBER_TYPES,
     SERVER_SET_FIELDS,
@@ -34,6 +40,7 @@ from bulkwrite.domain.modules import (
     FieldType,
     Module,
 )
+from bulkwrite.domain.schema_children import CHILD_KEYS, child_of, subform_child
 from bulkwrite.errors import DataInvalid
 
 API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
@@ -49,7 +56,9 @@ CHOICE_TYPES = frozenset({FieldType.PICKLIST, FieldType.MULTISELECT})
 _MODULE_KEYS = frozenset({"api_name", "singular_label", "plural_label", "name_field", "fields"})
 _FIELD_KEYS = frozenset(
     {"api_name", "type", "label", "mandatory", "unique", "length", "values", "lookup", "min", "max"}
+    | {"read_only", "fields", "linking_module"}
 )
+_CHILD_ONLY = frozenset({"fields", "linking_module"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +70,8 @@ class DeclaredModule:
     plural_label: str | None
     name_field: str | None
     fields: tuple[Field, ...]
+    #: The child modules its subform, multi-select and multi-user lookup fields declare.
+    children: tuple[Module, ...] = ()
 
 
 class _Loader(yaml.SafeLoader):
@@ -130,9 +141,15 @@ def _module(item: Any, where: str, problems: list[str]) -> DeclaredModule | None
         problems.append(f"{where}: fields must be a list")
         raw_fields = []
     fields: list[Field] = []
+    children: list[Module] = []
     seen: set[str] = set()
     for position, raw in enumerate(raw_fields):
         field = _field(raw, f"{where}.fields[{position}]", problems)
+        if field is not None and field.type in CHILD_TYPES:
+            field, child = _child(field, raw, name, f"{where}.fields[{position}]", problems)
+            if child is None:
+                continue
+            children.append(child)
         if field is None:
             continue
         if field.api_name.lower() in seen:
@@ -145,7 +162,25 @@ def _module(item: Any, where: str, problems: list[str]) -> DeclaredModule | None
         _text(item, "plural_label", where, problems),
         _text(item, "name_field", where, problems),
         tuple(fields),
+        tuple(children),
     )
+
+
+def _child(
+    field: Field, raw: dict[str, Any], parent: str, where: str, problems: list[str]
+) -> tuple[Field, Module | None]:
+    where = f"{where} ({field.api_name})"
+    allowed = CHILD_KEYS[field.type]
+    problems += [
+        f"{where}: {key} does not apply to a {field.type.value} field"
+        for key in ("mandatory", "unique", "read_only")
+        if raw.get(key)
+    ]
+    if field.type is FieldType.SUBFORM:
+        return subform_child(field, raw, parent, where, problems, _field)
+    if "lookup" in allowed and not isinstance(raw.get("lookup"), str):
+        return field, None  # already reported by _lookups
+    return child_of(field, raw, parent, where, problems)
 
 
 def _field(raw: Any, where: str, problems: list[str]) -> Field | None:
@@ -158,9 +193,15 @@ def _field(raw: Any, where: str, problems: list[str]) -> Field | None:
     if name is None or kind is None:
         return None
     where = f"{where} ({name})"
+    problems += [
+        f"{where}: {key} does not apply to a {kind.value} field"
+        for key in _CHILD_ONLY
+        if key in raw and key not in CHILD_KEYS.get(kind, ())
+    ]
     if name.lower() in SYSTEM_NAMES:
         problems.append(f"{where}: {name} is a system field every module has")
     before = len(problems)
+    lookup, polymorphic = _lookups(raw, kind, where, problems)
     field = Field(
         name,
         kind,
@@ -169,9 +210,11 @@ def _field(raw: Any, where: str, problems: list[str]) -> Field | None:
         unique=_flag(raw, "unique", where, problems),
         length=_length(raw, kind, where, problems),
         picklist=_values(raw, kind, where, problems),
-        lookup_module=_lookup(raw, kind, where, problems),
+        lookup_module=lookup,
         min_value=_bound(raw, "min", kind, where, problems),
         max_value=_bound(raw, "max", kind, where, problems),
+        read_only=_flag(raw, "read_only", where, problems),
+        lookup_modules=polymorphic,
     )
     if field.unique and kind not in UNIQUE_TYPES:
         problems.append(f"{where}: a {kind.value} field cannot be unique")
@@ -266,16 +309,24 @@ def _values(
     return tuple(texts)
 
 
-def _lookup(data: dict[str, Any], kind: FieldType, where: str, problems: list[str]) -> str | None:
+def _lookups(
+    data: dict[str, Any], kind: FieldType, where: str, problems: list[str]
+) -> tuple[str | None, tuple[str, ...]]:
+    """A lookup's target, or a polymorphic lookup's targets (``lookup: [A, B]``)."""
     value = data.get("lookup")
-    if kind is not FieldType.LOOKUP:
+    if kind not in (FieldType.LOOKUP, FieldType.MULTISELECTLOOKUP):
         if value is not None:
             problems.append(f"{where}: lookup applies to lookup fields only")
-        return None
+        return None, ()
+    if isinstance(value, list) and len(value) > 1 and kind is FieldType.LOOKUP:
+        names = tuple(v for v in value if isinstance(v, str) and API_NAME.match(v))
+        if len(names) == len(value):
+            return None, names
     if not isinstance(value, str) or not API_NAME.match(value):
-        problems.append(f"{where}: a lookup field needs 'lookup: <module api_name>'")
-        return None
-    return value
+        hint = " (a list of two or more: a polymorphic lookup)" if kind is FieldType.LOOKUP else ""
+        problems.append(f"{where}: a {kind.value} field needs 'lookup: <module api_name>'{hint}")
+        return None, ()
+    return value, ()
 
 
 def _bound(
@@ -292,52 +343,3 @@ def _bound(
         problems.append(f"{where}: {key} must be a whole number from {low} to {high}")
         return None
     return value
-
-
-class _FlowDict(dict[str, Any]):
-    """A mapping written on one line: ``{api_name: X, type: text}``."""
-
-
-class _Dumper(yaml.SafeDumper):
-    pass
-
-
-_Dumper.add_representer(
-    _FlowDict,
-    lambda dumper, data: dumper.represent_mapping(
-        yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, data, flow_style=True
-    ),
-)
-
-
-def dump_schema(modules: Iterable[Module]) -> str:
-    """Modules as a schema file that ``parse_schema`` reads back to the same definitions."""
-    document = {"modules": [_module_document(m) for m in modules]}
-    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096)
-
-
-def _module_document(module: Module) -> dict[str, Any]:
-    return {
-        "api_name": module.api_name,
-        "singular_label": module.singular_label or module.api_name,
-        "plural_label": module.plural_label or module.api_name,
-        "name_field": module.name_field,
-        "fields": [_FlowDict(field_document(f)) for f in module.fields if not f.system],
-    }
-
-
-def field_document(field: Field) -> dict[str, Any]:
-    """One field as a schema file writes it: its name, type and non-default attributes."""
-    document: dict[str, Any] = {"api_name": field.api_name, "type": field.type.value}
-    optional: dict[str, Any] = {
-        "label": field.label or None,
-        "mandatory": field.mandatory or None,
-        "unique": field.unique or None,
-        "length": field.length,
-        "values": list(field.picklist) or None,
-        "lookup": field.lookup_module,
-        "min": field.min_value,
-        "max": field.max_value,
-    }
-    document.update({k: v for k, v in optional.items() if v is not None})
-    return document

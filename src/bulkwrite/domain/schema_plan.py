@@ -34,6 +34,7 @@ class _Planner:
     new_modules: list[Module]
     new_fields: list[tuple[str, Field]]
     changed: list[tuple[str, Field]]
+    declared: set[str]  # child modules the file declares (exact spelling)
 
 
 def plan_schema(declared: Iterable[DeclaredModule], existing: Iterable[Module]) -> SchemaPlan:
@@ -41,7 +42,7 @@ def plan_schema(declared: Iterable[DeclaredModule], existing: Iterable[Module]) 
     declared = tuple(declared)
     by_lower = {m.api_name.lower(): m for m in existing}
     targets = {m.api_name for m in by_lower.values()} | {d.api_name for d in declared}
-    planner = _Planner(by_lower, targets, [], [], [], [])
+    planner = _Planner(by_lower, targets, [], [], [], [], set())
     for module in declared:
         current = by_lower.get(module.api_name.lower())
         if current is None:
@@ -78,6 +79,34 @@ def _plan_new_module(planner: _Planner, module: DeclaredModule) -> None:
             module.plural_label or module.api_name,
         )
     )
+    for child in module.children:
+        _plan_new_child(planner, child)
+
+
+def _plan_new_child(planner: _Planner, child: Module) -> None:
+    """A child module declared by a new subform, multi-select or multi-user lookup field."""
+    if child.api_name.lower() in planner.existing or child.api_name in planner.declared:
+        planner.problems.append(
+            f"{child.parent}: {child.api_name}, the module of its "
+            f"{child.kind.value} field, is the name of another module"
+        )
+        return
+    planner.declared.add(child.api_name)
+    for field in child.fields:
+        _check_lookup(planner, child.api_name, field)
+    planner.new_modules.append(child)
+
+
+def _plan_existing_child(planner: _Planner, child: Module) -> None:
+    """The declared fields of a child module that exists: new ones added, others compared."""
+    current = planner.existing.get(child.api_name.lower())
+    if current is None or current.parent is None:
+        _plan_new_child(planner, child)
+        return
+    fields = tuple(f for f in child.fields if not f.system)
+    _plan_existing_module(
+        planner, DeclaredModule(child.api_name, None, None, None, fields), current
+    )
 
 
 def _plan_existing_module(planner: _Planner, module: DeclaredModule, current: Module) -> None:
@@ -95,13 +124,18 @@ def _plan_existing_module(planner: _Planner, module: DeclaredModule, current: Mo
                 f"{name}: {key} is {actual!r}; a schema file cannot change it to {wanted!r}"
             )
     fields = {f.api_name.lower(): f for f in current.fields}
+    children = {c.api_name: c for c in module.children}
     for field in module.fields:
         found = fields.get(field.api_name.lower())
         if found is None:
             _check_lookup(planner, name, field)
             planner.new_fields.append((name, field))
+            if field.child_module in children:
+                _plan_new_child(planner, children[field.child_module])
         else:
             _plan_existing_field(planner, name, field, found)
+            if field.child_module in children and found.child_module == field.child_module:
+                _plan_existing_child(planner, children[field.child_module])
 
 
 def _plan_existing_field(planner: _Planner, module: str, field: Field, current: Field) -> None:
@@ -122,14 +156,24 @@ def _plan_existing_field(planner: _Planner, module: str, field: Field, current: 
         )
     elif current.unique != field.unique:
         problems.append(f"{where}: cannot change whether the field is unique")
+    elif (current.child_module, current.lookup_modules) != (
+        field.child_module,
+        field.lookup_modules or current.lookup_modules,
+    ):
+        problems.append(f"{where}: cannot change the module holding its rows or its targets")
     else:
-        wanted = replace(field, id=current.id)
+        # what a schema file does not state is kept (a line item's Quantity > 0)
+        wanted = replace(field, id=current.id, positive=current.positive)
         if wanted != current:
             planner.changed.append((module, wanted))
 
 
 def _check_lookup(planner: _Planner, module: str, field: Field) -> None:
-    target = field.lookup_module
+    for target in (field.lookup_module, *field.lookup_modules):
+        _check_target(planner, module, field, target)
+
+
+def _check_target(planner: _Planner, module: str, field: Field, target: str | None) -> None:
     if target is None or target in planner.targets:
         return
     spelled = [t for t in planner.targets if t.lower() == target.lower()]

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from bulkwrite.domain.modules import Field, FieldType, Module
+from bulkwrite.domain.standard_fields import fields_of, standard_module, system_fields, text_field
+from bulkwrite.domain.standard_inventory import inventory_modules
+
+__all__ = ["standard_modules", "system_fields"]
 
 T = FieldType
 
@@ -80,50 +84,18 @@ STAGES = (
 )
 
 
-def _text(
-    name: str, *, mandatory: bool = False, unique: bool = False, length: int | None = None
-) -> Field:
-    return Field(name, T.TEXT, mandatory=mandatory, unique=unique, length=length)
-
-
-def _many(kind: FieldType, *names: str) -> list[Field]:
-    return [Field(name, kind) for name in names]
-
-
-def system_fields() -> list[Field]:
-    """Fields every module has; the server sets all but ``Owner``."""
-    return [
-        Field("Owner", T.OWNERLOOKUP, system=True),
-        Field("Created_Time", T.DATETIME, system=True),
-        Field("Modified_Time", T.DATETIME, system=True),
-        Field("Created_By", T.USERLOOKUP, system=True),
-        Field("Modified_By", T.USERLOOKUP, system=True),
-    ]
-
-
-def _module(api_name: str, name_field: str, singular: str, fields: list[Field]) -> Module:
-    return Module(
-        api_name=api_name,
-        id="",
-        fields=tuple(fields + system_fields()),
-        name_field=name_field,
-        singular_label=singular,
-        plural_label=api_name,
-    )
-
-
 def _leads() -> Module:
-    return _module(
+    return standard_module(
         "Leads",
         "Last_Name",
         "Lead",
         [
-            _text("Last_Name", mandatory=True, length=80),
-            _text("First_Name", length=40),
-            _text("Company", mandatory=True),
+            text_field("Last_Name", mandatory=True, length=80),
+            text_field("First_Name", length=40),
+            text_field("Company", mandatory=True),
             Field("Email", T.EMAIL, unique=True),
-            *_many(T.PHONE, "Phone", "Mobile"),
-            _text("Designation"),
+            *fields_of(T.PHONE, "Phone", "Mobile"),
+            text_field("Designation"),
             Field("Lead_Source", T.PICKLIST, picklist=LEAD_SOURCES),
             Field("Lead_Status", T.PICKLIST, picklist=LEAD_STATUSES),
             Field("Industry", T.PICKLIST, picklist=INDUSTRIES),
@@ -132,20 +104,20 @@ def _leads() -> Module:
             Field("Rating", T.PICKLIST, picklist=RATINGS),
             Field("Website", T.WEBSITE),
             Field("Email_Opt_Out", T.BOOLEAN),
-            *_many(T.TEXT, "Street", "City", "State", "Zip_Code", "Country"),
+            *fields_of(T.TEXT, "Street", "City", "State", "Zip_Code", "Country"),
             Field("Description", T.TEXTAREA),
         ],
     )
 
 
 def _accounts() -> Module:
-    return _module(
+    return standard_module(
         "Accounts",
         "Account_Name",
         "Account",
         [
-            _text("Account_Name", mandatory=True, unique=True),
-            _text("Account_Number"),
+            text_field("Account_Name", mandatory=True, unique=True),
+            text_field("Account_Number"),
             Field("Phone", T.PHONE),
             Field("Website", T.WEBSITE),
             Field("Account_Type", T.PICKLIST, picklist=ACCOUNT_TYPES),
@@ -153,7 +125,7 @@ def _accounts() -> Module:
             Field("Annual_Revenue", T.CURRENCY),
             Field("Employees", T.INTEGER),
             Field("Parent_Account", T.LOOKUP, lookup_module="Accounts"),
-            *_many(
+            *fields_of(
                 T.TEXT,
                 "Billing_Street",
                 "Billing_City",
@@ -167,22 +139,22 @@ def _accounts() -> Module:
 
 
 def _contacts() -> Module:
-    return _module(
+    return standard_module(
         "Contacts",
         "Last_Name",
         "Contact",
         [
-            _text("Last_Name", mandatory=True, length=80),
-            _text("First_Name", length=40),
+            text_field("Last_Name", mandatory=True, length=80),
+            text_field("First_Name", length=40),
             Field("Email", T.EMAIL, unique=True),
-            *_many(T.PHONE, "Phone", "Mobile"),
-            _text("Title"),
-            _text("Department"),
+            *fields_of(T.PHONE, "Phone", "Mobile"),
+            text_field("Title"),
+            text_field("Department"),
             Field("Account_Name", T.LOOKUP, lookup_module="Accounts"),
             Field("Date_of_Birth", T.DATE),
             Field("Lead_Source", T.PICKLIST, picklist=LEAD_SOURCES),
             Field("Email_Opt_Out", T.BOOLEAN),
-            *_many(
+            *fields_of(
                 T.TEXT,
                 "Mailing_Street",
                 "Mailing_City",
@@ -196,12 +168,12 @@ def _contacts() -> Module:
 
 
 def _deals() -> Module:
-    return _module(
+    return standard_module(
         "Deals",
         "Deal_Name",
         "Deal",
         [
-            _text("Deal_Name", mandatory=True, length=120),
+            text_field("Deal_Name", mandatory=True, length=120),
             Field("Amount", T.CURRENCY),
             Field("Stage", T.PICKLIST, mandatory=True, picklist=STAGES),
             Field("Closing_Date", T.DATE, mandatory=True),
@@ -210,20 +182,20 @@ def _deals() -> Module:
             Field("Probability", T.INTEGER, min_value=0, max_value=100),
             Field("Type", T.PICKLIST, picklist=("None", "Existing Business", "New Business")),
             Field("Lead_Source", T.PICKLIST, picklist=LEAD_SOURCES),
-            _text("Next_Step"),
+            text_field("Next_Step"),
             Field("Description", T.TEXTAREA),
         ],
     )
 
 
 def _products() -> Module:
-    return _module(
+    return standard_module(
         "Products",
         "Product_Name",
         "Product",
         [
-            _text("Product_Name", mandatory=True),
-            _text("Product_Code", unique=True),
+            text_field("Product_Name", mandatory=True),
+            text_field("Product_Code", unique=True),
             Field("Unit_Price", T.CURRENCY),
             Field("Qty_in_Stock", T.DOUBLE),
             Field("Product_Active", T.BOOLEAN),
@@ -232,7 +204,7 @@ def _products() -> Module:
                 T.PICKLIST,
                 picklist=("Hardware", "Software", "CRM Applications"),
             ),
-            _text("Manufacturer"),
+            text_field("Manufacturer"),
             Field("Vendor_Name", T.LOOKUP, lookup_module="Vendors"),
             Field("Description", T.TEXTAREA),
         ],
@@ -240,17 +212,17 @@ def _products() -> Module:
 
 
 def _vendors() -> Module:
-    return _module(
+    return standard_module(
         "Vendors",
         "Vendor_Name",
         "Vendor",
         [
-            _text("Vendor_Name", mandatory=True, unique=True),
+            text_field("Vendor_Name", mandatory=True, unique=True),
             Field("Email", T.EMAIL),
             Field("Phone", T.PHONE),
             Field("Website", T.WEBSITE),
-            _text("Category"),
-            *_many(T.TEXT, "Street", "City", "State", "Zip_Code", "Country"),
+            text_field("Category"),
+            *fields_of(T.TEXT, "Street", "City", "State", "Zip_Code", "Country"),
             Field("Description", T.TEXTAREA),
         ],
     )
@@ -258,4 +230,5 @@ def _vendors() -> Module:
 
 def standard_modules() -> list[Module]:
     """Fresh definitions (ids unset) in the order a new org creates them."""
-    return [_leads(), _accounts(), _contacts(), _deals(), _products(), _vendors()]
+    first = [_leads(), _accounts(), _contacts(), _deals(), _products(), _vendors()]
+    return first + inventory_modules()

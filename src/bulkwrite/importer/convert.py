@@ -90,6 +90,7 @@ def _number(field: Field, pattern: str | None) -> Converter:
     parse = compile_number_pattern(pattern).parse if pattern is not None else parse_plain_number
     percent = field.type is FieldType.PERCENT
     isfinite = math.isfinite
+    positive = field.positive
 
     def convert(cell: str) -> object:
         if percent:
@@ -100,7 +101,7 @@ def _number(field: Field, pattern: str | None) -> Converter:
         if value is None:
             return INVALID
         value = float(value)
-        return value if isfinite(value) else INVALID
+        return value if isfinite(value) and (value > 0 or not positive) else INVALID
 
     return convert
 

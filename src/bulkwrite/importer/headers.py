@@ -17,7 +17,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bulkwrite.domain.job import FieldMapping
-from bulkwrite.domain.modules import REFERENCE_TYPES, SERVER_SET_FIELDS, Field, FieldType, Module
+from bulkwrite.domain.modules import (
+    CHILD_TYPES,
+    REFERENCE_TYPES,
+    SERVER_SET_FIELDS,
+    Field,
+    FieldType,
+    Module,
+)
 
 #: The record id is mappable by a column headed ``id`` (any case); no module lists it.
 ID_FIELD = Field("id", FieldType.BIGINT, system=True)
@@ -71,12 +78,23 @@ class _Fields:
     """A module's header-mappable fields, indexed by squashed API name and label."""
 
     def __init__(self, module: Module) -> None:
-        mappable = [f for f in module.fields if not f.system or f.api_name == "Owner"]
+        mappable = [
+            f
+            for f in module.fields
+            if (not f.system or f.api_name == "Owner")
+            and not f.read_only
+            and f.type not in CHILD_TYPES
+        ]
         self.fields = [*mappable, ID_FIELD]
         self.exact = {f.api_name: f for f in self.fields}
         self.by_api = _index(self.fields, lambda f: f.api_name)
         self.by_label = _index(self.fields, lambda f: f.display_label)
         self.server_set = {squash(name): name for name in SERVER_SET_FIELDS}
+        self.server_set |= {
+            squash(f.api_name): f.api_name
+            for f in module.fields
+            if f.read_only or f.type in CHILD_TYPES
+        }
 
     def find(self, text: str) -> tuple[Field | None, str | None]:
         """The field ``text`` names and how (``api_name``/``label``), or ``(None, None)``."""
@@ -174,7 +192,12 @@ def _target_field(field: Field, sub: str, targets: Mapping[str, Module]) -> str:
 def _unmapped(fields: _Fields, index: int, text: str, taken: set[str]) -> ColumnMatch:
     server_set = fields.server_set.get(squash(text))
     if server_set is not None:
-        return ColumnMatch(index, text, reason=f"{server_set} is set by the server")
+        reason = (
+            "is set by the server"
+            if server_set in SERVER_SET_FIELDS
+            else "is computed or written by a child resource; it cannot be mapped"
+        )
+        return ColumnMatch(index, text, reason=f"{server_set} {reason}")
     return ColumnMatch(
         index, text, suggestion=fields.suggest(text, taken), reason="no field has this name"
     )

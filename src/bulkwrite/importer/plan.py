@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from bulkwrite.domain.job import FieldMapping, JobSpec, Operation
 from bulkwrite.domain.modules import (
+    CHILD_TYPES,
     INTEGER_TYPES,
     NUMBER_TYPES,
     REFERENCE_TYPES,
@@ -26,41 +26,19 @@ from bulkwrite.errors import (
     MandatoryFieldsNotMapped,
     MandatoryNotFound,
 )
+from bulkwrite.importer.columns import Column
 from bulkwrite.importer.convert import INVALID, Converter, make_converter
 from bulkwrite.importer.headers import ID_FIELD, match_headers
+from bulkwrite.importer.special_mappings import (
+    check_module_key,
+    is_layout_mapping,
+    polymorphic_columns,
+    polymorphic_find_by,
+)
 
 OWNER_FIND_BY = frozenset({"id", "email"})
 #: Field types whose default_value may be a JSON number (references: an id).
 _NUMBER_DEFAULTS = INTEGER_TYPES | NUMBER_TYPES | REFERENCE_TYPES
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """One mapped field: where its value comes from and how it is converted."""
-
-    field: Field
-    index: int | None
-    label: str  # CSV header text, or the field's API name when no column feeds it
-    convert: Converter
-    default: object | None  # converted default value, None if none
-    find_by: str | None  # for lookups: the target field matched against
-    pattern: str | None = None  # the mapping's format, if any
-
-    def __reduce__(self) -> tuple[Callable[..., Column], tuple[object, ...]]:
-        """Pickled without its converter (a closure): rebuilt from the field and pattern."""
-        state = (self.field, self.index, self.label, self.default, self.find_by, self.pattern)
-        return _rebuilt_column, state
-
-
-def _rebuilt_column(
-    field: Field,
-    index: int | None,
-    label: str,
-    default: object | None,
-    find_by: str | None,
-    pattern: str | None,
-) -> Column:
-    return Column(field, index, label, make_converter(field, pattern), default, find_by, pattern)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +77,13 @@ def compile_plan(req: PlanRequest) -> MappingPlan:
             f"{req.path}.field_mappings",
             f"More than {req.max_columns} fields are mapped.",
         )
-    columns = [_column(req, m, i) for i, m in enumerate(mappings)]
+    paths = {m.api_name: (m, f"{req.path}.field_mappings[{i}]") for i, m in enumerate(mappings)}
+    columns = [
+        _column(req, m, i)
+        for i, m in enumerate(mappings)
+        if not is_layout_mapping(req.module, m, f"{req.path}.field_mappings[{i}]")
+    ]
+    columns = polymorphic_columns(req.module, columns, paths)
     _check_repeats(req, columns)
     key = _key_column(req, columns)
     if req.operation is Operation.INSERT:
@@ -154,12 +138,7 @@ def _column(req: PlanRequest, mapping: FieldMapping, position: int) -> Column:
             f"{path}.api_name",
             f"The field {mapping.api_name} does not exist in {req.module.api_name}.",
         )
-    if field.api_name in SERVER_SET_FIELDS or field.read_only:
-        raise DataInvalid.at(
-            field.api_name,
-            f"{path}.api_name",
-            f"{field.api_name} is set by the server and cannot be mapped.",
-        )
+    _check_mappable(field, path)
     if mapping.index is None and mapping.default_value is None:
         raise MandatoryNotFound.at(
             "index",
@@ -179,10 +158,32 @@ def _column(req: PlanRequest, mapping: FieldMapping, position: int) -> Column:
         raise FormatInvalid(
             exc.message, {"api_name": "format", "json_path": f"{path}.format"}
         ) from None
-    find_by = _lookup_find_by(req, field, mapping, path)
+    check_module_key(field, mapping, path)
+    find_by = (
+        polymorphic_find_by(req.modules, field, mapping, path)
+        if field.lookup_modules
+        else _lookup_find_by(req, field, mapping, path)
+    )
     default = _default(field, convert, mapping, path)
     label = req.header[mapping.index] if mapping.index is not None else field.api_name
     return Column(field, mapping.index, label, convert, default, find_by, mapping.format)
+
+
+def _check_mappable(field: Field, path: str) -> None:
+    """Fields the server sets, computes or fills from a child resource are never mapped."""
+    if field.api_name in SERVER_SET_FIELDS:
+        reason = "is set by the server"
+    elif field.read_only:
+        reason = "is computed by the server (read-only)"
+    elif field.type in CHILD_TYPES:
+        reason = "is written by a child resource of the job (its module is " + (
+            f"{field.child_module})"
+        )
+    else:
+        return
+    raise DataInvalid.at(
+        field.api_name, f"{path}.api_name", f"{field.api_name} {reason} and cannot be mapped."
+    )
 
 
 def _default(field: Field, convert: Converter, mapping: FieldMapping, path: str) -> object:

@@ -21,8 +21,8 @@ import polars as pl
 
 from bulkwrite.domain.modules import INTEGER_TYPES, NUMBER_TYPES, REFERENCE_TYPES, TEXT_TYPES
 from bulkwrite.domain.modules import FieldType as T
+from bulkwrite.importer.columns import Column
 from bulkwrite.importer.convert import INT32_RANGE, INT64_RANGE, INVALID, LOOKUP_MAX_LENGTH
-from bulkwrite.importer.plan import Column
 
 #: Cells made only of these characters take the vectorised path.
 SAFE: Final = r"^[\x20-\x7e]*$"
@@ -133,6 +133,8 @@ def _number(_c: pl.Series, stripped: pl.Series, column: Column) -> tuple[pl.Seri
         stripped = stripped.str.strip_suffix("%").str.strip_chars(" ")
     numbers = stripped.str.replace(r"^\+", "").cast(pl.Float64, strict=False)
     valid = stripped.str.contains(PLAIN_NUMBER) & numbers.is_finite().fill_null(False)
+    if column.field.positive:
+        valid = valid & (numbers > 0).fill_null(False)
     return numbers, ~valid
 
 

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bulkwrite.domain.identity import Org, Profile, Right, User
+from bulkwrite.domain.modules import Module
 from bulkwrite.domain.scopes import FULL_SCOPES
 from bulkwrite.domain.standard_modules import standard_modules
 from bulkwrite.errors import DataInvalid, ResourceNotFound
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.tokens import create_token
+from bulkwrite.store.base import Store
 
 DEMO_ORG = "Demo Org"
 DEMO_EMAIL = "admin@demo.bulkwrite.local"
@@ -43,6 +45,50 @@ def ensure_demo_org(services: Services) -> NewOrg | None:
         if tx.list_orgs():
             return None
     return create_org(services, DEMO_ORG, DEMO_EMAIL, DEMO_NAME)
+
+
+def add_missing_standard_modules(store: Store) -> list[str]:
+    """Give every org the standard modules it lacks (an org made before a release added
+    some) and a layout id to each module without one; ``Org.Module`` names of what was
+    added. Idempotent: run at every start and by ``bulkwrite db upgrade``. Another process
+    doing the same at the same moment makes one of them fail; the loser finds nothing left
+    to do on its second look."""
+    try:
+        return _add_missing(store)
+    except Exception:
+        if _missing(store):
+            raise
+        return []
+
+
+def _missing(store: Store) -> dict[str, list[Module]]:
+    wanted = standard_modules()
+    missing: dict[str, list[Module]] = {}
+    with store.transaction(write=False) as tx:
+        for org in tx.list_orgs():
+            have = {m.api_name: m for m in tx.list_modules(org.id)}
+            lacking = [m for m in wanted if m.api_name not in have]
+            lacking += [m for m in have.values() if not m.layout_id]
+            if lacking:
+                missing[org.id] = lacking
+    return missing
+
+
+def _add_missing(store: Store) -> list[str]:
+    if not _missing(store):  # the usual case: one read, no write transaction
+        return []
+    added: list[str] = []
+    with store.transaction() as tx:
+        for org in tx.list_orgs():
+            have = {m.api_name: m for m in tx.list_modules(org.id)}
+            for module in have.values():
+                if not module.layout_id:
+                    tx.replace_module(org.id, module, replace(module, layout_id=tx.new_id()))
+            for module in standard_modules():
+                if module.api_name not in have:
+                    tx.create_module(org.id, module)
+                    added.append(f"{org.name}.{module.api_name}")
+    return added
 
 
 def find_org(services: Services, zgid: str | None) -> Org:

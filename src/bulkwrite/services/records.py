@@ -7,10 +7,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bulkwrite.domain.children import stored_fields
 from bulkwrite.domain.identity import Principal, Right
 from bulkwrite.domain.ids import parse_digits, parse_id
-from bulkwrite.domain.modules import INTEGER_TYPES, NUMBER_TYPES, Field, FieldType, Module
+from bulkwrite.domain.modules import (
+    CHILD_TYPES,
+    INTEGER_TYPES,
+    NUMBER_TYPES,
+    Field,
+    FieldType,
+    Module,
+)
 from bulkwrite.domain.scopes import may_read_records
+from bulkwrite.domain.standard_inventory import SE_MODULE
 from bulkwrite.errors import (
     DataInvalid,
     NoPermission,
@@ -19,6 +28,7 @@ from bulkwrite.errors import (
     UrlPatternInvalid,
 )
 from bulkwrite.services.collaborators import Services
+from bulkwrite.services.record_children import child_values
 from bulkwrite.store.base import Tx
 
 MAX_PER_PAGE = 200
@@ -68,13 +78,13 @@ def list_records(
         table = tx.record_table(principal.org.id, module.api_name)
         rows = tx.read_records(
             table,
-            ["id", *(f.api_name for f in fields)],
+            ["id", *(f.api_name for f in stored_fields(fields))],
             limit=per_page + 1,
             offset=(page - 1) * per_page,
             order_by=order_by,
             descending=descending,
         )
-        data = render_records(tx, principal.org.id, fields, rows[:per_page])
+        data = render_page(tx, principal.org.id, fields, rows[:per_page])
     return RecordPage(data, page, per_page, len(rows) > per_page)
 
 
@@ -90,14 +100,14 @@ def get_record(
         table = tx.record_table(principal.org.id, module.api_name)
         rows = tx.read_records(
             table,
-            ["id", *(f.api_name for f in chosen)],
+            ["id", *(f.api_name for f in stored_fields(chosen))],
             limit=1,
             offset=0,
             record_id=int(record_id),
         )
         if not rows:
             raise ResourceNotFound()
-        data = render_records(tx, principal.org.id, chosen, rows)
+        data = render_page(tx, principal.org.id, chosen, rows)
     return RecordPage(data, 1, 1, False)
 
 
@@ -150,7 +160,7 @@ def _sort_by(module: Module, text: str | None) -> str:
     if text is None or text == "" or text == "id":
         return "id"
     field = module.field(text)
-    if field is None:
+    if field is None or field.type in CHILD_TYPES:
         raise DataInvalid(
             f"sort_by must be id or a field of {module.api_name}.", {"param_name": "sort_by"}
         )
@@ -166,6 +176,28 @@ def _descending(text: str | None) -> bool:
 
 
 # --- typed values ----------------------------------------------------------------------------
+
+
+def render_page(
+    tx: Tx, org_id: str, fields: Sequence[Field], rows: Sequence[Sequence[object]]
+) -> list[dict[str, Any]]:
+    """Rows of ``id`` then the stored ones of ``fields`` as records, with the values of the
+    child-type fields (subforms, multi-select and multi-user lookups) from their modules;
+    each record's keys in the order of ``fields``."""
+    stored = stored_fields(fields)
+    records = render_records(tx, org_id, stored, rows)
+    if len(stored) == len(fields):
+        return records
+    ids = [int(str(row[0])) for row in rows]
+    children = child_values(tx, org_id, fields, ids, render_records)
+    ordered = []
+    for record_id, record in zip(ids, records, strict=True):
+        full: dict[str, Any] = {"id": record["id"]}
+        for field in fields:
+            name = field.api_name
+            full[name] = children[name].get(record_id, []) if name in children else record[name]
+        ordered.append(full)
+    return ordered
 
 
 def render_records(
@@ -194,6 +226,8 @@ def _lookup_names(
         if field.type is FieldType.LOOKUP and field.lookup_module:
             ids = wanted.setdefault(field.lookup_module, set())
             ids.update(int(str(r[position])) for r in rows if r[position] is not None)
+        for target, record_id in _polymorphic_targets(fields, field, position, rows):
+            wanted.setdefault(target, set()).add(record_id)
     names: dict[str, dict[int, object]] = {}
     for target, ids in wanted.items():
         module = tx.get_module(org_id, target)
@@ -203,6 +237,25 @@ def _lookup_names(
         table = tx.record_table(org_id, module.api_name)
         names[target] = tx.record_names(table, module.name_field, sorted(ids))
     return names
+
+
+def _polymorphic_targets(
+    fields: Sequence[Field], field: Field, position: int, rows: Sequence[Sequence[object]]
+) -> list[tuple[str, int]]:
+    """(module, id) of each value of a polymorphic lookup: the row's ``$se_module`` when the
+    page reads it, else every target (ids are unique across an org's modules)."""
+    if not field.lookup_modules:
+        return []
+    se = next((i for i, f in enumerate(fields, start=1) if f.api_name == SE_MODULE), None)
+    pairs: list[tuple[str, int]] = []
+    for row in rows:
+        if row[position] is None:
+            continue
+        record_id = int(str(row[position]))
+        known = str(row[se]) if se is not None and row[se] is not None else None
+        targets = [known] if known in field.lookup_modules else field.lookup_modules
+        pairs += [(target, record_id) for target in targets if target is not None]
+    return pairs
 
 
 def _value(
@@ -220,8 +273,10 @@ def _value(
     if kind is FieldType.MULTISELECT:
         return _choices(raw)
     if kind is FieldType.LOOKUP:
-        name = names.get(field.lookup_module or "", {}).get(int(str(raw)))
-        return {"id": str(raw), "name": name}
+        record_id = int(str(raw))
+        targets = field.lookup_modules or (field.lookup_module or "",)
+        found = (names[t][record_id] for t in targets if record_id in names.get(t, {}))
+        return {"id": str(raw), "name": next(found, None)}
     if kind in USER_TYPES:
         return {"id": str(raw), "name": users.get(str(raw))}
     return str(raw)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bulkwrite.domain.identity import Principal
 from bulkwrite.domain.modules import Module
-from bulkwrite.domain.schema_file import dump_schema, read_schema, schema_error
+from bulkwrite.domain.schema_dump import dump_schema
+from bulkwrite.domain.schema_file import read_schema, schema_error
 from bulkwrite.domain.schema_plan import SchemaPlan, plan_schema
 from bulkwrite.domain.scopes import may_read_settings
 from bulkwrite.domain.standard_modules import standard_modules
@@ -70,9 +71,7 @@ def _execute(tx: Tx, org_id: str, plan: SchemaPlan) -> None:
     for name, field in plan.changed_fields:
         old = current[name]
         fields = tuple(field if f.api_name == field.api_name else f for f in old.fields)
-        new = Module(
-            old.api_name, old.id, fields, old.name_field, old.singular_label, old.plural_label
-        )
+        new = replace(old, fields=fields)
         tx.replace_module(org_id, old, new)
         current[name] = new
 
@@ -86,7 +85,8 @@ def show_schema(services: Services, org_id: str, module: str | None = None) -> s
             found = tx.get_module(org_id, module)
             if found is None:
                 raise ResourceNotFound(f"No module {module}.")
-            modules = [found]
+            children = [m for m in tx.list_modules(org_id) if m.parent == found.api_name]
+            modules = [found, *children]  # its subforms' fields are written with it
     return dump_schema(modules)
 
 

@@ -286,6 +286,15 @@ class RecordTx(Protocol):
         """The ``column`` value (a record's name) of each record among ``ids`` that exists."""
         ...
 
+    def child_rows(
+        self, table: str, parent_column: str, columns: Sequence[str], parent_ids: Sequence[int]
+    ) -> list[tuple[object, ...]]:
+        """The rows of a child module (``domain.children``: a subform's, a linking module's,
+        a multi-user lookup's) whose ``parent_column`` names one of ``parent_ids``, as
+        ``(parent id, *columns)`` in the order of parent then row id; values as
+        ``read_records`` gives them. One query per batch of parents, never per parent."""
+        ...
+
     def delete_children(self, table: str, link: str, parent_ids: Sequence[int], job_id: int) -> int:
         """Delete the child rows (column ``link`` among ``parent_ids``) that job ``job_id`` did
         not write; how many went."""

@@ -9,8 +9,10 @@ from datetime import datetime
 from typing import Any
 
 from bulkwrite.clock import now
+from bulkwrite.domain.children import child_indexes, stored_fields
 from bulkwrite.domain.identity import Org, Principal, Profile, User
 from bulkwrite.domain.modules import Field, Module
+from bulkwrite.errors import StateConflict
 from bulkwrite.store.serialize import (
     module_from_json,
     module_to_json,
@@ -121,7 +123,8 @@ class ControlQueries(SqlTx[C]):
     def create_module(self, org_id: str, module: Module) -> Module:
         module_id = self.new_id()
         fields = tuple(replace(f, id=self.new_id()) for f in module.fields)
-        stored = replace(module, id=module_id, fields=fields)
+        layout_id = module.layout_id or self.new_id()
+        stored = replace(module, id=module_id, fields=fields, layout_id=layout_id)
         table = self.record_table_name(org_id, module.api_name)
         self.run(
             "insert_module",
@@ -131,13 +134,14 @@ class ControlQueries(SqlTx[C]):
             table_name=table,
             definition=module_to_json(stored),
         )
-        self.create_record_table(table, fields)
+        self.create_record_table(table, fields, child_indexes(stored))
         return stored
 
     def add_field(self, org_id: str, module: Module, field: Field) -> Module:
         """Add a column to a module that may already hold records."""
         updated = replace(module, fields=(*module.fields, replace(field, id=self.new_id())))
-        self.add_record_column(self.record_table(org_id, module.api_name), field)
+        if stored_fields((field,)):
+            self.add_record_column(self.record_table(org_id, module.api_name), field)
         self.run("set_definition", definition=module_to_json(updated), module_id=int(module.id))
         return updated
 
@@ -156,14 +160,21 @@ class ControlQueries(SqlTx[C]):
         return str(row[0])
 
     def replace_module(self, org_id: str, old: Module, new: Module) -> None:
-        """Compare-and-set a module's definition (field attributes; columns are not touched)."""
+        """Compare-and-set a module's definition (field attributes; columns are not touched).
+
+        The definition stored is compared as a module, not as text: one stored by an older
+        release lacks the attributes added since (their defaults)."""
+        conflict = f"module {old.api_name} changed meanwhile"
+        row = self.run("get_module", org_id=int(org_id), api_name=old.api_name).fetchone()
+        if row is None or module_from_json(str(row[0]), str(row[1])) != old:
+            raise StateConflict(conflict)
         self.compare_and_set(
             "replace_module",
-            f"module {old.api_name} changed meanwhile",
+            conflict,
             definition=module_to_json(new),
             org_id=int(org_id),
             module_id=int(old.id),
-            old_definition=module_to_json(old),
+            old_definition=str(row[1]),
         )
 
 

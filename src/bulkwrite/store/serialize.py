@@ -81,6 +81,7 @@ def field_to_dict(field: Field) -> dict[str, Any]:
         "read_only": field.read_only,
         "lookup_modules": list(field.lookup_modules),
         "child_module": field.child_module,
+        "positive": field.positive,
     }
 
 
@@ -101,6 +102,7 @@ def field_from_dict(data: dict[str, Any]) -> Field:
         read_only=data.get("read_only", False),
         lookup_modules=tuple(data.get("lookup_modules", ())),
         child_module=data.get("child_module"),
+        positive=data.get("positive", False),
     )
 
 

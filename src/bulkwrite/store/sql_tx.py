@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import Any, Generic, Protocol, TypeVar
 
+from bulkwrite.domain.children import RecordIndex
 from bulkwrite.domain.modules import Field
 from bulkwrite.errors import StateConflict
 from bulkwrite.store.queries import Paramstyle, Query, Tracer, load
@@ -96,8 +97,10 @@ class SqlTx(ABC, Generic[C]):
         """The name of a new module's record table."""
 
     @abstractmethod
-    def create_record_table(self, table: str, fields: tuple[Field, ...]) -> None:
-        """CREATE TABLE and unique indexes of a new module's records."""
+    def create_record_table(
+        self, table: str, fields: tuple[Field, ...], indexes: tuple[RecordIndex, ...] = ()
+    ) -> None:
+        """CREATE TABLE, unique indexes and ``indexes`` of a new module's records."""
 
     @abstractmethod
     def add_record_column(self, table: str, field: Field) -> None:

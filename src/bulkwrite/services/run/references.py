@@ -7,8 +7,9 @@ import polars as pl
 from bulkwrite.domain.ids import parse_id
 from bulkwrite.domain.modules import REFERENCE_TYPES, FieldType
 from bulkwrite.domain.outcome import RowCode
+from bulkwrite.domain.standard_inventory import SE_MODULE
 from bulkwrite.importer.chunk import PreparedChunk
-from bulkwrite.importer.plan import Column
+from bulkwrite.importer.columns import Column
 from bulkwrite.services.run.load import JobRun
 from bulkwrite.store.base import Tx
 
@@ -19,6 +20,9 @@ def resolve_references(tx: Tx | None, run: JobRun, chunk: PreparedChunk) -> None
     for column in run.plan.columns:
         name = column.field.api_name
         if column.field.type not in REFERENCE_TYPES or name not in chunk.values:
+            continue
+        if column.field.lookup_modules:
+            _resolve_polymorphic(tx, run, chunk, column)
             continue
         raw = chunk.values[name].to_list()
         normal = {k: _key(column, k) for k in set(raw) if k is not None}
@@ -34,6 +38,44 @@ def resolve_references(tx: Tx | None, run: JobRun, chunk: PreparedChunk) -> None
         chunk.values[name] = pl.Series(ids, dtype=pl.Int64)
         chunk.flag(RowCode.RESOURCE_NOT_FOUND, column.label, pl.Series(missing))
         chunk.flag(RowCode.DUPLICATE_DATA, column.label, pl.Series(several))
+
+
+def _resolve_polymorphic(tx: Tx | None, run: JobRun, chunk: PreparedChunk, column: Column) -> None:
+    """A polymorphic lookup's keys, each matched in the module its row's ``$se_module``
+    names: one batch per target module; a key with no target is ``INVALID_DATA``."""
+    name = column.field.api_name
+    raw = chunk.values[name].to_list()
+    targets = chunk.values[SE_MODULE].to_list() if SE_MODULE in chunk.values else [None] * len(raw)
+    wanted: dict[str, set[object]] = {}
+    for key, target in zip(raw, targets, strict=True):
+        if key is not None and target is not None:
+            wanted.setdefault(str(target), set()).add(_key(column, key))
+    found = {
+        target: _records(tx, run, target, column.find_by or "id", list(keys))
+        for target, keys in wanted.items()
+    }
+    ids: list[int | None] = []
+    untargeted, missing, several = [], [], []
+    for key, target in zip(raw, targets, strict=True):
+        hits = found.get(str(target), {}).get(_key(column, key), []) if key is not None else [0]
+        ids.append(hits[0] if key is not None and len(hits) == 1 else None)
+        untargeted.append(key is not None and target is None)
+        missing.append(target is not None and not hits)
+        several.append(len(hits) > 1)
+    chunk.values[name] = pl.Series(ids, dtype=pl.Int64)
+    se_label = next((c.label for c in run.plan.columns if c.field.api_name == SE_MODULE), SE_MODULE)
+    chunk.flag(RowCode.INVALID_DATA, se_label, pl.Series(untargeted))
+    chunk.flag(RowCode.RESOURCE_NOT_FOUND, column.label, pl.Series(missing))
+    chunk.flag(RowCode.DUPLICATE_DATA, column.label, pl.Series(several))
+
+
+def _records(
+    tx: Tx | None, run: JobRun, module: str, column: str, keys: list[object]
+) -> dict[object, list[int]]:
+    if tx is None:
+        raise ValueError("lookups are resolved in a transaction")
+    by_key = tx.match_records(run.tables[module], column, keys)
+    return {key: [record_id for record_id, _ in hits] for key, hits in by_key.items()}
 
 
 def _key(column: Column, raw: object) -> object:
@@ -58,9 +100,4 @@ def _matches(
         return found
     if not keys:
         return {}
-    if tx is None:
-        raise ValueError("lookups are resolved in a transaction")
-    target = column.field.lookup_module or ""
-    table = run.tables[target]
-    by_key = tx.match_records(table, column.find_by or "id", keys)
-    return {key: [record_id for record_id, _ in hits] for key, hits in by_key.items()}
+    return _records(tx, run, column.field.lookup_module or "", column.find_by or "id", keys)

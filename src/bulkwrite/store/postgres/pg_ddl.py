@@ -6,6 +6,7 @@ import hashlib
 
 from psycopg import sql
 
+from bulkwrite.domain.children import RecordIndex, stored_fields
 from bulkwrite.domain.modules import STAMPED, Field, FieldType
 
 #: Advisory lock keys (any two constants no other application on the database uses).
@@ -249,13 +250,29 @@ def column_defs(field: Field) -> list[sql.Composable]:
     return defs
 
 
-def record_table_ddl(table: str, fields: tuple[Field, ...]) -> list[sql.Composed]:
-    """CREATE TABLE and its unique indexes for one module's records."""
+def record_table_ddl(
+    table: str, fields: tuple[Field, ...], indexes: tuple[RecordIndex, ...] = ()
+) -> list[sql.Composed]:
+    """CREATE TABLE, its unique indexes and ``indexes`` for one module's records; fields
+    whose values live in a child module get no column."""
+    stored = stored_fields(fields)
     columns: list[sql.Composable] = [sql.SQL("id BIGINT PRIMARY KEY"), sql.SQL("_job BIGINT")]
-    for field in fields:
+    for field in stored:
         columns += column_defs(field)
     create = sql.SQL("CREATE TABLE {} ({})").format(ident(table), sql.SQL(", ").join(columns))
-    return [create, *(unique_index_ddl(table, f) for f in fields if f.unique)]
+    uniques = [unique_index_ddl(table, f) for f in stored if f.unique]
+    return [create, *uniques, *(index_ddl(table, index) for index in indexes)]
+
+
+def index_ddl(table: str, index: RecordIndex) -> sql.Composed:
+    """CREATE INDEX of a child module's record table (``domain.children``)."""
+    kind = "UNIQUE INDEX" if index.unique else "INDEX"
+    return sql.SQL("CREATE {} {} ON {} ({})").format(
+        sql.SQL(kind),
+        ident(f"{table}__{index.name}"),
+        ident(table),
+        sql.SQL(", ").join(ident(c) for c in index.columns),
+    )
 
 
 def add_column_ddl(table: str, field: Field) -> list[sql.Composed]:

@@ -54,6 +54,8 @@ ANY_JOIN = "SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on"
 DROP_STAGE = "DROP TABLE {stage}"
 READ = "SELECT {columns} FROM {table} {where} ORDER BY {order} {direction}, id LIMIT %s OFFSET %s"
 CLOCK = "SELECT " + STAMP_DEFAULT
+#: A child module's rows of some parents (``{parent}`` indexed: ``domain.children``).
+CHILDREN = "SELECT {columns} FROM {table} WHERE {parent} = ANY(%s::bigint[]) ORDER BY {parent}, id"
 
 _STAGE = sql.Identifier("bw_stage")
 
@@ -266,6 +268,25 @@ class RecordQueries:
             for record_id, *value in self.conn.execute(query, (list(ids[start : start + BATCH]),)):
                 names[int(record_id)] = read(tuple(value))[0]
         return names
+
+    def child_rows(
+        self, table: str, parent_column: str, columns: Sequence[str], parent_ids: Sequence[int]
+    ) -> list[tuple[object, ...]]:
+        """Rows of a child module's table whose ``parent_column`` is among ``parent_ids``:
+        ``(parent id, *columns)``, by parent then id (one query per batch of parents)."""
+        cols = self._columns(table, [parent_column, *columns])
+        query = sql.SQL(CHILDREN).format(
+            columns=sql.SQL(", ").join(c for col in cols for c in col.selected()),
+            table=ident(table),
+            parent=ident(parent_column),
+        )
+        read = _row_reader(cols)
+        rows: list[tuple[object, ...]] = []
+        for start in range(0, len(parent_ids), BATCH):
+            batch = list(parent_ids[start : start + BATCH])
+            rows += [read(row) for row in self.conn.execute(query, (batch,))]
+        rows.sort(key=lambda row: int(str(row[0])))  # stable: each parent's rows in id order
+        return rows
 
 
 @contextmanager

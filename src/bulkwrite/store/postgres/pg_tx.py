@@ -11,6 +11,7 @@ from typing import Any
 
 from psycopg import Connection, sql
 
+from bulkwrite.domain.children import RecordIndex
 from bulkwrite.domain.modules import Field
 from bulkwrite.store.callbacks import CallbackQueries
 from bulkwrite.store.control import ControlQueries
@@ -93,8 +94,10 @@ class PostgresTx(
     def record_table_name(self, org_id: str, api_name: str) -> str:
         return record_table_name(org_id, api_name)
 
-    def create_record_table(self, table: str, fields: tuple[Field, ...]) -> None:
-        self._ddl(table, record_table_ddl(table, fields))
+    def create_record_table(
+        self, table: str, fields: tuple[Field, ...], indexes: tuple[RecordIndex, ...] = ()
+    ) -> None:
+        self._ddl(table, record_table_ddl(table, fields, indexes))
 
     def add_record_column(self, table: str, field: Field) -> None:
         self._ddl(table, add_column_ddl(table, field))

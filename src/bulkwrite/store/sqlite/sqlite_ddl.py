@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bulkwrite.domain.children import RecordIndex, stored_fields
 from bulkwrite.domain.modules import Field, FieldType
 
 MIGRATIONS: tuple[str, ...] = (
@@ -128,13 +129,25 @@ def column_type(field: Field) -> str:
     return _COLUMN_TYPES.get(field.type, "TEXT")
 
 
-def record_table_ddl(table: str, fields: tuple[Field, ...]) -> list[str]:
-    """CREATE TABLE and its unique indexes for one module's records."""
+def record_table_ddl(
+    table: str, fields: tuple[Field, ...], indexes: tuple[RecordIndex, ...] = ()
+) -> list[str]:
+    """CREATE TABLE, its unique indexes and ``indexes`` for one module's records; fields
+    whose values live in a child module get no column."""
+    stored = stored_fields(fields)
     columns = ["id INTEGER PRIMARY KEY", "_job INTEGER"]
-    columns += [f"{quote(f.api_name)} {column_type(f)}" for f in fields]
+    columns += [f"{quote(f.api_name)} {column_type(f)}" for f in stored]
     statements = [f"CREATE TABLE {quote(table)} ({', '.join(columns)})"]
-    statements += [unique_index_ddl(table, f) for f in fields if f.unique]
+    statements += [unique_index_ddl(table, f) for f in stored if f.unique]
+    statements += [index_ddl(table, index) for index in indexes]
     return statements
+
+
+def index_ddl(table: str, index: RecordIndex) -> str:
+    """CREATE INDEX of a child module's record table (``domain.children``)."""
+    kind = "UNIQUE INDEX" if index.unique else "INDEX"
+    columns = ", ".join(quote(c) for c in index.columns)
+    return f"CREATE {kind} {quote(f'{table}__{index.name}')} ON {quote(table)} ({columns})"
 
 
 def unique_index_ddl(table: str, field: Field) -> str:

@@ -148,6 +148,24 @@ class RecordQueries:
             names.update((int(record_id), name) for record_id, name in cur)
         return names
 
+    def child_rows(
+        self, table: str, parent_column: str, columns: Sequence[str], parent_ids: Sequence[int]
+    ) -> list[tuple[object, ...]]:
+        """Rows of a child module's table whose ``parent_column`` is among ``parent_ids``:
+        ``(parent id, *columns)``, by parent then id (one query per batch of parents)."""
+        names = ", ".join(quote(c) for c in (parent_column, *columns))
+        rows: list[tuple[object, ...]] = []
+        for start in range(0, len(parent_ids), BATCH):
+            batch = tuple(parent_ids[start : start + BATCH])
+            cur = self.conn.execute(
+                f"SELECT {names} FROM {quote(table)} WHERE {quote(parent_column)} IN "
+                f"({','.join('?' * len(batch))}) ORDER BY {quote(parent_column)}, id",
+                batch,
+            )
+            rows += cur
+        rows.sort(key=_parent_of)  # stable: each parent's rows came in id order
+        return rows
+
     def delete_children(self, table: str, link: str, parent_ids: Sequence[int], job_id: int) -> int:
         """Delete the child rows of ``parent_ids`` that job ``job_id`` did not write."""
         deleted = 0
@@ -171,6 +189,10 @@ class RecordQueries:
         self.conn.execute(
             f"UPDATE {quote(totals.parent)} AS p SET {sets} WHERE p._job = ?", (job_id,)
         )
+
+
+def _parent_of(row: tuple[object, ...]) -> int:
+    return int(str(row[0]))
 
 
 def _conflict(exc: sqlite3.IntegrityError) -> RecordConflict:

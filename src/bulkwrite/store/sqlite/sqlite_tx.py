@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bulkwrite.clock import iso, parse_iso
+from bulkwrite.domain.children import RecordIndex
 from bulkwrite.domain.modules import Field
 from bulkwrite.store.callbacks import CallbackQueries
 from bulkwrite.store.control import ControlQueries
@@ -69,8 +70,10 @@ class SqliteTx(
     def record_table_name(self, org_id: str, api_name: str) -> str:
         return f"rec_{org_id}_{api_name.lower()}"
 
-    def create_record_table(self, table: str, fields: tuple[Field, ...]) -> None:
-        for statement in record_table_ddl(table, fields):
+    def create_record_table(
+        self, table: str, fields: tuple[Field, ...], indexes: tuple[RecordIndex, ...] = ()
+    ) -> None:
+        for statement in record_table_ddl(table, fields, indexes):
             self.conn.execute(statement)
 
     def add_record_column(self, table: str, field: Field) -> None:
