@@ -20,6 +20,7 @@ from typing import IO, Any
 
 import httpx
 
+from bulkwrite.client_control import ControlMixin
 from bulkwrite.client_import import (
     ImportResult,
     ImportSettings,
@@ -72,9 +73,10 @@ def zip_csv(source: Path, dest: IO[bytes], name: str | None = None) -> None:
         shutil.copyfileobj(src, entry, BLOCK_SIZE)
 
 
-class Client(RepairCalls):
+class Client(RepairCalls, ControlMixin):
     """Upload, create, poll and download against a bulkwrite (or Zoho) server; the one-call
-    ``import_csv`` (``client_import.py``); errors, failed rows, retry (``client_repair.py``)."""
+    ``import_csv`` (``client_import.py``); errors, failed rows, retry (``client_repair.py``);
+    list_jobs, events, cancel (``client_control.py``)."""
 
     def __init__(
         self,

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-FINAL = frozenset({"COMPLETED", "FAILED"})
+FINAL = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
 
 
 class BulkWriteClientError(Exception):

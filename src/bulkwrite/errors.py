@@ -216,3 +216,10 @@ class DiskFull(StoreUnavailable):
 
 class ConverterLost(BulkWriteError):
     """The process converting the job's rows stopped unexpectedly."""
+
+
+class NotAllowed(BulkWriteError):
+    """The action is not allowed on the job in its state."""
+
+    code = "NOT_ALLOWED"
+    http_status = 400

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from bulkwrite.errors import ResourceNotFound
+from bulkwrite.errors import NotAllowed, ResourceNotFound
 from bulkwrite.services.create_job import create_job
 from bulkwrite.services.failed_rows import failed_rows_zip
 from bulkwrite.services.job_errors import job_errors
-from bulkwrite.services.retry_job import NotAllowed, retry_job
+from bulkwrite.services.retry_job import retry_job
 from bulkwrite.services.run.runner import start_job
 from tests.contract.conftest import waiting_harness
 

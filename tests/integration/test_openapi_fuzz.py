@@ -37,6 +37,7 @@ CODES = frozenset(
         "INVALID_FIELD", "COLUMN_INDEX_NOT_FOUND", "MANDATORY_FIELDS_NOT_MAPPED",
         "DUPLICATE_DATA", "COEXISTENCE_NOT_ALLOWED", "INVALID_FORMAT", "HEADER_LIMIT_EXCEEDED",
         "INVALID_CALLBACK_METHOD", "LIMIT_EXCEEDED",
+        "NOT_ALLOWED",  # beyond-zoho.md section 3: cancel of a job that has ended
     }
 )  # fmt: skip
 

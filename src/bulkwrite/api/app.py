@@ -8,7 +8,14 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from bulkwrite.api import bulk_routes, meta_routes, record_routes, repair_routes, settings_routes
+from bulkwrite.api import (
+    bulk_routes,
+    control_routes,
+    meta_routes,
+    record_routes,
+    repair_routes,
+    settings_routes,
+)
 from bulkwrite.api.envelope import install_error_handlers
 from bulkwrite.api.openapi_doc import install_openapi
 from bulkwrite.bootstrap import build_services, make_worker
@@ -48,5 +55,6 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(bulk_routes.router)
     app.include_router(settings_routes.router)
     app.include_router(repair_routes.router)  # beyond-zoho.md §5
+    app.include_router(control_routes.router)  # beyond-zoho.md sections 1-3
     app.include_router(record_routes.router)  # last: its paths would shadow the others
     return app

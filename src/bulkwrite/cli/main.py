@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from bulkwrite.cli import admin_cmd, db_cmd, import_cmd, jobs_cmd, repair_cmd
+from bulkwrite.cli import admin_cmd, control_cmd, db_cmd, import_cmd, jobs_cmd, repair_cmd
 from bulkwrite.cli.datadir import DataDirOption, settings_for
 from bulkwrite.cli.schema_cmd import schema_app
 from bulkwrite.cli.secret_cmd import secret_app
@@ -38,6 +38,7 @@ app.add_typer(schema_app, name="schema")
 app.command("import")(import_cmd.import_command)
 app.add_typer(jobs_cmd.jobs_app, name="jobs")
 repair_cmd.register(jobs_cmd.jobs_app)  # jobs errors, failed-rows, retry
+control_cmd.register(jobs_cmd.jobs_app)  # jobs list, watch, cancel
 app.add_typer(db_cmd.db_app, name="db")
 
 

@@ -91,6 +91,11 @@ class JobProgress:
     ) -> None:
         self._progress.stop()
 
+    def grow(self, total_rows: int) -> None:
+        """Raise the bar's total to ``total_rows`` (known once the server counted them)."""
+        total = self._progress.tasks[0].total or 0
+        self._progress.update(self._task, total=max(total, total_rows))
+
     def update(self, details: JobDetails) -> None:
         """Show the rows processed so far (``total_count``) and the tallies."""
         phase = PHASES.get(details.status, details.status.lower())

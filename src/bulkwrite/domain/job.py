@@ -15,16 +15,20 @@ class JobStatus(StrEnum):
     INPROGRESS = "INPROGRESS"
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
+    #: Stopped by a cancel (beyond-zoho.md section 3): the chunks written before it are kept,
+    #: the rows never reached are UNPROCESSED in the result.
+    CANCELLED = "CANCELLED"
 
 
 TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.ADDED: frozenset({JobStatus.INPROGRESS, JobStatus.FAILED}),
-    JobStatus.INPROGRESS: frozenset({JobStatus.COMPLETED, JobStatus.FAILED}),
+    JobStatus.INPROGRESS: frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED}),
     JobStatus.COMPLETED: frozenset(),
     JobStatus.FAILED: frozenset(),
+    JobStatus.CANCELLED: frozenset(),
 }
 
-FINAL_STATES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED})
+FINAL_STATES = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED})
 
 
 def can_move(source: JobStatus, target: JobStatus) -> bool:

@@ -15,6 +15,7 @@ from bulkwrite.services.callbacks.visible import add_delivery
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.dry_run import dry_run_details
 from bulkwrite.services.permissions import check_may_read
+from bulkwrite.services.progress import add_progress
 from bulkwrite.services.retry_links import retry_details
 from bulkwrite.services.run.resources import resource_view
 
@@ -73,6 +74,7 @@ def job_details(
     add_delivery(services, job, document)  # callback.delivery (beyond-zoho.md §7)
     document.update(dry_run_details(job))  # "dry_run": true (beyond-zoho.md §4)
     document.update(retry_details(services, job))  # retry_of, retries (beyond-zoho.md §5)
+    add_progress(services, job, document)  # progress (beyond-zoho.md §2)
     return document
 
 
@@ -169,13 +171,16 @@ def resources_of(job: Job, parent: Module, version: str) -> list[dict[str, Any]]
         entry = _resource(view, module, version)
         if number > job.resource_no:
             entry.update(_waiting(view, job.status is JobStatus.FAILED))
+            if job.status is JobStatus.CANCELLED:  # a resource never reached (section 3)
+                entry.update(_waiting(view, False, JobStatus.CANCELLED.value))
         entries.append(entry)
     return entries
 
 
-def _waiting(view: Job, failed: bool) -> dict[str, Any]:
-    """A resource the job had not reached: ADDED while it runs, SKIPPED once it failed."""
-    state = "SKIPPED" if failed else JobStatus.ADDED.value
+def _waiting(view: Job, failed: bool, state: str | None = None) -> dict[str, Any]:
+    """A resource the job had not reached: ADDED while it runs, SKIPPED once it failed
+    (``state``, when given: CANCELLED once the job was cancelled)."""
+    state = state or ("SKIPPED" if failed else JobStatus.ADDED.value)
     return {
         "status": state,
         "code": state,

@@ -19,7 +19,7 @@ from typing import Any
 from bulkwrite.domain.identity import Principal
 from bulkwrite.domain.job import FINAL_STATES, FieldMapping, Job
 from bulkwrite.domain.outcome import RowStatus
-from bulkwrite.errors import BulkWriteError, DataInvalid
+from bulkwrite.errors import DataInvalid, NotAllowed
 from bulkwrite.files.csvsource import CsvSource
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.create_job import create_job
@@ -31,13 +31,6 @@ from bulkwrite.services.uploads import upload_file
 
 #: The STATUS values a retry may take (the rows a job did not write).
 RETRIABLE = (RowStatus.SKIPPED.value, RowStatus.UNPROCESSED.value)
-
-
-class NotAllowed(BulkWriteError):
-    """The action is not allowed on the job as it is."""
-
-    code = "NOT_ALLOWED"
-    http_status = 400
 
 
 def retry_statuses(body: Any) -> frozenset[str]:

@@ -340,7 +340,45 @@ class ChildTotals:
     targets: tuple[str, ...]  # the parent's columns set to the sum
 
 
-class Tx(ControlTx, JobTx, SplitTx, CallbackTx, RecordTx, IdempotencyTx, Protocol):
+@dataclass(frozen=True, slots=True)
+class JobFilter:
+    """Which of an org's jobs a list shows; empty ``statuses``: every state."""
+
+    org_id: str
+    statuses: tuple[JobStatus, ...] = ()
+    module: str | None = None
+    operation: str | None = None
+    user_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobControl:
+    """A job's data rows in all (None until counted) and whether a cancel was asked for."""
+
+    rows_total: int | None
+    cancel_requested: bool
+
+
+class JobControlTx(Protocol):
+    """Job control (beyond-zoho.md sections 1-3): the job list, rows in all, the cancel flag."""
+
+    def list_jobs(
+        self, where: JobFilter, limit: int, offset: int = 0, before_id: str | None = None
+    ) -> list[tuple[Job, JobControl]]:
+        """Up to ``limit`` of an org's jobs (with their control) newest first, after
+        ``offset``, below ``before_id``."""
+        ...
+
+    def set_rows_total(self, job_id: str, rows_total: int) -> bool: ...
+
+    def get_job_control(self, job_id: str) -> JobControl | None: ...
+
+    def request_cancel(self, job_id: str) -> bool:
+        """Compare-and-set the cancel flag of a job not ended."""
+        ...
+
+
+class Tx(ControlTx, JobTx, SplitTx, CallbackTx, RecordTx, IdempotencyTx, JobControlTx, Protocol):
     """One transaction of the store."""
 
 

@@ -61,6 +61,12 @@ class JobQueries(SqlTx[C]):
             status=job.status.value,
             created_time=self.dialect.bind_time(job.created_time),
         )
+        self.run(
+            "tag_job",
+            module=job.spec.module,
+            operation=job.spec.operation.value,
+            job_id=int(job.id),
+        )
 
     def get_job(self, job_id: str, org_id: str | None = None) -> Job | None:
         org = None if org_id is None else int(org_id)

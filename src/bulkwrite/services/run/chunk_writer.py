@@ -19,6 +19,7 @@ from bulkwrite.errors import RecordConflict
 from bulkwrite.files.result_zip import result_csv_frame
 from bulkwrite.importer.chunk import PreparedChunk, RawChunk
 from bulkwrite.services.dry_run import rehearsed
+from bulkwrite.services.run.cancelled import check_open
 from bulkwrite.services.run.convertchild import prepare_cells
 from bulkwrite.services.run.load import JobRun
 from bulkwrite.services.run.references import resolve_references
@@ -44,6 +45,7 @@ def copy_chunk(chunk: PreparedChunk) -> PreparedChunk:
 def write_chunk(tx: Tx, run: JobRun, chunk_no: int, first_row: int, chunk: PreparedChunk) -> bytes:
     """Decide, write and record one prepared chunk inside ``tx``; returns its result rows.
     A dry run's writes are rolled back (``services/dry_run.py``), its outcomes kept."""
+    check_open(tx, run.job.id)  # a cancelled job writes no further chunk (services/cancel.py)
     if run.dry is None:
         target, record_ids = _decide_and_write(tx, run, first_row, chunk)
     else:

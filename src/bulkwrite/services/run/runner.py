@@ -24,9 +24,11 @@ from bulkwrite.retry import persist
 from bulkwrite.services.callbacks.outbox import record_delivery
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.idempotency import sweep_expired_keys
+from bulkwrite.services.progress import record_rows_total
 from bulkwrite.services.results.assemble import assemble_result
 from bulkwrite.services.results.draft import ResultDraft
 from bulkwrite.services.results.expiry import sweep_chunk_results, sweep_expired_results
+from bulkwrite.services.run.cancelled import JobCancelled
 from bulkwrite.services.run.chunk_writer import copy_chunk, prepare, rehearse_chunk, write_chunk
 from bulkwrite.services.run.converter import available as converter_available
 from bulkwrite.services.run.converter import converted_chunks
@@ -49,6 +51,7 @@ def run_job(services: Services, job_id: str) -> JobStatus:
     job = retrying(services, job_id, "starting", lambda _: start_job(services, job_id))
     if job is None or job.status in FINAL_STATES:
         return job.status if job else JobStatus.FAILED
+    record_rows_total(services, job)  # progress in job details (beyond-zoho.md section 2)
     draft: ResultDraft | None = None
     try:
         with failing_job(services, job_id) as outcome:
@@ -64,7 +67,7 @@ def run_job(services: Services, job_id: str) -> JobStatus:
             draft.close(whole=False)
         raise
     if outcome.failed:
-        return JobStatus.FAILED
+        return JobStatus.CANCELLED if outcome.cancelled else JobStatus.FAILED
     finish_job(services, job_id, JobStatus.COMPLETED, None, ready)
     return JobStatus.COMPLETED
 
@@ -72,6 +75,7 @@ def run_job(services: Services, job_id: str) -> JobStatus:
 @dataclasses.dataclass
 class Outcome:
     failed: bool = False
+    cancelled: bool = False  # ended CANCELLED (``failed`` too: the run stops there)
 
 
 @contextmanager
@@ -84,6 +88,9 @@ def failing_job(services: Services, job_id: str) -> Iterator[Outcome]:
         yield outcome
     except (StateConflict, StoreUnavailable):
         raise
+    except JobCancelled:
+        outcome.failed = outcome.cancelled = True
+        finish_job(services, job_id, JobStatus.CANCELLED, None)
     except Exception as exc:
         log.exception("job %s failed", job_id)
         error = exc if isinstance(exc, BulkWriteError) else BulkWriteError()
@@ -237,7 +244,7 @@ def finish_job(
         job = retrying(services, job_id, "finishing", lambda _: read_job(services, job_id))
         if job is None or job.status is not JobStatus.INPROGRESS:
             return  # another delivery of this job has finished it
-        failed = target is JobStatus.FAILED
+        failed = target in (JobStatus.FAILED, JobStatus.CANCELLED)  # rows left: UNPROCESSED
         result = partial(assemble_result, services, job, failed, draft)
         ready = retrying(services, job_id, "the result", lambda _: result())
     finally:

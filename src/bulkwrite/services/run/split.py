@@ -33,6 +33,7 @@ from bulkwrite.files import chunkfile
 from bulkwrite.files.csvsource import CsvSource
 from bulkwrite.importer.chunk import RawChunk
 from bulkwrite.services.collaborators import Services
+from bulkwrite.services.progress import record_rows_total
 from bulkwrite.services.run.chunk_writer import copy_chunk, prepare, write_chunk
 from bulkwrite.services.run.load import JobRun, dialect_of, load_run, source_path
 from bulkwrite.services.run.runner import (
@@ -76,6 +77,7 @@ def run_split(services: Services, job_id: str) -> JobStatus:
         return job.status if job else JobStatus.FAILED
     if job.spec.children:  # a job of several resources goes through them on one worker
         return run_job(services, job_id)
+    record_rows_total(services, job)  # progress in job details (beyond-zoho.md section 2)
     if job.spec.dry_run:  # so does a dry run: its rehearsal of earlier chunks is its runner's
         return run_job(services, job_id)
     with _failing_the_job(services, job_id):

@@ -23,6 +23,7 @@ from bulkwrite.domain.modules import FieldType
 from bulkwrite.errors import RecordConflict
 from bulkwrite.importer.chunk import PreparedChunk
 from bulkwrite.services.collaborators import Services
+from bulkwrite.services.run.cancelled import check_open
 from bulkwrite.services.run.chunk_writer import (
     check_mandatory,
     copy_chunk,
@@ -95,6 +96,7 @@ def stage_chunk(store: Store, run: JobRun, ids: IdBlock, chunk: PreparedChunk) -
 def write_staged(tx: Tx, run: JobRun, chunk_no: int, first_row: int, staged: StagedChunk) -> bytes:
     """Write a staged chunk inside ``tx`` (the full way if its insert breaks a unique index);
     returns its result rows."""
+    check_open(tx, run.job.id)  # a cancelled job writes no further chunk (services/cancel.py)
     try:
         tx.insert_staged(staged.insert)  # writes nothing if it raises
     except RecordConflict:  # a value stored before: every row checked against the store

@@ -191,6 +191,15 @@ _V9_RETRIES = """
     CREATE INDEX job_retries_of ON job_retries (retry_of, job_id);
 """
 
+#: Job control (beyond-zoho.md sections 1-3): the module and operation a job list filters on,
+#: the data rows of the job's CSVs, the cancel flag; jobs listed newest first per org.
+_V10_JOB_CONTROL = """
+    ALTER TABLE jobs ADD COLUMN module TEXT, ADD COLUMN operation TEXT,
+        ADD COLUMN rows_total BIGINT, ADD COLUMN cancel_requested BOOLEAN NOT NULL DEFAULT FALSE;
+    UPDATE jobs SET module = spec::jsonb ->> 'module', operation = spec::jsonb ->> 'operation';
+    CREATE INDEX jobs_org_newest ON jobs (org_id, id DESC);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_IDS + _V1_TABLES,
     _procrastinate_schema(),
@@ -201,6 +210,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V7_FILE_MEMBERS,
     _V8_IDEMPOTENCY,
     _V9_RETRIES,
+    _V10_JOB_CONTROL,
 )
 
 

@@ -16,6 +16,7 @@ from bulkwrite.domain.modules import Field
 from bulkwrite.store.callbacks import CallbackQueries
 from bulkwrite.store.control import ControlQueries
 from bulkwrite.store.idempotency import IdempotencyQueries
+from bulkwrite.store.job_control import JobControlQueries
 from bulkwrite.store.jobs import JobQueries
 from bulkwrite.store.postgres.pg_catalog import Catalog
 from bulkwrite.store.postgres.pg_ddl import add_column_ddl, record_table_ddl, record_table_name
@@ -54,6 +55,7 @@ class PostgresTx(
     SplitQueries[Connection[Any]],
     CallbackQueries[Connection[Any]],
     IdempotencyQueries[Connection[Any]],
+    JobControlQueries[Connection[Any]],
 ):
     """One transaction: every query method of the store, on one pooled connection."""
 

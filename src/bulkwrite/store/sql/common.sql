@@ -2,8 +2,8 @@
 --
 -- Values are bound as each store's dialect gives them: times as ISO-8601 text in SQLite and as
 -- TIMESTAMPTZ in PostgreSQL; booleans as TRUE/FALSE (SQLite's 1/0). The literal lists of
--- states are JobStatus values: ('ADDED', 'INPROGRESS') the open ones, ('COMPLETED', 'FAILED')
--- the final ones (domain/job.py FINAL_STATES), written out so partial indexes apply.
+-- states are JobStatus values: ('ADDED', 'INPROGRESS') the open ones, ('COMPLETED', 'FAILED',
+-- 'CANCELLED') the final ones (domain/job.py FINAL_STATES), written out so partial indexes apply.
 
 -- orgs, profiles, users ---------------------------------------------------------------------
 
@@ -312,3 +312,37 @@ SELECT retry_of FROM job_retries WHERE job_id = :job_id;
 -- retries_of --
 -- The retry jobs of a job, oldest first
 SELECT job_id FROM job_retries WHERE retry_of = :job_id ORDER BY job_id;
+
+-- job control (beyond-zoho.md sections 1-3) ---------------------------------------------------
+
+-- tag_job --
+-- A new job's module and operation, the columns a job list filters on
+UPDATE jobs SET module = :module, operation = :operation WHERE id = :job_id;
+
+-- list_jobs --
+-- An org's jobs, newest first, from below a job id (keyset), with the filters given (a NULL
+-- filter matches every job; any_status: every state)
+SELECT id, org_id, user_id, spec, status, created_time, file_name, rows_done, chunks_done,
+       added, updated, skipped, error_code, error_message, result_ready, finished_time,
+       resource_no, resources_done, rows_total, cancel_requested
+FROM jobs
+WHERE org_id = :org_id AND id < :before_id
+  AND (:any_status OR status = :s0 OR status = :s1 OR status = :s2 OR status = :s3
+       OR status = :s4)
+  AND (CAST(:module AS TEXT) IS NULL OR lower(module) = lower(CAST(:module AS TEXT)))
+  AND (CAST(:operation AS TEXT) IS NULL OR operation = CAST(:operation AS TEXT))
+  AND (CAST(:user_id AS BIGINT) IS NULL OR user_id = CAST(:user_id AS BIGINT))
+ORDER BY id DESC LIMIT :row_limit OFFSET :row_offset;
+
+-- set_rows_total --
+-- The data rows of a job's CSVs, counted once (compare-and-set: none yet)
+UPDATE jobs SET rows_total = :rows_total WHERE id = :job_id AND rows_total IS NULL;
+
+-- get_job_control --
+-- A job's rows in all and whether a cancel was asked for
+SELECT rows_total, cancel_requested FROM jobs WHERE id = :job_id;
+
+-- request_cancel --
+-- Ask a job not ended yet to stop (compare-and-set: not asked already)
+UPDATE jobs SET cancel_requested = TRUE
+WHERE id = :job_id AND status IN ('ADDED', 'INPROGRESS') AND NOT cancel_requested;

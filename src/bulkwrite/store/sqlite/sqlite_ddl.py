@@ -110,6 +110,17 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE job_retries (job_id INTEGER PRIMARY KEY, retry_of INTEGER NOT NULL);
     CREATE INDEX job_retries_of ON job_retries (retry_of, job_id);
     """,
+    # Job control (beyond-zoho.md sections 1-3): the module and operation a job list filters
+    # on, the data rows of the job's CSVs, the cancel flag; jobs listed newest first per org.
+    """
+    ALTER TABLE jobs ADD COLUMN module TEXT;
+    ALTER TABLE jobs ADD COLUMN operation TEXT;
+    ALTER TABLE jobs ADD COLUMN rows_total INTEGER;
+    ALTER TABLE jobs ADD COLUMN cancel_requested INTEGER NOT NULL DEFAULT 0;
+    UPDATE jobs SET module = json_extract(spec, '$.module'),
+        operation = json_extract(spec, '$.operation');
+    CREATE INDEX jobs_org_newest ON jobs (org_id, id DESC);
+    """,
 )
 
 _COLUMN_TYPES: dict[FieldType, str] = {

@@ -13,6 +13,7 @@ from bulkwrite.domain.modules import Field
 from bulkwrite.store.callbacks import CallbackQueries
 from bulkwrite.store.control import ControlQueries
 from bulkwrite.store.idempotency import IdempotencyQueries
+from bulkwrite.store.job_control import JobControlQueries
 from bulkwrite.store.jobs import JobQueries
 from bulkwrite.store.queries import Tracer
 from bulkwrite.store.splits import SplitQueries
@@ -45,6 +46,7 @@ class SqliteTx(
     SplitQueries[sqlite3.Connection],
     CallbackQueries[sqlite3.Connection],
     IdempotencyQueries[sqlite3.Connection],
+    JobControlQueries[sqlite3.Connection],
 ):
     """One transaction: every query method of the store, on one connection."""
 

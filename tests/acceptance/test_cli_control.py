@@ -1,0 +1,57 @@
+"""``bulkwrite jobs list|watch|cancel`` as real processes (beyond-zoho.md sections 1-3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from bulkwrite import Client, WriteJob
+from tests.acceptance.clitools import run_cli
+from tests.integration.helpers import running
+from tests.server import LiveServer
+
+ROWS = "Deal_Name,Stage,Closing_Date\nOne,Qualification,12/31/2026\n"
+
+
+def _job(server: LiveServer, wait: bool = True) -> str:
+    with Client(server.base_url, server.token) as client:
+        file_id = client.upload(ROWS.encode(), "deals.csv")
+        job_id = client.create_job(WriteJob("Deals").body(file_id))
+        if wait:
+            client.wait(job_id, timeout=60)
+    return job_id
+
+
+def test_jobs_list_shows_the_newest_first_or_the_raw_json(
+    shared_server: LiveServer, tmp_path: Path
+) -> None:
+    job_id = _job(shared_server)
+    ran = run_cli("jobs", "list", "--json", "--module", "Deals", cwd=tmp_path, server=shared_server)
+    assert ran.code == 0, ran.stderr
+    answer = json.loads(ran.stdout)
+    assert answer["jobs"][0]["id"] == job_id and answer["jobs"][0]["status"] == "COMPLETED"
+    ran = run_cli("jobs", "list", "--status", "COMPLETED", cwd=tmp_path, server=shared_server)
+    assert ran.code == 0 and job_id in ran.stdout
+    ran = run_cli("jobs", "list", "--status", "DONE", cwd=tmp_path, server=shared_server)
+    assert ran.code == 2 and "INVALID_DATA" in ran.stderr
+
+
+def test_jobs_watch_follows_the_stream_to_the_end(
+    shared_server: LiveServer, tmp_path: Path
+) -> None:
+    job_id = _job(shared_server)
+    ran = run_cli("jobs", "watch", job_id, cwd=tmp_path, server=shared_server)
+    assert ran.code == 0, ran.stderr
+    assert ran.stdout.strip() == f"job {job_id} COMPLETED"
+
+
+def test_jobs_cancel_stops_a_job_and_watch_says_so(tmp_path: Path) -> None:
+    with running(tmp_path / "data", worker="false") as server:
+        job_id = _job(server, wait=False)
+        ran = run_cli("jobs", "cancel", job_id, cwd=tmp_path, server=server)
+        assert ran.code == 0, ran.stderr
+        assert ran.stdout.strip() == f"job {job_id}: The job is being cancelled."
+        ran = run_cli("jobs", "watch", job_id, cwd=tmp_path, server=server)
+        assert ran.code == 2 and ran.stdout.strip() == f"job {job_id} CANCELLED"
+        ran = run_cli("jobs", "cancel", job_id, cwd=tmp_path, server=server)
+        assert ran.code == 2 and "NOT_ALLOWED" in ran.stderr

@@ -1,0 +1,212 @@
+"""Job control over real HTTP (beyond-zoho.md sections 1-3): list jobs, events, cancel."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import pytest
+
+from bulkwrite.client import Client
+from bulkwrite.services.run.runner import run_job
+from tests.integration.helpers import (
+    LEADS_MAPPINGS,
+    WRITE,
+    assert_error,
+    client,
+    create_ok,
+    job_body,
+    running,
+    upload_ok,
+    wait_done,
+)
+from tests.server import LiveServer, make_server
+
+
+def test_list_jobs_answers_the_org_s_jobs_newest_first(shared_server: LiveServer) -> None:
+    file_id = upload_ok(shared_server)
+    ids = [create_ok(shared_server, job_body(file_id)) for _ in range(3)]
+    for job_id in ids:
+        wait_done(shared_server, job_id)
+    with client(shared_server) as http:
+        response = http.get(WRITE, params={"per_page": "2", "status": "COMPLETED"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [job["id"] for job in body["jobs"]] == [ids[2], ids[1]]
+    assert body["info"]["more_records"] is True and body["info"]["count"] == 2
+    job = body["jobs"][0]
+    assert job["status"] == "COMPLETED" and job["progress"]["rows_total"] == 2
+    assert job["result"]["download_url"].startswith(shared_server.base_url)
+    other = shared_server.new_org()
+    with client(shared_server, other.token) as http:
+        assert http.get(WRITE).json()["jobs"] == []
+
+
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("per_page=0", "per_page"),
+        ("per_page=201", "per_page"),
+        ("page=-1", "page"),
+        ("status=DONE", "status"),
+        ("colour=red", "colour"),
+    ],
+)
+def test_a_bad_list_parameter_is_400_naming_it(
+    shared_server: LiveServer, query: str, name: str
+) -> None:
+    with client(shared_server) as http:
+        response = http.get(f"{WRITE}?{query}")
+    assert_error(response, 400, "INVALID_DATA", {"api_name": name, "json_path": name})
+
+
+def test_list_jobs_takes_the_read_scope(shared_server: LiveServer) -> None:
+    token = shared_server.make_token(["ZohoCRM.modules.ALL"])
+    with client(shared_server, token) as http:
+        assert_error(http.get(WRITE), 401, "OAUTH_SCOPE_MISMATCH")
+
+
+LEADS_HEADER = "Last_Name,Company\n"
+
+
+def _leads(rows: int) -> bytes:
+    return (LEADS_HEADER + "".join(f"L{n},Co{n}\n" for n in range(rows))).encode()
+
+
+def test_the_events_stream_follows_a_job_another_process_runs(tmp_path: Path) -> None:
+    """The API process runs no worker: the job runs in this test's process, on the same store,
+    and the stream still shows each committed chunk, then ``end``."""
+    with running(tmp_path / "data", worker="false", chunk_size="100") as server:
+        file_id = upload_ok(server, _leads(1000))
+        job_id = create_ok(server, job_body(file_id, mappings=LEADS_MAPPINGS[:2]))
+        with Client(server.base_url, server.token) as api:
+            stream = api.events(job_id)
+            first = next(stream)
+            assert first.status == "ADDED" and first.raw["progress"]["rows_done"] == 0
+            runner = threading.Thread(target=run_job, args=(server.services, job_id))
+            started = time.monotonic()
+            runner.start()
+            rest = list(stream)
+            took = time.monotonic() - started
+            runner.join()
+    assert rest and rest[-1].status == "COMPLETED", [d.status for d in rest]
+    done = [d.raw["progress"]["rows_done"] for d in rest]
+    assert done == sorted(done) and done[-1] == 1000
+    assert rest[-1].raw["progress"]["percent"] == 100.0
+    assert len(rest) <= 4 * took + 2  # at most 4 a second
+
+
+def test_the_events_stream_is_text_event_stream_with_an_end_event(
+    shared_server: LiveServer,
+) -> None:
+    job_id = create_ok(shared_server, job_body(upload_ok(shared_server)))
+    wait_done(shared_server, job_id)
+    with client(shared_server) as http:
+        response = http.get(f"{WRITE}/{job_id}/events")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/event-stream")
+    names = [line for line in response.text.splitlines() if line.startswith("event:")]
+    assert names == ["event: details", "event: end"]
+
+
+def test_the_events_of_another_orgs_job_or_an_unknown_one_are_not_found(
+    shared_server: LiveServer,
+) -> None:
+    job_id = create_ok(shared_server, job_body(upload_ok(shared_server)))
+    other = shared_server.new_org("Events Other Org")
+    with client(shared_server, other.token) as http:
+        assert_error(http.get(f"{WRITE}/{job_id}/events"), 404, "RESOURCE_NOT_FOUND")
+    with client(shared_server) as http:
+        assert_error(http.get(f"{WRITE}/111111000000000042/events"), 404, "RESOURCE_NOT_FOUND")
+
+
+def _established(process: psutil.Process) -> int:
+    return sum(1 for c in process.net_connections("tcp") if c.status == psutil.CONN_ESTABLISHED)
+
+
+def test_200_dropped_streams_leave_nothing_behind(tmp_path: Path) -> None:
+    with running(tmp_path / "data", worker="false") as server:
+        job_id = create_ok(server, job_body(upload_ok(server)))  # stays ADDED: no worker
+        assert server.process is not None
+        process = psutil.Process(server.process.pid)
+        # warm up: the first stream loads what streams need
+        with client(server) as http, http.stream("GET", f"{WRITE}/{job_id}/events") as answer:
+            next(answer.iter_lines())
+        before = (process.memory_info().rss, process.num_threads(), _established(process))
+        for _ in range(200):
+            with client(server) as http, http.stream("GET", f"{WRITE}/{job_id}/events") as answer:
+                assert next(answer.iter_lines()) == "event: details"
+        deadline = time.monotonic() + 20
+        while _established(process) > before[2] and time.monotonic() < deadline:
+            time.sleep(0.1)  # the server notices each close at its next poll
+        assert _established(process) <= before[2]
+        assert process.num_threads() <= before[1] + 2
+        assert process.memory_info().rss - before[0] < 20 * 1024 * 1024
+        assert "Traceback" not in server.server_log()
+
+
+def wait_done_or_cancelled(server: LiveServer, job_id: str) -> dict[str, Any]:
+    with Client(server.base_url, server.token) as api:
+        return api.wait(job_id, timeout=120).raw
+
+
+def _cancel(server: LiveServer, job_id: str, token: str | None = None) -> httpx.Response:
+    with client(server, token) as http:
+        return http.post(f"{WRITE}/{job_id}/actions/cancel")
+
+
+def test_cancel_of_an_ended_unknown_or_another_orgs_job(shared_server: LiveServer) -> None:
+    job_id = create_ok(shared_server, job_body(upload_ok(shared_server)))
+    wait_done(shared_server, job_id)
+    assert_error(
+        _cancel(shared_server, job_id), 400, "NOT_ALLOWED", message="The job has already ended."
+    )
+    assert_error(_cancel(shared_server, "111111000000000042"), 404, "RESOURCE_NOT_FOUND")
+    assert_error(_cancel(shared_server, "not-an-id"), 404, "RESOURCE_NOT_FOUND")
+    other = shared_server.new_org("Cancel Other Org")
+    assert_error(_cancel(shared_server, job_id, other.token), 404, "RESOURCE_NOT_FOUND")
+    reader = shared_server.make_token(["ZohoCRM.bulk.READ", "ZohoCRM.modules.ALL"])
+    assert_error(_cancel(shared_server, job_id, reader), 401, "OAUTH_SCOPE_MISMATCH")
+
+
+def test_an_added_job_is_cancelled_at_once_and_its_result_downloads(tmp_path: Path) -> None:
+    with running(tmp_path / "data", worker="false") as server:
+        job_id = create_ok(server, job_body(upload_ok(server)))
+        response = _cancel(server, job_id)
+        assert response.status_code == 200, response.text
+        assert response.json() == {
+            "status": "success",
+            "code": "SUCCESS",
+            "message": "The job is being cancelled.",
+            "details": {"id": job_id},
+        }
+        with Client(server.base_url, server.token) as api:
+            details = api.job(job_id)
+            assert details.status == "CANCELLED" and details.done
+            result = Client.result_csv(api.download_result(details))
+        assert [line.split(",")[-3] for line in result.splitlines()[1:]] == ["UNPROCESSED"] * 2
+
+
+def test_a_cancel_accepted_before_a_sigkill_is_honoured_after_the_restart(
+    tmp_path: Path,
+) -> None:
+    server = make_server(tmp_path / "data", chunk_size="50", convert_process="false")
+    server.start()
+    try:
+        file_id = upload_ok(server, _leads(20000))
+        job_id = create_ok(server, job_body(file_id, mappings=LEADS_MAPPINGS[:2]))
+        with Client(server.base_url, server.token) as api:
+            api.wait_for(job_id, lambda d: d.raw["progress"]["rows_done"] > 0, timeout=60)
+            api.cancel(job_id)
+        server.kill()  # right after the 200: the runner may not have seen the flag yet
+        server.start()
+        body = wait_done_or_cancelled(server, job_id)
+    finally:
+        server.stop()
+    assert body["status"] == "CANCELLED"
+    done = body["progress"]["rows_done"]
+    assert 0 < done < 20000 and body["resource"][0]["file"]["total_count"] == done

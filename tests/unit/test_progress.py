@@ -1,0 +1,58 @@
+"""A job's progress numbers (beyond-zoho.md section 2): the rate over the last 10 seconds,
+the percentage with one decimal, the ETA null until known and 0 at the end."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from bulkwrite.domain.job import Counts, Job, JobSpec, JobStatus, Operation, ResourceProgress
+from bulkwrite.services.progress import RateSamples, progress_of, rows_done_of
+from bulkwrite.store.base import JobControl
+
+SPEC = JobSpec(Operation.INSERT, "Leads", "1", None, (), True, False, "UTF-8", ",", None, None)
+
+
+def _job(status: JobStatus, rows_done: int, job_id: str = "1") -> Job:
+    created = datetime(2026, 12, 4, tzinfo=UTC)
+    return Job(job_id, "1", "1", SPEC, status, created, "a.csv", rows_done=rows_done)
+
+
+def test_the_rate_is_over_the_last_ten_seconds_of_samples() -> None:
+    samples = RateSamples()
+    assert samples.rate("j", 0, at=100.0) is None  # one sample: no rate yet
+    assert samples.rate("j", 1000, at=100.2) is None  # under half a second
+    assert samples.rate("j", 2000, at=101.0) == 2000.0
+    assert samples.rate("j", 12000, at=106.0) == 2000.0
+    # 20 s on, the samples older than the window are dropped: 1,000 rows a second since 106
+    assert abs((samples.rate("j", 26000, at=120.0) or 0) - 1000.0) < 1e-9
+
+
+def test_a_new_resource_starts_the_samples_again() -> None:
+    samples = RateSamples()
+    samples.rate("j", 5000, at=0.0)
+    samples.rate("j", 9000, at=2.0)
+    assert samples.rate("j", 100, at=3.0) is None
+
+
+def test_progress_while_added_running_and_ended() -> None:
+    added = progress_of(_job(JobStatus.ADDED, 0, "a"), JobControl(None, False))
+    assert added == {
+        "rows_total": None,
+        "rows_done": 0,
+        "percent": None,
+        "rows_per_second": None,
+        "eta_seconds": None,
+    }
+    running = progress_of(_job(JobStatus.INPROGRESS, 1, "b"), JobControl(3, False))
+    assert running["percent"] == 33.3 and running["eta_seconds"] is None
+    ended = progress_of(_job(JobStatus.CANCELLED, 1, "c"), JobControl(3, True))
+    assert ended["percent"] == 33.3 and ended["eta_seconds"] == 0
+    empty = progress_of(_job(JobStatus.COMPLETED, 0, "d"), JobControl(0, False))
+    assert empty["percent"] == 100.0
+
+
+def test_rows_done_count_every_resource_written() -> None:
+    job = _job(JobStatus.INPROGRESS, 7)
+    job.resource_no = 1
+    job.resources_done = (ResourceProgress(0, 2, 40, Counts(40, 0, 0)),)
+    assert rows_done_of(job) == 47
