@@ -45,8 +45,9 @@ def list_command(
         typer.echo(json.dumps({"jobs": [j.raw for j in jobs], "info": info}, indent=2))
         return
     table = Table(title_justify="left")
-    for column in ("id", "status", "module", "operation", "rows", "created"):
-        table.add_column(column)
+    table.add_column("id", no_wrap=True, min_width=18)  # an id is copied whole, never cut
+    for column in ("status", "module", "operation", "rows", "created"):
+        table.add_column(column, overflow="fold")
     for job in jobs:
         progress = job.raw.get("progress") or {}
         rows = progress.get("rows_total")
