@@ -243,7 +243,7 @@ def test_record_scopes(server: LiveServer, scopes: list[str], status: int) -> No
     ("method", "path", "status", "code"),
     [
         ("GET", "/crm/v8/upload", 400, "INVALID_REQUEST_METHOD"),
-        ("GET", "/crm/bulk/v8/write", 400, "INVALID_REQUEST_METHOD"),
+        ("PUT", "/crm/bulk/v8/write", 400, "INVALID_REQUEST_METHOD"),  # GET: the job list
         ("POST", "/crm/v8/Projects", 400, "INVALID_REQUEST_METHOD"),
         ("POST", "/crm/v8/settings/modules", 400, "INVALID_REQUEST_METHOD"),
         ("GET", "/crm/v9/Projects", 404, "INVALID_URL_PATTERN"),

@@ -51,7 +51,8 @@ def run_job(services: Services, job_id: str) -> JobStatus:
     job = retrying(services, job_id, "starting", lambda _: start_job(services, job_id))
     if job is None or job.status in FINAL_STATES:
         return job.status if job else JobStatus.FAILED
-    record_rows_total(services, job)  # progress in job details (beyond-zoho.md section 2)
+    # the rows in all, for the progress in job details (beyond-zoho.md section 2)
+    retrying(services, job_id, "counting rows", lambda _: record_rows_total(services, job))
     draft: ResultDraft | None = None
     try:
         with failing_job(services, job_id) as outcome:

@@ -77,7 +77,8 @@ def run_split(services: Services, job_id: str) -> JobStatus:
         return job.status if job else JobStatus.FAILED
     if job.spec.children:  # a job of several resources goes through them on one worker
         return run_job(services, job_id)
-    record_rows_total(services, job)  # progress in job details (beyond-zoho.md section 2)
+    # the rows in all, for the progress in job details (beyond-zoho.md section 2)
+    retrying(services, job_id, "counting rows", lambda _: record_rows_total(services, job))
     if job.spec.dry_run:  # so does a dry run: its rehearsal of earlier chunks is its runner's
         return run_job(services, job_id)
     with _failing_the_job(services, job_id):
