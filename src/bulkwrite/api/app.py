@@ -16,6 +16,7 @@ from bulkwrite.api import (
     repair_routes,
     settings_routes,
 )
+from bulkwrite.api.docs_pages import install_docs
 from bulkwrite.api.envelope import install_error_handlers
 from bulkwrite.api.openapi_doc import install_openapi
 from bulkwrite.bootstrap import build_services, make_worker
@@ -44,13 +45,15 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         title="bulkwrite",
         lifespan=lifespan,
         redirect_slashes=False,
-        docs_url="/docs",
+        docs_url=None,  # /docs and /redoc are served offline by install_docs
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.services = services
     app.state.worker = worker
     install_error_handlers(app)
     install_openapi(app)
+    install_docs(app)
     app.include_router(meta_routes.router)
     app.include_router(bulk_routes.router)
     app.include_router(settings_routes.router)

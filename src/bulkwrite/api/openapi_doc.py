@@ -9,10 +9,16 @@ FastAPI's 422 ("Validation Error"), which the service never sends, is replaced b
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
+from fastapi.dependencies.models import Dependant
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
+
+from bulkwrite.api.deps import get_principal
 
 VERSIONS: Final = ["v2", "v2.1", "v3", "v4", "v5", "v6", "v7", "v8"]
 ID: Final = {"type": "string", "pattern": "^[1-9][0-9]{17,18}$", "examples": ["111111000000100129"]}
@@ -85,6 +91,10 @@ CREATE_JOB: Final = {
         "operation": {"type": "string", "enum": ["insert", "update", "upsert"]},
         "character_encoding": {"type": "string", "maxLength": 40, "examples": ["UTF-8"]},
         "ignore_empty": {"type": "boolean"},
+        "dry_run": {
+            "type": "boolean",
+            "description": "run every check and make the result file, write no record",
+        },
         "callback": {
             "type": "object",
             "required": ["url"],
@@ -105,8 +115,27 @@ UPLOAD: Final = {
     "type": "object",
     "required": ["file"],
     "properties": {
-        "file": {"type": "string", "format": "binary", "description": "a CSV, or a zip of one"}
+        "file": {
+            "type": "string",
+            "format": "binary",
+            "description": (
+                "a CSV (or TSV, delimited text, .xlsx, .ods), gzipped or not, or a zip of one"
+                " CSV, or of several CSVs for a job of several resources"
+            ),
+        }
     },
+}
+#: The name of the security scheme in ``components.securitySchemes``.
+SECURITY_NAME: Final = "ZohoOAuthToken"
+SECURITY_SCHEME: Final = {
+    "type": "apiKey",
+    "in": "header",
+    "name": "Authorization",
+    "description": (
+        "The access token, as Zoho's clients send it: the header's value is"
+        " `Zoho-oauthtoken <token>` (for example `Zoho-oauthtoken 1000.abc…`), with the"
+        " `Zoho-oauthtoken ` prefix typed in too. `bulkwrite token create` makes a token."
+    ),
 }
 
 
@@ -177,9 +206,13 @@ def install_openapi(app: FastAPI) -> None:
 
 
 def openapi_document(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's document, with the path parameters' formats and the error envelope."""
+    """FastAPI's document, with the path parameters' formats, the error envelope, and the
+    security scheme on every operation that authenticates its caller."""
     document = get_openapi(title=app.title, version=app.version, routes=app.routes)
-    components = document.setdefault("components", {}).setdefault("schemas", {})
+    document.setdefault("components", {})["securitySchemes"] = {SECURITY_NAME: SECURITY_SCHEME}
+    for path, method in authenticated_operations(app):
+        document["paths"][path][method]["security"] = [{SECURITY_NAME: []}]
+    components = document["components"].setdefault("schemas", {})
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)
     components["Error"] = ERROR
@@ -195,3 +228,31 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
             }
     return document
+
+
+def authenticated_operations(app: FastAPI) -> list[tuple[str, str]]:
+    """(path, method) of each documented operation whose route depends on ``get_principal``."""
+    return [
+        (route.path_format, method.lower())
+        for route in _api_routes(app.routes)
+        if route.include_in_schema and _authenticates(route.dependant)
+        for method in route.methods or ()
+    ]
+
+
+def _api_routes(routes: Sequence[BaseRoute]) -> Iterator[APIRoute]:
+    """The API routes of ``routes``, those of included routers too: FastAPI keeps a copy of each
+    in the app's routes up to 0.12x, and the router itself (``original_router``) from 0.13x on.
+    The routers are included without a prefix, so each route's path is the document's."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        router = getattr(route, "original_router", None)
+        if isinstance(router, APIRouter):
+            yield from _api_routes(router.routes)
+
+
+def _authenticates(dependant: Dependant) -> bool:
+    return dependant.call is get_principal or any(
+        _authenticates(sub) for sub in dependant.dependencies
+    )

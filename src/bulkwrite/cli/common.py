@@ -108,6 +108,14 @@ def connect(server: str | None, token: str | None, profile: str | None = None) -
     return client_for(target.server, target.token)
 
 
+@contextmanager
+def connected(server: str | None, token: str | None, profile: str | None) -> Iterator[Client]:
+    """A client of the resolved server (``connect``), closed after the block, with the errors a
+    user can cause inside it turned into one line on stderr (``one_line_errors``)."""
+    with one_line_errors(), connect(server, token, profile) as client:
+        yield client
+
+
 def client_for(server: str, token: str | None) -> Client:
     """A client of ``server``; ``InputError`` without a token or with a bad URL."""
     import httpx

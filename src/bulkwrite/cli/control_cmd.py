@@ -14,9 +14,8 @@ from bulkwrite.cli.common import (
     ProfileOption,
     ServerOption,
     TokenOption,
-    connect,
+    connected,
     fail,
-    one_line_errors,
 )
 from bulkwrite.cli.jobs_cmd import JobIdArgument
 from bulkwrite.cli.progress import JobProgress
@@ -39,7 +38,7 @@ def list_command(
     profile: ProfileOption = None,
 ) -> None:
     """List the org's jobs, newest first: id, status, module, operation, rows, created."""
-    with one_line_errors(), connect(server, token, profile) as client:
+    with connected(server, token, profile) as client:
         jobs, info = client.list_jobs(status=status, module=module, per_page=per_page)
     if as_json:
         typer.echo(json.dumps({"jobs": [j.raw for j in jobs], "info": info}, indent=2))
@@ -65,7 +64,7 @@ def watch_command(
 ) -> None:
     """Follow a job live, from its event stream, until it ends; exit 2 unless COMPLETED."""
     console = Console(stderr=True)
-    with one_line_errors(), connect(server, token, profile) as client:
+    with connected(server, token, profile) as client:
         last = None
         with JobProgress(console, 0, f"job {job_id}") as bar:
             for details in client.events(job_id):
@@ -87,7 +86,7 @@ def cancel_command(
     profile: ProfileOption = None,
 ) -> None:
     """Cancel a job: it stops after the chunk in flight; rows never reached are UNPROCESSED."""
-    with one_line_errors(), connect(server, token, profile) as client:
+    with connected(server, token, profile) as client:
         answer = client.cancel(job_id)
     typer.echo(f"job {job_id}: {answer.get('message')}")
 

@@ -15,9 +15,8 @@ from bulkwrite.cli.common import (
     ProfileOption,
     ServerOption,
     TokenOption,
-    connect,
+    connected,
     fail,
-    one_line_errors,
 )
 
 if TYPE_CHECKING:
@@ -43,7 +42,7 @@ def show(
     profile: ProfileOption = None,
 ) -> None:
     """Show a job's details: status, counts, mappings, result URL."""
-    with one_line_errors(), connect(server, token, profile) as client:
+    with connected(server, token, profile) as client:
         details = client.job(job_id)
     if as_json:
         typer.echo(json.dumps(details.raw, indent=2))
@@ -69,7 +68,7 @@ def result(
 ) -> None:
     """Save a job's result file: the zip, or the CSV inside it if the path ends with .csv."""
     path = output or Path(f"{job_id}.zip")
-    with one_line_errors(), connect(server, token, profile) as client:
+    with connected(server, token, profile) as client:
         details = client.job(job_id)
         if details.download_url is None:
             raise fail(f"job {job_id} has no result yet (status {details.status})")

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from bulkwrite.cli.common import ProfileOption, ServerOption, TokenOption, connect, one_line_errors
+from bulkwrite.cli.common import ProfileOption, ServerOption, TokenOption, connected
 from bulkwrite.cli.jobs_cmd import JobIdArgument
 
 #: Error rows the table shows (``--json`` prints them all).
@@ -28,7 +28,7 @@ def errors(
     profile: ProfileOption = None,
 ) -> None:
     """Show the rows of a job that were not written: row, column, value and what was expected."""
-    with one_line_errors(), connect(server, token, profile) as client:
+    with connected(server, token, profile) as client:
         if as_json:
             rows = list(client.all_errors(job_id))
             summary = client.errors(job_id, per_page=1)["summary"]
@@ -82,7 +82,7 @@ def failed_rows(
     """Save the rows of a job that were not written, every uploaded column as uploaded, to fix
     and import again with the same mappings."""
     path = output or Path(f"{job_id}-failed.zip")
-    with one_line_errors(), connect(server, token, profile) as client:
+    with connected(server, token, profile) as client:
         client.failed_rows(job_id, path)
     typer.echo(str(path))
 
@@ -94,7 +94,7 @@ def retry(
     profile: ProfileOption = None,
 ) -> None:
     """Retry a job's SKIPPED and UNPROCESSED rows as a new job (same request); prints its id."""
-    with one_line_errors(), connect(server, token, profile) as client:
+    with connected(server, token, profile) as client:
         typer.echo(client.retry(job_id))
 
 

@@ -44,20 +44,10 @@ def open_zipped_csv(source: IO[bytes], max_bytes: int) -> Iterator[tuple[str, It
     than ``max_bytes`` or inflates like a zip bomb. Errors can come from the block iterator
     too, so the caller must consume it inside the ``with`` block.
     """
-    try:
-        archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise FileFormatInvalid(f"The zip file is corrupt: {exc}") from exc
-    with archive:
+    with _open_archive(source) as archive:
         info = pick_csv_entry(archive.infolist())
         check_declared_size(info, max_bytes)
-        try:
-            stream = archive.open(info)
-        except _CORRUPT as exc:
-            raise FileFormatInvalid(
-                f"The zip entry {info.filename!r} is unreadable: {exc}"
-            ) from exc
-        with stream:
+        with _open_entry(archive, info) as stream:
             yield base_name(info.filename), entry_blocks(stream, info, max_bytes)
 
 
@@ -72,11 +62,7 @@ def open_zipped_csvs(
     The errors of ``open_zipped_csv``; two CSVs of one base name are refused too (a job's
     resources name their CSV by it, contract section 12).
     """
-    try:
-        archive = zipfile.ZipFile(source)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise FileFormatInvalid(f"The zip file is corrupt: {exc}") from exc
-    with archive:
+    with _open_archive(source) as archive:
         tables = csv_entries(archive.infolist())
         if sum(info.file_size for info in tables) > max_bytes:
             raise FileTooLarge(
@@ -107,15 +93,25 @@ def _each_entry(
 ) -> Iterator[tuple[str, Iterator[bytes]]]:
     left = max_bytes
     for info in tables:
-        try:
-            stream = archive.open(info)
-        except _CORRUPT as exc:
-            raise FileFormatInvalid(
-                f"The zip entry {info.filename!r} is unreadable: {exc}"
-            ) from exc
-        with stream:
+        with _open_entry(archive, info) as stream:
             yield base_name(info.filename), entry_blocks(stream, info, left)
         left -= info.file_size
+
+
+def _open_archive(source: IO[bytes]) -> zipfile.ZipFile:
+    """The zip ``source``, opened; ``FileFormatInvalid`` when it is corrupt."""
+    try:
+        return zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise FileFormatInvalid(f"The zip file is corrupt: {exc}") from exc
+
+
+def _open_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> IO[bytes]:
+    """The entry ``info`` of ``archive``, opened; ``FileFormatInvalid`` when it is unreadable."""
+    try:
+        return archive.open(info)
+    except _CORRUPT as exc:
+        raise FileFormatInvalid(f"The zip entry {info.filename!r} is unreadable: {exc}") from exc
 
 
 def text_table_entries(entries: list[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:

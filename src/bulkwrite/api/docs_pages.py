@@ -1,0 +1,60 @@
+"""``/docs`` (Swagger UI) and ``/redoc``, served offline: their scripts and styles come from the
+``fastapi-offline`` package's static directory, mounted at ``/docs-assets``, never from a CDN.
+
+FastAPI's own pages load Swagger UI and ReDoc from a CDN (blank on a machine without the
+internet) and a favicon from FastAPI's site; these pages reference only this server's files.
+Swagger UI's validator badge (an image from swagger.io) is turned off. "Authorize" takes the
+``Authorization`` header of the document's security scheme (``openapi_doc.SECURITY_SCHEME``).
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Final
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+DOCS_URL: Final = "/docs"
+REDOC_URL: Final = "/redoc"
+ASSETS_URL: Final = "/docs-assets"
+#: What Swagger UI is told beside FastAPI's defaults: no validator badge (an outside image),
+#: and requests shown with the time they took.
+SWAGGER_PARAMETERS: Final = {"validatorUrl": None, "displayRequestDuration": True}
+
+
+def assets_directory() -> str:
+    """The directory of ``fastapi-offline``'s copies of Swagger UI and ReDoc."""
+    return str(files("fastapi_offline") / "static")
+
+
+def install_docs(app: FastAPI) -> None:
+    """Serve ``/docs``, ``/redoc`` and their assets; the app is made with ``docs_url=None`` and
+    ``redoc_url=None`` so that FastAPI's CDN pages are not served."""
+    app.mount(ASSETS_URL, StaticFiles(directory=assets_directory()), name="docs-assets")
+    openapi_url = app.openapi_url or "/openapi.json"
+
+    @app.get(DOCS_URL, include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{openapi_url}",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{root}{ASSETS_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{ASSETS_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
+            swagger_ui_parameters=SWAGGER_PARAMETERS,
+        )
+
+    @app.get(REDOC_URL, include_in_schema=False)
+    async def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(
+            openapi_url=f"{root}{openapi_url}",
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
+            redoc_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
+            with_google_fonts=False,
+        )
