@@ -155,28 +155,36 @@ def fresh_clone(directory: Path) -> None:
     (bin_dir / "activate").write_text(f'PATH="{bin_dir}:{real_bin}:$PATH"; export PATH\n')
 
 
-def test_the_readme_walk_through_pasted_into_one_shell(
-    shared_server: LiveServer, tmp_path: Path
-) -> None:
-    fresh_clone(tmp_path)
-    pairs = expected_outputs("README.md")
+def pasted_into_one_shell(
+    page: str, server: LiveServer, directory: Path
+) -> list[tuple[Example, str | None, str]]:
+    """Run a page's marked examples in one bash process in ``directory`` (laid out as a fresh
+    clone), as a new user pastes them; each example with what it should print and printed."""
+    fresh_clone(directory)
+    pairs = expected_outputs(page)
     script = []
     for example, _ in pairs:
-        code = example.code.replace(DEFAULT_URL, shared_server.base_url)
+        code = example.code.replace(DEFAULT_URL, server.base_url)
         if example.lang == "python":
             code = f"python3 - <<'BULKWRITE_PY'\n{code}BULKWRITE_PY\n"
         script.append(f"{code}echo '{SEPARATOR}'\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith("BULKWRITE_")}
-    env["BULKWRITE_DATA_DIR"] = shared_server.env["BULKWRITE_DATA_DIR"]  # as ./.bulkwrite
+    env["BULKWRITE_DATA_DIR"] = server.env["BULKWRITE_DATA_DIR"]  # as ./.bulkwrite
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     done = subprocess.run(
         ["bash", "-eu", "-c", "".join(script)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+        cwd=directory, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, f"--- stdout\n{done.stdout}\n--- stderr\n{done.stderr}"
     printed = done.stdout.split(f"{SEPARATOR}\n")
     assert len(printed) == len(pairs) + 1, done.stdout
-    for (example, shown), out in zip(pairs, printed, strict=False):
+    return [(example, shown, out) for (example, shown), out in zip(pairs, printed, strict=False)]
+
+
+def test_the_readme_walk_through_pasted_into_one_shell(
+    shared_server: LiveServer, tmp_path: Path
+) -> None:
+    for example, shown, out in pasted_into_one_shell("README.md", shared_server, tmp_path):
         if shown is not None:
             want = normalised(shown, shared_server.base_url)
             assert normalised(out, shared_server.base_url) == want, f"{example} printed:\n{out}"
