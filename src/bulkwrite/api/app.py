@@ -45,8 +45,8 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
         title="bulkwrite",
         lifespan=lifespan,
         redirect_slashes=False,
-        docs_url=None,  # /docs and /redoc are served offline by install_docs
-        redoc_url=None,
+        docs_url=None,  # /docs is served offline by install_docs
+        redoc_url=None,  # ReDoc always loads a logo from a CDN
         openapi_url="/openapi.json",
     )
     app.state.services = services
