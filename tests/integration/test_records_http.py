@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bulkwrite.client import Client
 from tests.server import LiveServer, make_server
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "schema.yaml"
@@ -299,3 +300,12 @@ def test_records_page_by_token_over_http(server: LiveServer) -> None:
         assert set(old) == {"per_page", "count", "page", "more_records"}
         refused = client.get("/crm/v2/Projects", params={**query, "page_token": token})
         assert error_of(refused, 400) == "INVALID_DATA"
+
+
+def test_client_iterates_records_by_token_and_by_page_on_old_versions(server: LiveServer) -> None:
+    for version in ("v8", "v2.1"):
+        with Client(server.base_url, server.token, version=version) as client:
+            walked = client.iter_records("Projects", per_page=1, sort_by="Project_Name")
+            assert [r["Project_Name"] for r in walked] == ["Apollo", "Gemini"], version
+            desc = client.iter_records("Projects", 1, "Project_Name", "Project_Name", "desc")
+            assert [r["Project_Name"] for r in desc] == ["Gemini", "Apollo"], version
