@@ -260,6 +260,8 @@ class RecordQueries:
 
         if after is None and offset:
             nulls = "DESC NULLS LAST" if descending else "ASC NULLS FIRST"
+            if order_by == "id":  # never NULL: the primary key's own order
+                nulls = "DESC" if descending else "ASC"
             ordered = sql.SQL("ORDER BY {} {}, id {} LIMIT %s OFFSET %s").format(
                 expression, sql.SQL(nulls), sql.SQL("DESC" if descending else "ASC")
             )
