@@ -20,8 +20,8 @@ from typing import IO
 
 from bulkwrite.cli.common import InputError
 from bulkwrite.errors import FileFormatInvalid
-from bulkwrite.files.csvsource import normalise_encoding, pick_delimiter
-from bulkwrite.files.fastcsv import FIELD_LIMIT
+from bulkwrite.files.dialect import FIELD_LIMIT, pick_delimiter
+from bulkwrite.files.encodings import text_encoding as normalise_encoding
 from bulkwrite.files.table_input import text_table
 from bulkwrite.files.tables import Kind
 from bulkwrite.files.upload_files import TextSniffer
