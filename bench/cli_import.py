@@ -1,5 +1,5 @@
 """``bulkwrite import`` as a user runs it, whole command, against ``sqlite3 .import`` of the same
-file into a fresh database, in the same run (issue 17: the CLI at ≥ 0.5× ``sqlite3``).
+file into a fresh database, in the same run (issue 17's target: at least half its speed).
 
 The file is ``bench.generate``'s Leads file (no bad rows) with a tenth column, ``City``: ten
 columns, ``--rows`` rows (default 100,000). A ``bulkwrite serve`` (SQLite) runs for the whole
