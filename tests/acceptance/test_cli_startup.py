@@ -7,11 +7,12 @@ is typer's: this typer coerces every command's parameters with it.)"""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-from tests.acceptance.clitools import cli_env
+from tests.acceptance.clitools import cli_env, run_cli
 from tests.server import LiveServer
 
 #: Top-level packages and bulkwrite modules the CLI must not import for these commands.
@@ -69,3 +70,14 @@ def test_an_import_imports_nothing_heavy(live_server: LiveServer, tmp_path: Path
     assert "httpx" in loaded and "bulkwrite.client" in loaded  # it did talk to the server
     assert heavy(loaded) == []
     assert (tmp_path / "leads.result.csv").is_file()
+
+
+def test_the_bar_and_the_summary_show_one_rate(live_server: LiveServer, tmp_path: Path) -> None:
+    """The progress bar's last rows/s and the summary's are the same figure (issue 13)."""
+    source = tmp_path / "leads.csv"
+    source.write_text("Last_Name,Company\n" + "".join(f"L{n},Co\n" for n in range(50)))
+    ran = run_cli("import", str(source), "--module", "Leads", cwd=tmp_path, server=live_server)
+    assert ran.code == 0, ran.stderr
+    bar = re.findall(r"50/50 rows ([\d,]+) rows/s", ran.stderr)
+    summary = re.findall(r"\(([\d,]+) rows/s\)", ran.stdout)
+    assert bar and summary and bar[-1] == summary[-1], (ran.stderr, ran.stdout)
