@@ -17,6 +17,7 @@ import argparse
 import csv
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -39,26 +40,40 @@ def write_file(path: Path, rows: int) -> None:
             writer.writerow([*row, CITIES[number % len(CITIES)]])
 
 
+#: The summary's "Time" row: the job's own time, from its creation to its end.
+JOB_TIME = re.compile(r"Time\s*│\s*([\d,.]+) s")
+
+
 def timed(command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> float:
+    return run(command, env, cwd)[0]
+
+
+def run(
+    command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[float, str]:
+    """Seconds from process start to exit, and what it printed on stdout."""
     start = time.perf_counter()
     done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=False)
     took = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{command[:4]} failed ({done.returncode}): {done.stderr[-2000:]}")
-    return took
+    return took, done.stdout
 
 
-def bulkwrite_run(server: LiveServer, source: Path, run: int, work: Path) -> float:
-    org = server.new_org(f"Bench {run}")
+def bulkwrite_run(server: LiveServer, source: Path, number: int, work: Path) -> tuple[float, float]:
+    """The whole command's seconds, and the job's own (created to ended) as it reports them."""
+    org = server.new_org(f"Bench {number}")
     env = {k: v for k, v in os.environ.items() if not k.startswith("BULKWRITE_")}
     env.update(BULKWRITE_URL=server.base_url, BULKWRITE_TOKEN=org.token)
-    result = work / f"result-{run}.csv"
+    result = work / f"result-{number}.csv"
     command = [sys.executable, "-m", "bulkwrite", "import", str(source), "--module", "Leads"]
-    took = timed([*command, "--result", str(result)], env=env, cwd=work)
+    took, out = run([*command, "--result", str(result)], env=env, cwd=work)
+    found = JOB_TIME.search(out)
+    assert found, out
     with result.open(encoding="utf-8", newline="") as file:
         statuses = {row["STATUS"] for row in csv.DictReader(file)}
     assert statuses == {"ADDED"}, statuses
-    return took
+    return took, float(found.group(1).replace(",", ""))
 
 
 def sqlite_run(source: Path, run: int, work: Path) -> float:
@@ -100,11 +115,16 @@ def main() -> None:
         try:
             bulkwrite_run(server, source, 0, work)  # warm: the first org's tables, page cache
             times: dict[str, list[float]] = {"bulkwrite": [], "sqlite3": [], "psql": []}
-            for run in range(1, args.runs + 1):
-                times["sqlite3"].append(sqlite_run(source, run, work))
-                times["bulkwrite"].append(bulkwrite_run(server, source, run, work))
+            times.update(bulkwrite_job=[], bulkwrite_start=[])
+            for number in range(1, args.runs + 1):
+                times["sqlite3"].append(sqlite_run(source, number, work))
+                whole, job = bulkwrite_run(server, source, number, work)
+                times["bulkwrite"].append(whole)
+                times["bulkwrite_job"].append(job)
+                start_up = [sys.executable, "-m", "bulkwrite", "--help"]
+                times["bulkwrite_start"].append(timed(start_up, cwd=work))
                 if args.psql:
-                    times["psql"].append(psql_run(args.psql, source, run))
+                    times["psql"].append(psql_run(args.psql, source, number))
         finally:
             server.stop()
     result: dict[str, Any] = {
