@@ -158,7 +158,23 @@ def wait_reattaching(
         if deadline is not None and time.monotonic() > deadline:
             raise TimeoutError(f"job {job_id} is still {details.status}")
         time.sleep(pause)  # client-side polling of a real server
-        pause = min(pause * 1.5, 0.5)
+        pause = next_pause(pause, details)
+
+
+#: The shortest and the longest pause between two polls of a running job (seconds).
+MIN_PAUSE, MAX_PAUSE = 0.02, 0.5
+
+
+def next_pause(pause: float, details: JobDetails) -> float:
+    """The pause after ``pause``: growing by half up to ``MAX_PAUSE``, but never beyond half
+    the time the server expects the job still needs (``progress.eta_seconds``), so the end
+    of a job is seen about when it comes, not up to a whole back-off later."""
+    longer = min(pause * 1.5, MAX_PAUSE)
+    progress = details.raw.get("progress")
+    eta = progress.get("eta_seconds") if isinstance(progress, dict) else None
+    if isinstance(eta, int | float) and not isinstance(eta, bool) and eta >= 0:
+        return max(MIN_PAUSE, min(longer, eta / 2))
+    return longer
 
 
 def import_csv(

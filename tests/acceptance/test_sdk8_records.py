@@ -72,3 +72,33 @@ def test_sdk_reads_custom_metadata_and_typed_records(live_server: Any, tmp_path:
     kickoff = apollo.get_key_value("Kickoff")
     assert kickoff == dt.datetime(2026, 1, 2, 8, 0, tzinfo=dt.UTC)
     assert records.get_info().get_more_records() is False
+
+
+def test_sdk_pages_records_by_page_token(live_server: Any, tmp_path: Path) -> None:
+    """``get_records`` with ``page_token``: the SDK parses the token and its expiry, and the
+    pages it asks for walk the module in order."""
+    assert cli(live_server, "schema", "apply", str(EXAMPLE)).returncode == 0
+    names = [f"P{n:02}" for n in range(7)]
+    csv_text = "Project_Name\n" + "".join(f"{name}\n" for name in reversed(names))
+    assert import_csv(live_server, "Projects", csv_text)["status"] == "COMPLETED"
+    init_sdk(live_server.base_url, live_server.token, tmp_path / "sdk8")
+    seen: list[str] = []
+    token: str | None = None
+    while True:
+        params = ParameterMap()
+        params.add(GetRecordsParam.fields, "Project_Name")
+        params.add(GetRecordsParam.per_page, 3)
+        params.add(GetRecordsParam.sort_by, "Project_Name")
+        if token is not None:
+            params.add(GetRecordsParam.page_token, token)
+        page = RecordOperations("Projects").get_records(params, HeaderMap()).get_object()
+        assert isinstance(page, RecordsWrapper), page
+        seen += [r.get_key_value("Project_Name") for r in page.get_data()]
+        info = page.get_info()
+        assert isinstance(info.get_page_token_expiry(), dt.datetime)
+        token = info.get_next_page_token()
+        if not info.get_more_records():
+            assert token is None
+            break
+        assert isinstance(token, str)
+    assert seen == names

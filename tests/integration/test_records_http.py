@@ -6,12 +6,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from bulkwrite.client import Client
 from tests.server import LiveServer, make_server
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "schema.yaml"
@@ -176,12 +178,16 @@ def test_records_read_back_typed_with_lookup_names(server: LiveServer) -> None:
             "application/json"
         )
         apollo, gemini = page.json()["data"]
-        assert page.json()["info"] == {
+        info = page.json()["info"]
+        expiry = datetime.fromisoformat(info.pop("page_token_expiry"))
+        assert info == {
             "per_page": 200,
             "count": 2,
             "page": 1,
             "more_records": False,
+            "next_page_token": None,
         }
+        assert timedelta(hours=23) < expiry - datetime.now(UTC) <= timedelta(hours=24)
         one = client.get(f"/crm/v8/projects/{apollo['id']}", params={"fields": "Client,Tags"})
     admin = {"id": server.demo.admin.id if server.demo else "", "name": "Demo Admin"}
     assert apollo["Client"]["name"] == "Acme" and apollo["Client"]["id"].isdigit()
@@ -266,3 +272,40 @@ def test_the_routes_registered_before_still_answer(server: LiveServer) -> None:
     unauthenticated = httpx.get(f"{server.base_url}/crm/v8/no-such-thing")
     assert error_of(unauthenticated, 404) == "INVALID_URL_PATTERN"
     assert error_of(httpx.get(f"{server.base_url}/crm/v8/Leads"), 401) == "AUTHENTICATION_FAILURE"
+
+
+def test_records_page_by_token_over_http(server: LiveServer) -> None:
+    """v3 and later hand out page tokens; v2 and v2.1 neither carry nor take them."""
+    query = {"per_page": "1", "sort_by": "Project_Name", "fields": "Project_Name"}
+    with http(server) as client:
+        first = client.get("/crm/v8/Projects", params=query).json()
+        token = first["info"]["next_page_token"]
+        assert first["info"]["more_records"] and isinstance(token, str)
+        second = client.get("/crm/v3/Projects", params={**query, "page_token": token})
+        assert second.status_code == 200, second.text
+        assert second.json()["info"]["page"] == 2
+        assert second.json()["info"]["next_page_token"] is None
+        names = [first["data"][0]["Project_Name"], second.json()["data"][0]["Project_Name"]]
+        assert names == ["Apollo", "Gemini"]
+        altered = client.get("/crm/v8/Projects", params={**query, "page_token": token + "x"})
+        assert error_of(altered, 400) == "INVALID_DATA"
+        assert altered.json()["details"]["api_name"] == "page_token"
+        other = client.get(
+            "/crm/v8/Projects", params={**query, "per_page": "2", "page_token": token}
+        )
+        assert error_of(other, 400) == "INVALID_DATA"
+        both = client.get("/crm/v8/Projects", params={**query, "page": "2", "page_token": token})
+        assert error_of(both, 400) == "INVALID_DATA"
+        old = client.get("/crm/v2.1/Projects", params=query).json()["info"]
+        assert set(old) == {"per_page", "count", "page", "more_records"}
+        refused = client.get("/crm/v2/Projects", params={**query, "page_token": token})
+        assert error_of(refused, 400) == "INVALID_DATA"
+
+
+def test_client_iterates_records_by_token_and_by_page_on_old_versions(server: LiveServer) -> None:
+    for version in ("v8", "v2.1"):
+        with Client(server.base_url, server.token, version=version) as client:
+            walked = client.iter_records("Projects", per_page=1, sort_by="Project_Name")
+            assert [r["Project_Name"] for r in walked] == ["Apollo", "Gemini"], version
+            desc = client.iter_records("Projects", 1, "Project_Name", "Project_Name", "desc")
+            assert [r["Project_Name"] for r in desc] == ["Gemini", "Apollo"], version

@@ -178,6 +178,7 @@ RECORDS_EXTRA: Final = {
         query("per_page", {"type": "integer", "minimum": 1, "maximum": 200}),
         query("sort_by", {"type": "string"}),
         query("sort_order", {"type": "string", "enum": ["asc", "desc"]}),
+        query("page_token", {"type": "string"}, "info.next_page_token of the page before (v3+)"),
     ]
 }
 RECORD_EXTRA: Final = {"parameters": [query("fields", {"type": "string"})]}

@@ -59,6 +59,8 @@ async def records(
         per_page=params.get("per_page"),
         sort_by=params.get("sort_by"),
         sort_order=params.get("sort_order"),
+        page_token=params.get("page_token"),
+        tokens=version not in ("v2", "v2.1"),
     )
     page = await run_in_threadpool(list_records, services, principal, module_name, query)
     return _answer(page)

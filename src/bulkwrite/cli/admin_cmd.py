@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,16 +11,10 @@ from bulkwrite.cli.datadir import DataDirOption, open_existing
 from bulkwrite.domain.identity import Right
 from bulkwrite.domain.scopes import FULL_SCOPES
 from bulkwrite.errors import BulkWriteError
-from bulkwrite.services.accounts import (
-    NewOrg,
-    add_profile,
-    add_user,
-    create_org,
-    find_org,
-    find_user,
-)
-from bulkwrite.services.tokens import create_token, revoke_token
-from bulkwrite.settings import Settings
+
+if TYPE_CHECKING:  # the services are imported by the command that runs, not by --help
+    from bulkwrite.services.accounts import NewOrg
+    from bulkwrite.settings import Settings
 
 token_app = typer.Typer(
     help="Create and revoke access tokens.", no_args_is_help=True, rich_markup_mode=None
@@ -70,6 +64,9 @@ def token_create(
     data_dir: DataDirOption = None,
 ) -> None:
     """Print a new access token, and only the token."""
+    from bulkwrite.services.accounts import find_org, find_user
+    from bulkwrite.services.tokens import create_token
+
     services = open_existing(data_dir)
     try:
         found = find_org(services, org)
@@ -86,6 +83,8 @@ def token_revoke(
     token: Annotated[str, typer.Argument(metavar="TOKEN")], data_dir: DataDirOption = None
 ) -> None:
     """Revoke a token; it is refused from then on (exit status 1: no such live token)."""
+    from bulkwrite.services.tokens import revoke_token
+
     if not revoke_token(open_existing(data_dir), token):
         raise fail("no such live token", 1)
     typer.echo("revoked")
@@ -99,6 +98,8 @@ def org_create(
     data_dir: DataDirOption = None,
 ) -> None:
     """Create an org with the standard modules; prints its zgid and the admin's token."""
+    from bulkwrite.services.accounts import create_org
+
     made = create_org(open_existing(data_dir), name, admin_email, admin_name)
     typer.echo(f"{made.org.zgid} {made.token}")
 
@@ -119,6 +120,8 @@ def profile_add(
     data_dir: DataDirOption = None,
 ) -> None:
     """Add a profile with the import privilege and per-module rights."""
+    from bulkwrite.services.accounts import add_profile, find_org
+
     parsed: dict[str, frozenset[Right]] = {}
     try:
         for item in rights or []:
@@ -143,6 +146,8 @@ def user_add(
     data_dir: DataDirOption = None,
 ) -> None:
     """Add a user with a profile; prints the user id."""
+    from bulkwrite.services.accounts import add_user, find_org
+
     services = open_existing(data_dir)
     try:
         made = add_user(services, find_org(services, org), email, name or email, profile)

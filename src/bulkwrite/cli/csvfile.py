@@ -20,8 +20,8 @@ from typing import IO
 
 from bulkwrite.cli.common import InputError
 from bulkwrite.errors import FileFormatInvalid
-from bulkwrite.files.csvsource import normalise_encoding, pick_delimiter
-from bulkwrite.files.fastcsv import FIELD_LIMIT
+from bulkwrite.files.dialect import FIELD_LIMIT, pick_delimiter
+from bulkwrite.files.encodings import text_encoding as normalise_encoding
 from bulkwrite.files.table_input import text_table
 from bulkwrite.files.tables import Kind
 from bulkwrite.files.upload_files import TextSniffer
@@ -76,18 +76,25 @@ def pack_csv(
 
 
 def _zip_and_sniff(path: Path, dest: IO[bytes], name: str, shown: Path) -> str:
-    sniffer = TextSniffer()
     with (
-        path.open("rb") as source,
         zipfile.ZipFile(dest, "w", compression=zipfile.ZIP_DEFLATED) as archive,
         archive.open(name, "w", force_zip64=True) as entry,
     ):
+        return sniff_text(path, shown, entry.write)
+
+
+def sniff_text(path: Path, shown: Path, copy: Callable[[bytes], object] | None = None) -> str:
+    """The encoding hint of the text table at ``path`` after the upload's own checks (it is
+    text, not empty): ``InputError`` naming ``shown`` if not. ``copy`` gets every block."""
+    sniffer = TextSniffer()
+    with path.open("rb") as source:
         while block := source.read(BLOCK_SIZE):
             try:
                 sniffer.feed(block)
             except FileFormatInvalid:
                 raise InputError(f"{shown} is not a CSV file (binary content)") from None
-            entry.write(block)
+            if copy is not None:
+                copy(block)
     try:
         return sniffer.finish()
     except FileFormatInvalid as exc:
@@ -96,10 +103,15 @@ def _zip_and_sniff(path: Path, dest: IO[bytes], name: str, shown: Path) -> str:
 
 
 def count_rows(
-    path: Path, codec: str, shown: Path | None = None, watch: Watch | None = None
+    path: Path,
+    codec: str,
+    shown: Path | None = None,
+    watch: Watch | None = None,
+    header_only: bool = False,
 ) -> LocalCsv:
     """The header, the number of non-blank data rows and the empty cells of the watched
-    columns of the text table at ``path`` (``shown``: the name to describe it by)."""
+    columns of the text table at ``path`` (``shown``: the name to describe it by);
+    ``header_only``: the header alone (no rows counted)."""
     shown = shown or path
     with path.open("rb") as raw:
         if codec == "utf-8" and raw.read(3) == codecs.BOM_UTF8:
@@ -111,7 +123,9 @@ def count_rows(
         records = (r for r in csv.reader(text, delimiter=delimiter) if not _blank(r))
         try:
             header = [cell.strip() for cell in next(records, [])]
-            rows, empty = _tally(records, sorted(set(watch(header))) if watch else [])
+            rows, empty = 0, dict[int, int]()
+            if not header_only:
+                rows, empty = _tally(records, sorted(set(watch(header))) if watch else [])
         except csv.Error as exc:
             raise InputError(f"{shown} cannot be read as CSV: {exc}") from None
     if not header:

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bulkwrite.cli.common import fail
-from bulkwrite.settings import Settings
 
 if TYPE_CHECKING:
     from bulkwrite.services.collaborators import Services
+    from bulkwrite.settings import Settings
 
 DataDirOption = Annotated[
     Path | None,
@@ -37,6 +37,8 @@ POINT_IT = (
 
 def settings_for(data_dir: Path | None) -> Settings:
     """The settings, with ``--data-dir`` over the environment."""
+    from bulkwrite.settings import Settings
+
     return Settings(data_dir=data_dir) if data_dir is not None else Settings()
 
 

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit, urlunsplit
 import typer
 
 from bulkwrite.cli.datadir import DataDirOption, settings_for
-from bulkwrite.settings import Settings
 
 if TYPE_CHECKING:
+    from bulkwrite.settings import Settings
     from bulkwrite.store.postgres import PostgresStore
     from bulkwrite.store.sqlite import SqliteStore
 

@@ -9,10 +9,10 @@ status (the rows were written as mapped); ``--strict`` refuses such a file befor
 from __future__ import annotations
 
 import json
-import tempfile
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -35,7 +35,10 @@ if TYPE_CHECKING:
     from bulkwrite.cli.columns import Unread
     from bulkwrite.cli.csvfile import LocalCsv
     from bulkwrite.cli.import_follow import Follow
+    from bulkwrite.cli.localtable import LocalTable
+    from bulkwrite.cli.mapping import MappingOptions
     from bulkwrite.client import Client, ImportResult, JobDetails, WriteJob
+    from bulkwrite.domain.modules import Module
 
 EXIT_OK, EXIT_SKIPPED, EXIT_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -160,9 +163,9 @@ class ImportOptions:
 
 @dataclass(frozen=True)
 class Prepared:
-    """The packed file and the job to create, with what the CLI knows of its columns."""
+    """The table to upload and the job to create, with what the CLI knows of its columns."""
 
-    local: LocalCsv
+    table: LocalTable
     job: WriteJob
     unread: list[Unread] | None  # None: unknown (the module's fields could not be read)
 
@@ -174,40 +177,46 @@ def run_import(opts: ImportOptions) -> int:
     with one_line_errors():
         target = Target.resolve(opts.server, opts.token, opts.profile, opts.module)
         client = client_for(target.server, target.token)
-        with client, tempfile.TemporaryFile() as packed:
+        with client:
             try:
-                prepared = _prepare(opts, target.module, client, packed)
+                known, mapping = _checked(opts, target.module, client)
             except KeyboardInterrupt:
                 raise fail("interrupted before the job was created", EXIT_INTERRUPTED) from None
-            packed.seek(0)
-            follow = Follow(prepared.local.path.name, prepared.local.rows, not opts.quiet)
-            with follow:
-                done = _import(opts, client, prepared, follow, packed)
-        return _report(opts, prepared, done.details, done.result_path, follow.elapsed)
+            with _table(opts, known, mapping) as table:
+                try:
+                    prepared = _prepare(opts, target.module, known, mapping, table)
+                except KeyboardInterrupt:
+                    raise fail("interrupted before the job was created", EXIT_INTERRUPTED) from None
+                follow = Follow(opts.file.name, lambda: table.rows, not opts.quiet)
+                with follow:
+                    done = _import(opts, client, prepared, follow)
+                local = table.local()
+        return _report(opts, prepared, local, done.details, done.result_path, follow.elapsed)
 
 
 def _import(
-    opts: ImportOptions, client: Client, prepared: Prepared, follow: Follow, packed: IO[bytes]
+    opts: ImportOptions, client: Client, prepared: Prepared, follow: Follow
 ) -> ImportResult:
     """Upload, create (one job however often a dropped create is sent again), follow to the
     end re-attaching after outages, save the result."""
     from bulkwrite.client import ImportSettings
 
-    job = prepared.job
-    settings = ImportSettings(
-        ignore_empty=job.ignore_empty,
-        encoding=job.encoding,
-        packed=packed,
-        upload_name=f"{Path(prepared.local.name).stem}.zip",
-        result_path=opts.result_path,
-        patience=opts.reattach_seconds,
-        dry_run=opts.dry_run,
-    )
+    job, table = prepared.job, prepared.table
     try:
-        return client.import_csv(
-            opts.file, job.module, job.operation, job.find_by, job.mappings,
-            follow.settings(settings),
-        )  # fmt: skip
+        with table.path.open("rb") as bare:
+            settings = ImportSettings(
+                ignore_empty=job.ignore_empty,
+                encoding=job.encoding,
+                packed=bare,
+                upload_name=table.name,
+                result_path=opts.result_path,
+                patience=opts.reattach_seconds,
+                dry_run=opts.dry_run,
+            )
+            return client.import_csv(
+                opts.file, job.module, job.operation, job.find_by, job.mappings,
+                follow.settings(settings),
+            )  # fmt: skip
     except KeyboardInterrupt:
         if follow.job_id is None:
             raise fail("interrupted before the job was created", EXIT_INTERRUPTED) from None
@@ -220,34 +229,48 @@ def _import(
         raise _mandatory_hint(exc, prepared) from None
 
 
-def _prepare(
-    opts: ImportOptions, module: str | None, client: Client, packed: IO[bytes]
-) -> Prepared:
-    from bulkwrite.cli.columns import (
-        fetch_module,
-        header_match,
-        key_columns,
-        refuse_unread,
-        unread_columns,
-    )
-    from bulkwrite.cli.csvfile import pack_csv
-    from bulkwrite.cli.mapping import MappingOptions, build_mappings
-    from bulkwrite.client import WriteJob
+def _checked(
+    opts: ImportOptions, module: str | None, client: Client
+) -> tuple[Module | None, MappingOptions]:
+    """The options checked, and the module's fields (None: this token cannot read them)."""
+    from bulkwrite.cli.columns import fetch_module
+    from bulkwrite.cli.mapping import MappingOptions
 
     mapping = MappingOptions.parse(opts.maps or [], opts.formats or [], opts.defaults or [])
     if opts.operation is not Operation.INSERT and not opts.find_by:
         raise InputError(f"--find-by is required with --operation {opts.operation.value}")
     if not module or not module.strip():
         raise InputError("--module is required (or a module in the profile: --profile)")
-    known = fetch_module(client, module.strip())
+    return fetch_module(client, module.strip()), mapping
+
+
+def _table(
+    opts: ImportOptions, known: Module | None, mapping: MappingOptions
+) -> AbstractContextManager[LocalTable]:
+    from bulkwrite.cli.columns import header_match, key_columns
+    from bulkwrite.cli.localtable import local_table
 
     def watch(header: list[str]) -> list[int]:
         return key_columns(header, mapping, header_match(known, header), opts.find_by)
 
-    local = pack_csv(opts.file, packed, opts.encoding, opts.sheet, watch)
-    match = header_match(known, local.header)
-    mappings = build_mappings(mapping, local.header, match)  # checks every --map
-    unread = unread_columns(local.header, mapping, match)
+    return local_table(opts.file, opts.encoding, opts.sheet, watch)
+
+
+def _prepare(
+    opts: ImportOptions,
+    module: str | None,
+    known: Module | None,
+    mapping: MappingOptions,
+    table: LocalTable,
+) -> Prepared:
+    from bulkwrite.cli.columns import header_match, refuse_unread, unread_columns
+    from bulkwrite.cli.mapping import build_mappings
+    from bulkwrite.client import WriteJob
+
+    assert module is not None
+    match = header_match(known, table.header)
+    mappings = build_mappings(mapping, table.header, match)  # checks every --map
+    unread = unread_columns(table.header, mapping, match)
     if opts.strict and unread is None:
         raise InputError("--strict needs the module's fields, which this token cannot read")
     if opts.strict and unread:
@@ -260,7 +283,7 @@ def _prepare(
         ignore_empty=opts.ignore_empty,
         encoding=opts.encoding,
     )
-    return Prepared(local, job, unread)
+    return Prepared(table, job, unread)
 
 
 def _mandatory_hint(exc: BulkWriteAPIError, prepared: Prepared) -> Exception:
@@ -275,7 +298,12 @@ def _mandatory_hint(exc: BulkWriteAPIError, prepared: Prepared) -> Exception:
 
 
 def _report(
-    opts: ImportOptions, prepared: Prepared, details: JobDetails, saved: Path | None, elapsed: float
+    opts: ImportOptions,
+    prepared: Prepared,
+    local: LocalCsv,
+    details: JobDetails,
+    saved: Path | None,
+    elapsed: float,
 ) -> int:
     from bulkwrite.cli.report import (
         error_stats,
@@ -291,12 +319,12 @@ def _report(
     elif not opts.quiet:
         out = Console()
         out.print(summary_table(details, elapsed, saved))
-        stats = error_stats(saved, prepared.local.header) if saved is not None else []
+        stats = error_stats(saved, local.header) if saved is not None else []
         if stats:
             out.print(errors_table(stats))
     if not opts.json:
         typer.echo(summary_line(details, opts.file.name, saved))
-    for warning in job_warnings(details, prepared.local, prepared.unread, opts.find_by):
+    for warning in job_warnings(details, local, prepared.unread, opts.find_by):
         typer.echo(warning, err=True)
     if details.status == "FAILED":
         error = details.error

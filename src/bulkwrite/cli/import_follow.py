@@ -4,7 +4,7 @@ re-attached (the import waits an outage out instead of giving up)."""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
@@ -20,12 +20,13 @@ class Follow:
     (stderr, or the ``--json`` document's ``id`` field later) and starts the bar; ``progress``
     draws it; ``on_retry`` says once per outage that the connection is being re-attached."""
 
-    def __init__(self, label: str, rows: int, bar: bool) -> None:
+    def __init__(self, label: str, rows: Callable[[], int | None], bar: bool) -> None:
+        """``rows()``: the file's data rows once counted (None until then), the bar's total."""
         from bulkwrite.cli.progress import JobProgress
 
         self.job_id: str | None = None
-        self.started = time.monotonic()
-        self._bar = JobProgress(Console(stderr=True), rows, label, bar)
+        self._rows, self._total = rows, False
+        self._bar = JobProgress(Console(stderr=True), rows() or 0, label, bar)
         self._stack = ExitStack()
         self._outage = False
 
@@ -37,10 +38,11 @@ class Follow:
 
     @property
     def elapsed(self) -> float:
-        return time.monotonic() - self.started
+        """From the job's creation to its end: the time the bar's rows/s is reckoned over."""
+        return self._bar.elapsed
 
     def on_created(self, job_id: str) -> None:
-        self.job_id, self.started = job_id, time.monotonic()
+        self.job_id = job_id
         typer.echo(f"job {job_id} created", err=True)
         self._stack.enter_context(self._bar)
 
@@ -48,6 +50,9 @@ class Follow:
         if self._outage:
             self._outage = False
             typer.echo(f"re-attached to job {details.id}", err=True)
+        if not self._total and (rows := self._rows()) is not None:
+            self._bar.grow(rows)
+            self._total = True
         self._bar.update(details)
 
     def on_retry(self, job_id: str, error: BaseException, pause: float) -> None:

@@ -16,7 +16,6 @@ from bulkwrite.cli import admin_cmd, control_cmd, db_cmd, import_cmd, jobs_cmd, 
 from bulkwrite.cli.datadir import DataDirOption, settings_for
 from bulkwrite.cli.schema_cmd import schema_app
 from bulkwrite.cli.secret_cmd import secret_app
-from bulkwrite.settings import Settings
 
 try:  # typer 0.29+ carries its own click
     from typer._click.exceptions import ClickException
@@ -109,6 +108,8 @@ def serve(
         overrides["port"] = port
     if data_dir is not None:
         overrides["data_dir"] = data_dir
+    from bulkwrite.settings import Settings
+
     settings = Settings(**overrides)  # type: ignore[arg-type]
     services = build_services(settings)
     demo = ensure_demo_org(services)
@@ -144,6 +145,7 @@ def worker_command(
     signal stops at once (the jobs resume elsewhere).
     """
     from bulkwrite.bootstrap import build_services
+    from bulkwrite.settings import Settings
 
     settings = Settings()
     if settings.convert_process is None:  # no API beside the jobs: a thread converts faster

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING
@@ -33,10 +34,11 @@ class DoneColumn(ProgressColumn):
 
 
 class RateColumn(ProgressColumn):
-    """Rows per second, from rich's moving estimate."""
+    """Rows per second: the rows done over the time since the job was created, as the summary
+    reckons it (``JobProgress.elapsed``), else rich's moving estimate."""
 
     def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
+        speed = task.fields.get("rate") or task.finished_speed or task.speed
         if speed is None and task.completed and task.elapsed:
             speed = task.completed / task.elapsed  # too few polls for a moving estimate
         return Text("- rows/s" if speed is None else f"{speed:,.0f} rows/s")
@@ -78,8 +80,17 @@ class JobProgress:
         )
         self._label = label
         self._task = self._progress.add_task(f"{label} queued", total=total_rows)
+        self.started = time.monotonic()
+        self._finished: float | None = None
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds from the start (``__enter__``: the job was created) to the end of the job
+        (the first ended details), or to now while it runs."""
+        return (self._finished or time.monotonic()) - self.started
 
     def __enter__(self) -> JobProgress:
+        self.started = time.monotonic()
         self._progress.start()
         return self
 
@@ -103,9 +114,13 @@ class JobProgress:
         total = self._progress.tasks[0].total or 0
         if details.status != "ADDED":
             self._progress.tally = tally(details)
+        if details.done and self._finished is None:
+            self._finished = time.monotonic()
+        elapsed = self.elapsed
         self._progress.update(
             self._task,
             completed=done,
             total=max(total, done),
             description=f"{self._label} {phase}",
+            rate=done / elapsed if done and elapsed > 0 else None,
         )

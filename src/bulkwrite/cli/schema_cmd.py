@@ -11,8 +11,6 @@ from bulkwrite.cli.admin_cmd import OrgOption
 from bulkwrite.cli.common import fail
 from bulkwrite.cli.datadir import DataDirOption, open_existing
 from bulkwrite.errors import BulkWriteError
-from bulkwrite.services.accounts import find_org
-from bulkwrite.services.schema import apply_schema, show_schema
 
 schema_app = typer.Typer(
     help="Custom modules and fields: apply a YAML schema file, or show the schema.",
@@ -49,6 +47,9 @@ def schema_apply(
         raise fail(f"cannot read {file}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise fail(f"cannot read {file}: it is not UTF-8 text") from None
+    from bulkwrite.services.accounts import find_org
+    from bulkwrite.services.schema import apply_schema
+
     services = open_existing(data_dir)
     try:
         changes = apply_schema(services, find_org(services, org).id, text)
@@ -67,6 +68,9 @@ def schema_show(
     data_dir: DataDirOption = None,
 ) -> None:
     """Print the org's modules and fields as a schema file (one that applies as a no-op)."""
+    from bulkwrite.services.accounts import find_org
+    from bulkwrite.services.schema import show_schema
+
     services = open_existing(data_dir)
     try:
         typer.echo(show_schema(services, find_org(services, org).id, module), nl=False)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from bulkwrite.cli.admin_cmd import OrgOption
@@ -10,9 +12,9 @@ from bulkwrite.cli.common import fail
 from bulkwrite.cli.datadir import DataDirOption, open_existing
 from bulkwrite.domain.callback import CallbackSecret
 from bulkwrite.errors import BulkWriteError
-from bulkwrite.services.accounts import find_org
-from bulkwrite.services.callbacks.secrets import rotate_secret, show_secret
-from bulkwrite.services.collaborators import Services
+
+if TYPE_CHECKING:  # the services are imported by the command that runs, not by --help
+    from bulkwrite.services.collaborators import Services
 
 secret_app = typer.Typer(
     help="The org's callback secret (signs callbacks).", no_args_is_help=True, rich_markup_mode=None
@@ -20,6 +22,8 @@ secret_app = typer.Typer(
 
 
 def _org_id(services: Services, zgid: str | None) -> str:
+    from bulkwrite.services.accounts import find_org
+
     try:
         return find_org(services, zgid).id
     except BulkWriteError as exc:
@@ -40,6 +44,8 @@ def secret_show(
     data_dir: DataDirOption = None,
 ) -> None:
     """Print the org's callback secret (made on first use)."""
+    from bulkwrite.services.callbacks.secrets import show_secret
+
     services = open_existing(data_dir)
     _echo(show_secret(services, _org_id(services, org)))
 
@@ -50,5 +56,7 @@ def secret_rotate(
     data_dir: DataDirOption = None,
 ) -> None:
     """Make a new callback secret and print it; the old one also signs for 24 hours."""
+    from bulkwrite.services.callbacks.secrets import rotate_secret
+
     services = open_existing(data_dir)
     _echo(rotate_secret(services, _org_id(services, org)))

@@ -20,12 +20,13 @@ import polars as pl
 
 from bulkwrite.errors import DataInvalid, FileFormatInvalid
 from bulkwrite.files import fastcsv
+from bulkwrite.files.dialect import DELIMITERS as DELIMITERS
+from bulkwrite.files.dialect import pick_delimiter as pick_delimiter
 from bulkwrite.files.encodings import text_encoding, with_bom
 from bulkwrite.files.fastcsv import FIELD_LIMIT
 from bulkwrite.files.textlines import LineTooLong, TextDecodeFailure, iter_line_blocks, iter_lines
 from bulkwrite.importer.chunk import RawChunk
 
-DELIMITERS = (",", ";", ":", "|", "\t")
 LINE_LIMIT = 2 * FIELD_LIMIT
 # Rows per frame where the csv module reads for fastcsv.
 SLOW_FRAME_ROWS = 8192
@@ -61,14 +62,6 @@ def detect_dialect(path: Path, encoding: str | None, encoding_hint: str) -> CsvD
         raw.seek(0)
         record = _header_text(raw, codec)
     return CsvDialect(codec, pick_delimiter(record))
-
-
-def pick_delimiter(record: str) -> str:
-    """The delimiter occurring most often outside double quotes in ``record``."""
-    outside = "".join(record.split('"')[0::2])
-    counts = [outside.count(candidate) for candidate in DELIMITERS]
-    best = max(counts)
-    return DELIMITERS[counts.index(best)] if best else ","
 
 
 def _header_text(raw: IO[bytes], codec: str) -> str:

@@ -28,14 +28,14 @@ from typing import IO, Final
 
 import polars as pl
 
+from bulkwrite.files.dialect import FIELD_LIMIT as FIELD_LIMIT
+
 #: Bytes read at a time; a block ends at its last whole record.
 BLOCK_SIZE: Final = 4 * 1024 * 1024
 #: A record still unfinished after this many bytes is left to the csv module.
 TAIL_LIMIT: Final = 64 * 1024 * 1024
 #: Python's whitespace: Rust's (polars ``\s``) and the four separators \x1c-\x1f.
 BLANK: Final = r"^[\s\x1c-\x1f]*$"
-#: The csv module holds a field as 4-byte code points: this bound is ~64 MiB of memory per field.
-FIELD_LIMIT: Final = 16 * 1024 * 1024
 #: Codecs whose bytes polars reads as they are.
 NATIVE_CODECS: Final = frozenset({"utf-8", "utf-8-sig"})
 

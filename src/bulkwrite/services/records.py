@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from bulkwrite.clock import iso, now
 from bulkwrite.domain.children import stored_fields
 from bulkwrite.domain.identity import Principal, Right
 from bulkwrite.domain.ids import parse_digits, parse_id
@@ -27,6 +29,7 @@ from bulkwrite.errors import (
     ScopeMismatch,
     UrlPatternInvalid,
 )
+from bulkwrite.services import page_tokens
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.record_children import child_values
 from bulkwrite.store.base import Tx
@@ -38,13 +41,16 @@ USER_TYPES = frozenset({FieldType.OWNERLOOKUP, FieldType.USERLOOKUP})
 
 @dataclass(frozen=True, slots=True)
 class RecordQuery:
-    """The query parameters of a records read, as the caller sent them (``None``: absent)."""
+    """The query parameters of a records read, as the caller sent them (``None``: absent);
+    ``tokens``: whether the API version has page tokens (v3 and later)."""
 
     fields: str | None = None
     page: str | None = None
     per_page: str | None = None
     sort_by: str | None = None
     sort_order: str | None = None
+    page_token: str | None = None
+    tokens: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,39 +59,82 @@ class RecordPage:
     page: int
     per_page: int
     more_records: bool
+    #: ``(next_page_token, page_token_expiry)`` on a version with page tokens, else None.
+    token: tuple[str | None, str] | None = None
 
     def document(self) -> dict[str, Any]:
-        info = {
+        info: dict[str, Any] = {
             "per_page": self.per_page,
             "count": len(self.data),
             "page": self.page,
             "more_records": self.more_records,
         }
+        if self.token is not None:
+            info["next_page_token"], info["page_token_expiry"] = self.token
         return {"data": self.data, "info": info}
 
 
 def list_records(
     services: Services, principal: Principal, module_name: str, query: RecordQuery
 ) -> RecordPage:
-    """One page of a module's records; an empty ``data`` when the page holds none."""
+    """One page of a module's records; an empty ``data`` when the page holds none. A page
+    named by ``page_token`` is read from where the page before ended (``store.keyset``)."""
     module = readable_module(services, principal, module_name)
     fields = _fields(module, query.fields)
-    page = _whole(query.page, "page", 1, MAX_PAGE)
     per_page = _whole(query.per_page, "per_page", MAX_PER_PAGE, MAX_PER_PAGE)
     order_by = _sort_by(module, query.sort_by)
     descending = _descending(query.sort_order)
+    binding = page_tokens.Binding(
+        principal.org.id,
+        module.api_name,
+        tuple(f.api_name for f in fields),
+        per_page,
+        order_by,
+        descending,
+    )
+    at = now()
+    start, key = _start(services, query, binding, at)
+    page = start.page if start else _whole(query.page, "page", 1, MAX_PAGE)
     with services.store.transaction(write=False) as tx:
         table = tx.record_table(principal.org.id, module.api_name)
-        rows = tx.read_records(
+        rows = tx.read_keyset(
             table,
             ["id", *(f.api_name for f in stored_fields(fields))],
             limit=per_page + 1,
-            offset=(page - 1) * per_page,
             order_by=order_by,
             descending=descending,
+            after=start.after if start else None,
+            offset=0 if start else (page - 1) * per_page,
         )
-        data = render_page(tx, principal.org.id, fields, rows[:per_page])
-    return RecordPage(data, page, per_page, len(rows) > per_page)
+        data = render_page(tx, principal.org.id, fields, [row for row, _ in rows[:per_page]])
+    more = len(rows) > per_page
+    if not query.tokens:
+        return RecordPage(data, page, per_page, more)
+    key = key or page_tokens.page_key(services, principal.org.id)
+    following = None
+    if more:
+        following = page_tokens.issue(key, binding, page + 1, rows[per_page - 1][1], at)
+    return RecordPage(data, page, per_page, more, (following, iso(page_tokens.expiry(at))))
+
+
+def _start(
+    services: Services, query: RecordQuery, binding: page_tokens.Binding, at: datetime
+) -> tuple[page_tokens.PageStart | None, bytes | None]:
+    """The page ``page_token`` opens (None: no token) and the org's key if it was read."""
+    if query.page_token is None:
+        return None, None
+    if not query.tokens:
+        raise DataInvalid(
+            "page_token is a parameter of API v3 and later.",
+            {"api_name": "page_token", "param_name": "page_token"},
+        )
+    if query.page is not None:
+        raise DataInvalid(
+            "page and page_token cannot be given together.",
+            {"api_name": "page", "param_name": "page"},
+        )
+    key = page_tokens.page_key(services, binding.org_id)
+    return page_tokens.read(key, binding, query.page_token, at), key
 
 
 def get_record(

@@ -19,6 +19,7 @@ from bulkwrite.domain.idempotency import KeptAnswer, KeyClaim, KeyedRequest
 from bulkwrite.domain.identity import Org, Principal, Profile, StoredFile, User
 from bulkwrite.domain.job import ChunkPlan, Counts, Job, JobSplit, JobStatus
 from bulkwrite.domain.modules import Field, Module
+from bulkwrite.store.keyset import Position
 
 
 class ControlTx(Protocol):
@@ -305,6 +306,22 @@ class RecordTx(Protocol):
         record_id: int | None = None,
     ) -> list[tuple[object, ...]]: ...
 
+    def read_keyset(
+        self,
+        table: str,
+        columns: Sequence[str],
+        *,
+        limit: int,
+        order_by: str = "id",
+        descending: bool = False,
+        after: Position | None = None,
+        offset: int = 0,
+    ) -> list[tuple[tuple[object, ...], Position]]:
+        """Up to ``limit`` rows of ``columns`` in the order of ``store.keyset``, each with its
+        position: those after ``after`` (a keyset read, nothing before it scanned), else those
+        after the first ``offset``."""
+        ...
+
     def record_names(self, table: str, column: str, ids: Sequence[int]) -> dict[int, object]:
         """The ``column`` value (a record's name) of each record among ``ids`` that exists."""
         ...
@@ -378,7 +395,27 @@ class JobControlTx(Protocol):
         ...
 
 
-class Tx(ControlTx, JobTx, SplitTx, CallbackTx, RecordTx, IdempotencyTx, JobControlTx, Protocol):
+class PageKeyTx(Protocol):
+    """Each org's key that signs its records page tokens."""
+
+    def get_page_key(self, org_id: str) -> str | None: ...
+
+    def insert_page_key(self, org_id: str, secret: str, at: datetime) -> None:
+        """The org's key; nothing if it has one already."""
+        ...
+
+
+class Tx(
+    ControlTx,
+    JobTx,
+    SplitTx,
+    CallbackTx,
+    RecordTx,
+    IdempotencyTx,
+    JobControlTx,
+    PageKeyTx,
+    Protocol,
+):
     """One transaction of the store."""
 
 

@@ -200,6 +200,14 @@ _V10_JOB_CONTROL = """
     CREATE INDEX jobs_org_newest ON jobs (org_id, id DESC);
 """
 
+#: Records' page tokens (contract section 10): each org's key that signs them (HMAC).
+_V11_PAGES = """
+    CREATE TABLE org_page_keys (
+        org_id BIGINT PRIMARY KEY REFERENCES orgs(id), secret TEXT NOT NULL,
+        created_time TIMESTAMPTZ NOT NULL
+    );
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_IDS + _V1_TABLES,
     _procrastinate_schema(),
@@ -211,6 +219,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V8_IDEMPOTENCY,
     _V9_RETRIES,
     _V10_JOB_CONTROL,
+    _V11_PAGES,
 )
 
 

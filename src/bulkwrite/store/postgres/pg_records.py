@@ -15,6 +15,7 @@ from bulkwrite.clock import iso
 from bulkwrite.domain.modules import STAMPED
 from bulkwrite.errors import RecordConflict
 from bulkwrite.store.base import ChildTotals, StagedInsert
+from bulkwrite.store.keyset import Position, Segment, segments, sort_key
 from bulkwrite.store.postgres.pg_catalog import Catalog, Column
 from bulkwrite.store.postgres.pg_copying import (
     StagedCopy,
@@ -230,6 +231,50 @@ class RecordQueries:
         read = _row_reader(cols)
         return [read(row) for row in self.conn.execute(query, (*params, limit, offset))]
 
+    def read_keyset(
+        self,
+        table: str,
+        columns: Sequence[str],
+        *,
+        limit: int,
+        order_by: str = "id",
+        descending: bool = False,
+        after: Position | None = None,
+        offset: int = 0,
+    ) -> list[tuple[tuple[object, ...], Position]]:
+        """``RecordTx.read_keyset``: a key is kept as its text (compared cast back to the
+        column's type); each segment in its index's own order (NULLs apart)."""
+        cols = self._columns(table, columns)
+        (order,) = self._columns(table, [order_by])
+        expression = _order_expression(order)
+        key = sql.SQL("({})::text").format(expression) if order_by != "id" else sql.SQL("id")
+        head = sql.SQL("SELECT {columns}, {key}, id FROM {table} ").format(
+            columns=sql.SQL(", ").join(c for col in cols for c in col.selected()),
+            key=key,
+            table=ident(table),
+        )
+        read = _row_reader(cols)
+
+        def positioned(row: Sequence[object]) -> tuple[tuple[object, ...], Position]:
+            return read(row[:-2]), Position(sort_key(row[-2]), int(str(row[-1])))
+
+        if after is None and offset:
+            nulls = "DESC NULLS LAST" if descending else "ASC NULLS FIRST"
+            if order_by == "id":  # never NULL: the primary key's own order
+                nulls = "DESC" if descending else "ASC"
+            ordered = sql.SQL("ORDER BY {} {}, id {} LIMIT %s OFFSET %s").format(
+                expression, sql.SQL(nulls), sql.SQL("DESC" if descending else "ASC")
+            )
+            return [positioned(r) for r in self.conn.execute(head + ordered, (limit, offset))]
+        rows: list[tuple[tuple[object, ...], Position]] = []
+        for segment in segments(order_by, descending, after):
+            rest, params = _segment(order, expression, descending, segment)
+            found = self.conn.execute(head + rest, (*params, limit - len(rows)))
+            rows += (positioned(row) for row in found)
+            if len(rows) >= limit:
+                break
+        return rows
+
     def delete_children(self, table: str, link: str, parent_ids: Sequence[int], job_id: int) -> int:
         """Delete the child rows of ``parent_ids`` that job ``job_id`` did not write."""
         query = sql.SQL(
@@ -303,6 +348,32 @@ def _conflicts(table: str) -> Iterator[None]:
             details = None  # a long name was cut and hashed: the field cannot be read back
         message = exc.diag.message_primary or type(exc).__name__
         raise RecordConflict(message, details) from None
+
+
+def _segment(
+    order: Column, expression: sql.Composable, descending: bool, segment: Segment
+) -> tuple[sql.Composable, tuple[object, ...]]:
+    """WHERE, ORDER BY and LIMIT of one keyset segment, and its parameters but the limit."""
+    direction = sql.SQL("DESC" if descending else "ASC")
+    past = sql.SQL("<" if descending else ">")
+    after = segment.after
+    if order.name == "id" or segment.nulls:
+        where = sql.SQL("" if order.name == "id" else "WHERE {} IS NULL").format(order.ident)
+        if after is not None:
+            glue = sql.SQL("WHERE" if order.name == "id" else "AND")
+            where = sql.SQL("{} {} id {} %s").format(where, glue, past)
+        params: tuple[object, ...] = () if after is None else (after.id,)
+        return sql.SQL("{} ORDER BY id {} LIMIT %s").format(where, direction), params
+    where = sql.SQL("WHERE {} IS NOT NULL").format(order.ident)
+    params = ()
+    if after is not None:
+        cast = sql.SQL("text" if order.kind is Kind.JSONB else order.kind.value)
+        where = sql.SQL("{} AND ({}, id) {} (%s::{}, %s)").format(where, expression, past, cast)
+        params = (after.key, after.id)
+    ordered = sql.SQL("{} ORDER BY {} {}, id {} LIMIT %s").format(
+        where, expression, direction, direction
+    )
+    return ordered, params
 
 
 def _order_expression(col: Column) -> sql.Composable:

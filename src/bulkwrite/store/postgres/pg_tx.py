@@ -18,6 +18,7 @@ from bulkwrite.store.control import ControlQueries
 from bulkwrite.store.idempotency import IdempotencyQueries
 from bulkwrite.store.job_control import JobControlQueries
 from bulkwrite.store.jobs import JobQueries
+from bulkwrite.store.page_keys import PageKeyQueries
 from bulkwrite.store.postgres.pg_catalog import Catalog
 from bulkwrite.store.postgres.pg_ddl import add_column_ddl, record_table_ddl, record_table_name
 from bulkwrite.store.postgres.pg_records import RecordQueries
@@ -56,6 +57,7 @@ class PostgresTx(
     CallbackQueries[Connection[Any]],
     IdempotencyQueries[Connection[Any]],
     JobControlQueries[Connection[Any]],
+    PageKeyQueries[Connection[Any]],
 ):
     """One transaction: every query method of the store, on one pooled connection."""
 

@@ -346,3 +346,15 @@ SELECT rows_total, cancel_requested FROM jobs WHERE id = :job_id;
 -- Ask a job not ended yet to stop (compare-and-set: not asked already)
 UPDATE jobs SET cancel_requested = TRUE
 WHERE id = :job_id AND status IN ('ADDED', 'INPROGRESS') AND NOT cancel_requested;
+
+-- page tokens: each org's signing key (store/page_keys.py) -----------------------------------
+
+-- get_page_key --
+-- The key that signs an org's records page tokens
+SELECT secret FROM org_page_keys WHERE org_id = :org_id;
+
+-- insert_page_key --
+-- An org's page-token key (nothing if another transaction made it first)
+INSERT INTO org_page_keys (org_id, secret, created_time)
+VALUES (:org_id, :secret, :created_time)
+ON CONFLICT (org_id) DO NOTHING;

@@ -121,6 +121,13 @@ MIGRATIONS: tuple[str, ...] = (
         operation = json_extract(spec, '$.operation');
     CREATE INDEX jobs_org_newest ON jobs (org_id, id DESC);
     """,
+    # Records' page tokens (contract section 10): each org's key that signs them (HMAC).
+    """
+    CREATE TABLE org_page_keys (
+        org_id INTEGER PRIMARY KEY REFERENCES orgs(id), secret TEXT NOT NULL,
+        created_time TEXT NOT NULL
+    );
+    """,
 )
 
 _COLUMN_TYPES: dict[FieldType, str] = {

@@ -15,6 +15,7 @@ from bulkwrite.store.control import ControlQueries
 from bulkwrite.store.idempotency import IdempotencyQueries
 from bulkwrite.store.job_control import JobControlQueries
 from bulkwrite.store.jobs import JobQueries
+from bulkwrite.store.page_keys import PageKeyQueries
 from bulkwrite.store.queries import Tracer
 from bulkwrite.store.splits import SplitQueries
 from bulkwrite.store.sql_tx import Dialect
@@ -47,6 +48,7 @@ class SqliteTx(
     CallbackQueries[sqlite3.Connection],
     IdempotencyQueries[sqlite3.Connection],
     JobControlQueries[sqlite3.Connection],
+    PageKeyQueries[sqlite3.Connection],
 ):
     """One transaction: every query method of the store, on one connection."""
 
