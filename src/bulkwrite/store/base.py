@@ -19,6 +19,7 @@ from bulkwrite.domain.idempotency import KeptAnswer, KeyClaim, KeyedRequest
 from bulkwrite.domain.identity import Org, Principal, Profile, StoredFile, User
 from bulkwrite.domain.job import ChunkPlan, Counts, Job, JobSplit, JobStatus
 from bulkwrite.domain.modules import Field, Module
+from bulkwrite.store.ui_sessions import UiSessionTx
 
 
 class ControlTx(Protocol):
@@ -378,7 +379,17 @@ class JobControlTx(Protocol):
         ...
 
 
-class Tx(ControlTx, JobTx, SplitTx, CallbackTx, RecordTx, IdempotencyTx, JobControlTx, Protocol):
+class Tx(
+    ControlTx,
+    JobTx,
+    SplitTx,
+    CallbackTx,
+    RecordTx,
+    IdempotencyTx,
+    JobControlTx,
+    UiSessionTx,
+    Protocol,
+):
     """One transaction of the store."""
 
 

@@ -24,6 +24,7 @@ from bulkwrite.store.postgres.pg_records import RecordQueries
 from bulkwrite.store.queries import Tracer
 from bulkwrite.store.splits import SplitQueries
 from bulkwrite.store.sql_tx import Dialect
+from bulkwrite.store.ui_sessions import UiSessionQueries
 
 #: The query files of the PostgreSQL store (``store/sql/``).
 SOURCES = ("common.sql", "postgres.sql", "procrastinate.sql")
@@ -56,6 +57,7 @@ class PostgresTx(
     CallbackQueries[Connection[Any]],
     IdempotencyQueries[Connection[Any]],
     JobControlQueries[Connection[Any]],
+    UiSessionQueries[Connection[Any]],
 ):
     """One transaction: every query method of the store, on one pooled connection."""
 

@@ -346,3 +346,23 @@ SELECT rows_total, cancel_requested FROM jobs WHERE id = :job_id;
 -- Ask a job not ended yet to stop (compare-and-set: not asked already)
 UPDATE jobs SET cancel_requested = TRUE
 WHERE id = :job_id AND status IN ('ADDED', 'INPROGRESS') AND NOT cancel_requested;
+
+-- dashboard sessions (docs/dashboard.md) ------------------------------------------------------
+
+-- insert_ui_session --
+-- A signed-in dashboard session: its id's hash, the token's hash, its CSRF token, its end
+INSERT INTO ui_sessions (session_hash, token_hash, csrf, expires_time)
+VALUES (:session_hash, :token_hash, :csrf, :expires_time);
+
+-- get_ui_session --
+-- A session not ended yet: the token it signed in with and its CSRF token
+SELECT token_hash, csrf FROM ui_sessions
+WHERE session_hash = :session_hash AND expires_time > :at;
+
+-- delete_ui_session --
+-- Sign out: the session is gone
+DELETE FROM ui_sessions WHERE session_hash = :session_hash;
+
+-- delete_expired_ui_sessions --
+-- Forget the sessions past their end
+DELETE FROM ui_sessions WHERE expires_time <= :at;
