@@ -11,6 +11,7 @@ from typing import Any
 from bulkwrite.domain.modules import Module
 from bulkwrite.errors import DataInvalid
 from bulkwrite.importer.headers import ColumnMatch, mappable_fields, match_headers
+from bulkwrite.services.failed_rows import TAIL
 
 #: The form field of column ``i``'s choice is ``map_<i>``; this value is "Don't import".
 SKIP = ""
@@ -61,7 +62,14 @@ def _row(column: ColumnMatch) -> ColumnRow:
 def mapping_rows(
     module: Module, header: Sequence[str], targets: Mapping[str, Module]
 ) -> list[ColumnRow]:
-    return [_row(c) for c in match_headers(module, header, targets).columns]
+    """One row per column; the columns a failed-rows file adds after the uploaded ones
+    (``services/failed_rows.py``) are not imported, whatever they resemble."""
+    rows = [_row(c) for c in match_headers(module, header, targets).columns]
+    if tuple(header[-len(TAIL) :]) == TAIL:
+        note = "added by the failed-rows download"
+        for row in rows[-len(TAIL) :]:
+            rows[row.index] = ColumnRow(row.index, row.header, SKIP, "not mapped", note)
+    return rows
 
 
 def extra_choices(rows: Sequence[ColumnRow], base: Sequence[Choice]) -> list[Choice]:
