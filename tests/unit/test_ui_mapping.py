@@ -20,7 +20,7 @@ LEADS = MODULES["Leads"]
 def test_columns_are_matched_by_api_name_label_and_closeness() -> None:
     labelled = Field("Ref_No", FieldType.TEXT, label="Reference #")
     module = replace(LEADS, fields=(*LEADS.fields, labelled))
-    header = ["Last_Name", "reference", "Compnay", "Shoe size", ""]
+    header = ["Last_Name", "reference", "Compnay", "Shoe size", "", "Lead Statuses"]
     got = [(r.header, r.chosen, r.how) for r in mapping_rows(module, header, MODULES)]
     assert got == [
         ("Last_Name", "Last_Name", "API name"),
@@ -28,7 +28,10 @@ def test_columns_are_matched_by_api_name_label_and_closeness() -> None:
         ("Compnay", "Company", "close match"),
         ("Shoe size", "", "not mapped"),
         ("", "", "not mapped"),
+        ("Lead Statuses", "Lead_Status", "close match"),
     ]
+    far = mapping_rows(LEADS, ["Status"], MODULES)[0]  # like Lead_Status, not enough to guess
+    assert (far.chosen, far.how) == ("", "not mapped") and "Lead_Status" in far.note
 
 
 def test_the_columns_a_failed_rows_file_adds_are_not_imported() -> None:

@@ -4,17 +4,20 @@ nothing), and the posted table back as the create request's ``field_mappings``."
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bulkwrite.domain.modules import Module
+from bulkwrite.domain.modules import Field, Module
 from bulkwrite.errors import DataInvalid
-from bulkwrite.importer.headers import ColumnMatch, mappable_fields, match_headers
+from bulkwrite.importer.headers import ColumnMatch, mappable_fields, match_headers, squash
 from bulkwrite.services.failed_rows import TAIL
 
 #: The form field of column ``i``'s choice is ``map_<i>``; this value is "Don't import".
 SKIP = ""
+#: A fuzzy match this close is chosen (marked for checking); a farther one is only named.
+PRESELECT_CLOSENESS = 0.8
 
 
 @dataclass(frozen=True)
@@ -48,14 +51,25 @@ def choices(module: Module) -> list[Choice]:
     return out
 
 
-def _row(column: ColumnMatch) -> ColumnRow:
+def closeness(header: str, field: Field) -> float:
+    """How alike a header and a field's API name or label are (difflib's ratio, 0 to 1)."""
+    key = squash(header)
+    names = (squash(field.api_name), squash(field.display_label))
+    return max(difflib.SequenceMatcher(None, key, name).ratio() for name in names)
+
+
+def _row(column: ColumnMatch, fields: Mapping[str, Field]) -> ColumnRow:
     if column.api_name is not None:
         chosen = column.api_name + (f".{column.find_by}" if column.find_by else "")
         how = "API name" if column.matched_by == "api_name" else "label"
         return ColumnRow(column.index, column.header, chosen, how, "")
-    if column.suggestion is not None:
-        note = "a close match: check it"
-        return ColumnRow(column.index, column.header, column.suggestion, "close match", note)
+    field = fields.get(column.suggestion or "")
+    if field is not None and closeness(column.header, field) >= PRESELECT_CLOSENESS:
+        note = "check it"
+        return ColumnRow(column.index, column.header, field.api_name, "close match", note)
+    if field is not None:  # too far to import on a guess: named, not chosen
+        note = f"the closest field is {field.display_label} ({field.api_name})"
+        return ColumnRow(column.index, column.header, SKIP, "not mapped", note)
     return ColumnRow(column.index, column.header, SKIP, "not mapped", column.reason)
 
 
@@ -64,7 +78,8 @@ def mapping_rows(
 ) -> list[ColumnRow]:
     """One row per column; the columns a failed-rows file adds after the uploaded ones
     (``services/failed_rows.py``) are not imported, whatever they resemble."""
-    rows = [_row(c) for c in match_headers(module, header, targets).columns]
+    fields = {f.api_name: f for f in mappable_fields(module)}
+    rows = [_row(c, fields) for c in match_headers(module, header, targets).columns]
     if tuple(header[-len(TAIL) :]) == TAIL:
         note = "added by the failed-rows download"
         for row in rows[-len(TAIL) :]:
