@@ -19,7 +19,7 @@ from bulkwrite.domain.idempotency import KeptAnswer, KeyClaim, KeyedRequest
 from bulkwrite.domain.identity import Org, Principal, Profile, StoredFile, User
 from bulkwrite.domain.job import ChunkPlan, Counts, Job, JobSplit, JobStatus
 from bulkwrite.domain.modules import Field, Module
-from bulkwrite.store.ui_sessions import UiSessionTx
+from bulkwrite.store.dashboard import DashboardTx
 
 
 class ControlTx(Protocol):
@@ -387,7 +387,7 @@ class Tx(
     RecordTx,
     IdempotencyTx,
     JobControlTx,
-    UiSessionTx,
+    DashboardTx,
     Protocol,
 ):
     """One transaction of the store."""

@@ -36,9 +36,24 @@ def _base(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _job_modules(services: Services, session: Session) -> list[str]:
+def _jobs_page_data(
+    services: Services, session: Session, params: dict[str, str], base: str
+) -> dict[str, Any]:
+    """The Jobs page's figures: a page of the keyset job list and the org's module names."""
+    listing = list_jobs(services, session.principal, params, VERSION, base)
     with services.store.transaction(write=False) as tx:
-        return sorted(m.api_name for m in tx.list_modules(session.principal.org.id))
+        modules = tx.module_names(session.principal.org.id)
+    rows = [job_row(d) for d in listing["jobs"]]
+    info = listing["info"]
+    return {
+        "rows": rows,
+        "modules": modules,
+        "chosen_status": params.get("status", ""),
+        "chosen_module": params.get("module", ""),
+        "next_token": info.get("next_page_token"),
+        "page_number": info["page"],
+        "live_ids": [r.id for r in rows if not r.ended],
+    }
 
 
 @router.get("/jobs")
@@ -46,26 +61,8 @@ async def jobs(request: Request, session: SessionDep) -> Response:
     services: Services = request.app.state.services
     params = {k: v for k, v in request.query_params.items() if v}
     params.setdefault("per_page", str(PER_PAGE))
-    listing = await store_read(
-        services, list_jobs, services, session.principal, params, VERSION, _base(request)
-    )
-    modules = await store_read(services, _job_modules, services, session)
-    rows = [job_row(d) for d in listing["jobs"]]
-    info = listing["info"]
-    return page(
-        request,
-        "jobs.html",
-        session,
-        title="Jobs",
-        rows=rows,
-        statuses=STATUSES,
-        modules=modules,
-        chosen_status=params.get("status", ""),
-        chosen_module=params.get("module", ""),
-        next_token=info.get("next_page_token"),
-        page_number=info["page"],
-        live_ids=[r.id for r in rows if not r.ended],
-    )
+    data = await store_read(services, _jobs_page_data, services, session, params, _base(request))
+    return page(request, "jobs.html", session, title="Jobs", statuses=STATUSES, **data)
 
 
 def _job_page_data(services: Services, session: Session, job_id: str, base: str) -> dict[str, Any]:

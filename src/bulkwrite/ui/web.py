@@ -39,6 +39,7 @@ _templates = Environment(
     autoescape=select_autoescape(["html"], default=True),
     trim_blocks=True,
     lstrip_blocks=True,
+    auto_reload=False,  # package data: it changes only with the package
 )
 
 

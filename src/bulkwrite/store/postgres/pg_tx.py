@@ -15,6 +15,7 @@ from bulkwrite.domain.children import RecordIndex
 from bulkwrite.domain.modules import Field
 from bulkwrite.store.callbacks import CallbackQueries
 from bulkwrite.store.control import ControlQueries
+from bulkwrite.store.dashboard import DashboardQueries
 from bulkwrite.store.idempotency import IdempotencyQueries
 from bulkwrite.store.job_control import JobControlQueries
 from bulkwrite.store.jobs import JobQueries
@@ -24,7 +25,6 @@ from bulkwrite.store.postgres.pg_records import RecordQueries
 from bulkwrite.store.queries import Tracer
 from bulkwrite.store.splits import SplitQueries
 from bulkwrite.store.sql_tx import Dialect
-from bulkwrite.store.ui_sessions import UiSessionQueries
 
 #: The query files of the PostgreSQL store (``store/sql/``).
 SOURCES = ("common.sql", "postgres.sql", "procrastinate.sql")
@@ -57,7 +57,7 @@ class PostgresTx(
     CallbackQueries[Connection[Any]],
     IdempotencyQueries[Connection[Any]],
     JobControlQueries[Connection[Any]],
-    UiSessionQueries[Connection[Any]],
+    DashboardQueries[Connection[Any]],
 ):
     """One transaction: every query method of the store, on one pooled connection."""
 

@@ -347,7 +347,7 @@ SELECT rows_total, cancel_requested FROM jobs WHERE id = :job_id;
 UPDATE jobs SET cancel_requested = TRUE
 WHERE id = :job_id AND status IN ('ADDED', 'INPROGRESS') AND NOT cancel_requested;
 
--- dashboard sessions (docs/dashboard.md) ------------------------------------------------------
+-- the dashboard (docs/dashboard.md) -----------------------------------------------------------
 
 -- insert_ui_session --
 -- A signed-in dashboard session: its id's hash, the token's hash, its CSRF token, its end
@@ -366,3 +366,7 @@ DELETE FROM ui_sessions WHERE session_hash = :session_hash;
 -- delete_expired_ui_sessions --
 -- Forget the sessions past their end
 DELETE FROM ui_sessions WHERE expires_time <= :at;
+
+-- module_names --
+-- The API names of an org's modules (the Jobs page's filter), without their definitions
+SELECT api_name FROM modules WHERE org_id = :org_id ORDER BY api_name;

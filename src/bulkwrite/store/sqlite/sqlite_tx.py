@@ -12,6 +12,7 @@ from bulkwrite.domain.children import RecordIndex
 from bulkwrite.domain.modules import Field
 from bulkwrite.store.callbacks import CallbackQueries
 from bulkwrite.store.control import ControlQueries
+from bulkwrite.store.dashboard import DashboardQueries
 from bulkwrite.store.idempotency import IdempotencyQueries
 from bulkwrite.store.job_control import JobControlQueries
 from bulkwrite.store.jobs import JobQueries
@@ -20,7 +21,6 @@ from bulkwrite.store.splits import SplitQueries
 from bulkwrite.store.sql_tx import Dialect
 from bulkwrite.store.sqlite.sqlite_ddl import column_type, quote, record_table_ddl, unique_index_ddl
 from bulkwrite.store.sqlite.sqlite_records import RecordQueries
-from bulkwrite.store.ui_sessions import UiSessionQueries
 
 #: The query files of the SQLite store (``store/sql/``).
 SOURCES = ("common.sql", "sqlite.sql")
@@ -48,7 +48,7 @@ class SqliteTx(
     CallbackQueries[sqlite3.Connection],
     IdempotencyQueries[sqlite3.Connection],
     JobControlQueries[sqlite3.Connection],
-    UiSessionQueries[sqlite3.Connection],
+    DashboardQueries[sqlite3.Connection],
 ):
     """One transaction: every query method of the store, on one connection."""
 

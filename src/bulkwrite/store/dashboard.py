@@ -1,6 +1,7 @@
-"""The dashboard's sign-in sessions (docs/dashboard.md): one implementation for both stores,
-over the named queries of ``sql/common.sql``. Only hashes of the session id and of the token
-are kept, so a copy of the table signs no one in."""
+"""What the dashboard (docs/dashboard.md) reads and writes beyond the API's queries: its
+sign-in sessions, and the names of an org's modules (its Jobs filter); one implementation for
+both stores, over the named queries of ``sql/common.sql``. Of a session only hashes of the
+session id and of the token are kept, so a copy of the table signs no one in."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ class UiSession:
     csrf: str
 
 
-class UiSessionTx(Protocol):
+class DashboardTx(Protocol):
     def insert_ui_session(
         self, session_hash: str, token_hash: str, csrf: str, expires: datetime
     ) -> None: ...
@@ -32,8 +33,12 @@ class UiSessionTx(Protocol):
 
     def delete_expired_ui_sessions(self, at: datetime) -> int: ...
 
+    def module_names(self, org_id: str) -> list[str]:
+        """The API names of the org's modules, in order (no definition read)."""
+        ...
 
-class UiSessionQueries(SqlTx[C]):
+
+class DashboardQueries(SqlTx[C]):
     def insert_ui_session(
         self, session_hash: str, token_hash: str, csrf: str, expires: datetime
     ) -> None:
@@ -56,3 +61,6 @@ class UiSessionQueries(SqlTx[C]):
 
     def delete_expired_ui_sessions(self, at: datetime) -> int:
         return self.run("delete_expired_ui_sessions", at=self.dialect.bind_time(at)).rowcount
+
+    def module_names(self, org_id: str) -> list[str]:
+        return [str(row[0]) for row in self.run("module_names", org_id=int(org_id))]
