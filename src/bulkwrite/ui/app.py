@@ -6,6 +6,7 @@ from __future__ import annotations
 from importlib.resources import files
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -16,7 +17,7 @@ from bulkwrite.ui import import_pages, jobs_pages, live, login_pages, modules_pa
 from bulkwrite.ui.web import (
     SignInNeeded,
     domain_error,
-    not_found,
+    http_error,
     see_other,
     sign_in_needed,
     unexpected,
@@ -28,7 +29,8 @@ def create_ui(services: Services) -> FastAPI:
     ui.state.services = services
     ui.add_exception_handler(SignInNeeded, sign_in_needed)
     ui.add_exception_handler(BulkWriteError, domain_error)
-    ui.add_exception_handler(HTTPException, not_found)
+    ui.add_exception_handler(HTTPException, http_error)
+    ui.add_exception_handler(RequestValidationError, http_error)
     ui.add_exception_handler(Exception, unexpected)
     static = StaticFiles(directory=str(files("bulkwrite.ui") / "static"))
     ui.mount("/static", static, name="static")
@@ -47,5 +49,6 @@ def install_ui(app: FastAPI, services: Services) -> None:
     app.mount("/ui", create_ui(services))
 
     @app.get("/", include_in_schema=False)
+    @app.get("/ui", include_in_schema=False)
     async def root() -> RedirectResponse:
         return RedirectResponse("/ui/jobs", status_code=303)

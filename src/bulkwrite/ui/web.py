@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 
 from bulkwrite.api.deps import store_read
 from bulkwrite.errors import BulkWriteError
@@ -149,10 +150,17 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     return page(request, "error.html", session, status, title="Not done", error=error)
 
 
-async def not_found(request: Request, exc: Exception) -> Response:
+async def http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals (no such page, a method a page does not take, a form it could
+    not parse) as pages."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 400
     session = await _maybe_session(request)
-    error = {"code": "NOT_FOUND", "message": "There is no such page.", "details": {}}
-    return page(request, "error.html", session, 404, title="Not found", error=error)
+    if status == 404:
+        error = {"code": "NOT_FOUND", "message": "There is no such page.", "details": {}}
+        return page(request, "error.html", session, 404, title="Not found", error=error)
+    detail = exc.detail if isinstance(exc, HTTPException) else "The request is not valid."
+    error = {"code": "INVALID_REQUEST", "message": str(detail), "details": {}}
+    return page(request, "error.html", session, status, title="Not done", error=error)
 
 
 async def unexpected(request: Request, exc: Exception) -> Response:
