@@ -21,13 +21,14 @@ import httpx
 from bench.job_control import WRITE, _seed, _server
 from bench.stats import percentile
 from tests.server import LiveServer
+from tests.ui_client import ui_sign_in
 
 _NEXT = re.compile(r'href="/ui/jobs\?page_token=([^"&]+)')
 
 
 def _signed_in(server: LiveServer) -> httpx.Client:
     ui = httpx.Client(base_url=server.base_url, timeout=60)
-    answer = ui.post("/ui/login", data={"token": server.token, "next": "/ui/jobs"})
+    answer = ui_sign_in(ui, server.token)
     assert answer.status_code == 303, answer.text
     return ui
 

@@ -11,12 +11,13 @@ from importlib.resources import files
 import httpx
 
 from tests.server import LiveServer
+from tests.ui_client import form_csrf, ui_sign_in
 
 
 @contextmanager
 def _signed_in(server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.base_url, timeout=30) as client:
-        answer = client.post("/ui/login", data={"token": server.token, "next": "/ui/modules"})
+        answer = ui_sign_in(client, server.token, "/ui/modules")
         assert answer.status_code == 303 and answer.headers["location"] == "/ui/modules"
         yield client
 
@@ -77,3 +78,14 @@ def test_every_asset_ships_in_the_package(shared_server: LiveServer) -> None:
                 answer.status_code == 200
                 and answer.content == (package / "static" / name).read_bytes()
             )
+
+
+def test_the_sign_in_form_needs_its_own_csrf_token(shared_server: LiveServer) -> None:
+    with httpx.Client(base_url=shared_server.base_url) as client:
+        form = {"token": shared_server.token, "next": "/ui/jobs"}
+        refused = client.post("/ui/login", data=form)  # a form posted from another site
+        assert refused.status_code == 403 and "bulkwrite_session" not in client.cookies
+        csrf = form_csrf(client.get("/ui/login").text)
+        assert client.post("/ui/login", data={**form, "csrf": "forged"}).status_code == 403
+        assert client.post("/ui/login", data={**form, "csrf": csrf}).status_code == 303
+        assert "bulkwrite_session" in client.cookies
