@@ -126,3 +126,19 @@ def test_markup_in_cells_and_file_names_is_text(page: Page) -> None:
     page.get_by_role("link", name="Jobs", exact=True).click()
     expect(page.get_by_role("table", name=re.compile("Jobs"))).to_be_visible()
     assert page.title() != "owned"
+
+
+def test_update_finds_records_by_the_chosen_field(page: Page, tmp_path: Path) -> None:
+    rows = [["Last_Name", "Company", "Email"], ["Curie", "Radium Ltd", "marie.upd@example.test"]]
+    start_import(page, write_csv(tmp_path / "first.csv", rows))
+    wait_for_status(page, "COMPLETED")
+    change = [["Email", "Company"], ["marie.upd@example.test", "Sorbonne"]]
+    start_import(
+        page, write_csv(tmp_path / "change.csv", change), "Leads", "update", find_by="Email"
+    )
+    wait_for_status(page, "COMPLETED")
+    assert (fact(page, "Updated"), fact(page, "Skipped"), fact(page, "Operation")) == (
+        "1",
+        "0",
+        "update",
+    )
