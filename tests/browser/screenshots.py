@@ -19,10 +19,10 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "docs" / "screenshots"
 LEADS = (
     "Last_Name,Company,E-mail,Lead Sorce,Shoe size\n"
-    "Lovelace,Analytical Engines,ada@example.test,Web,38\n"
-    ",Nameless Ltd,nobody@example.test,Web,41\n"
+    "Lovelace,Analytical Engines,ada@example.test,Online Store,38\n"
+    ",Nameless Ltd,nobody@example.test,Partner,41\n"
     "Hopper,US Navy,not-an-email,Partner,39\n"
-    "Turing,Bletchley Park,alan@example.test,Web,44\n"
+    "Turing,Bletchley Park,alan@example.test,Cold Call,44\n"
 )
 
 
