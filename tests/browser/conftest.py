@@ -27,7 +27,7 @@ CHROMIUM_ARGS = [
 #: How long a page waits for a condition (ms): a job on a loaded two-core machine.
 WAIT_MS = 60_000
 #: Rows a job is cut into: small, so that a large file's job runs long enough to be cancelled.
-CHUNK_SIZE = "200"
+CHUNK_SIZE = "100"
 
 
 def chromium_path() -> str:

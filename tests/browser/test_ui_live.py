@@ -32,11 +32,12 @@ def _large_csv(path: Path) -> Path:
 def test_cancel_a_running_job_while_its_row_follows_live(
     page: Page, browser: Browser, ui_server: LiveServer, tmp_path: Path
 ) -> None:
+    jobs = new_page(browser, ui_server)  # signed in first: the job's run is the only wait
+    sign_in(jobs, ui_server)
     job_id = start_import(page, _large_csv(tmp_path / "large.csv"))
     wait_for_status(page, "INPROGRESS")
 
-    jobs = new_page(browser, ui_server)
-    sign_in(jobs, ui_server)
+    jobs.reload()
     row = jobs.get_by_role("row").filter(has=jobs.get_by_role("link", name=job_id))
     expect(row).to_contain_text("INPROGRESS")
     jobs.evaluate("window.notReloaded = true")
