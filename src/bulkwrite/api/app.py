@@ -23,6 +23,7 @@ from bulkwrite.bootstrap import build_services, make_worker
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.uploads import sweep_stale_temp_files
 from bulkwrite.settings import Settings
+from bulkwrite.ui.app import install_ui
 
 log = logging.getLogger(__name__)
 
@@ -60,4 +61,5 @@ def create_app(settings: Settings, services: Services | None = None) -> FastAPI:
     app.include_router(repair_routes.router)  # beyond-zoho.md §5
     app.include_router(control_routes.router)  # beyond-zoho.md sections 1-3
     app.include_router(record_routes.router)  # last: its paths would shadow the others
+    install_ui(app, services)  # the dashboard at /ui (beyond-zoho.md §8)
     return app

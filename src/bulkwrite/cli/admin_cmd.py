@@ -45,6 +45,8 @@ Full-scope access token (shown once; `bulkwrite token create` makes more):
 
     {demo.token}
 {start}
+Dashboard: open {base}/ui and sign in with that token (the API's own page: {base}/docs).
+
 Try it (the README's walk-through goes on from here):
     printf 'Last_Name,Company\\nLovelace,Analytical Engines\\n' > leads.csv
     curl -s {base}/crm/v8/upload -H "Authorization: Zoho-oauthtoken {demo.token}" \\

@@ -117,7 +117,8 @@ def serve(
         admin_cmd.print_welcome(settings, demo)
     else:
         typer.echo(
-            f"bulkwrite: data in {settings.data_dir.resolve()}; new token: "
+            f"bulkwrite: data in {settings.data_dir.resolve()}; dashboard: "
+            f"{settings.base_url}/ui; new token: "
             "bulkwrite token create --scopes ZohoCRM.bulk.ALL,ZohoCRM.modules.ALL,"
             "ZohoFiles.files.ALL",
             err=True,

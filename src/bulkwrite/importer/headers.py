@@ -74,18 +74,21 @@ class HeaderMatch:
         )
 
 
+def mappable_fields(module: Module) -> list[Field]:
+    """The fields a column of ``module``'s CSV may go to (the record id last)."""
+    mappable = [
+        f
+        for f in module.fields
+        if (not f.system or f.api_name == "Owner") and not f.read_only and f.type not in CHILD_TYPES
+    ]
+    return [*mappable, ID_FIELD]
+
+
 class _Fields:
     """A module's header-mappable fields, indexed by squashed API name and label."""
 
     def __init__(self, module: Module) -> None:
-        mappable = [
-            f
-            for f in module.fields
-            if (not f.system or f.api_name == "Owner")
-            and not f.read_only
-            and f.type not in CHILD_TYPES
-        ]
-        self.fields = [*mappable, ID_FIELD]
+        self.fields = mappable_fields(module)
         self.exact = {f.api_name: f for f in self.fields}
         self.by_api = _index(self.fields, lambda f: f.api_name)
         self.by_label = _index(self.fields, lambda f: f.display_label)

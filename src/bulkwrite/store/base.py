@@ -19,6 +19,7 @@ from bulkwrite.domain.idempotency import KeptAnswer, KeyClaim, KeyedRequest
 from bulkwrite.domain.identity import Org, Principal, Profile, StoredFile, User
 from bulkwrite.domain.job import ChunkPlan, Counts, Job, JobSplit, JobStatus
 from bulkwrite.domain.modules import Field, Module
+from bulkwrite.store.dashboard import DashboardTx
 from bulkwrite.store.keyset import Position
 
 
@@ -414,6 +415,7 @@ class Tx(
     IdempotencyTx,
     JobControlTx,
     PageKeyTx,
+    DashboardTx,
     Protocol,
 ):
     """One transaction of the store."""

@@ -208,6 +208,16 @@ _V11_PAGES = """
     );
 """
 
+#: The dashboard's sessions (docs/dashboard.md): a session id's hash, the token it signed in
+#: with (its hash), the session's CSRF token and when the session ends.
+_V12_DASH = """
+    CREATE TABLE ui_sessions (
+        session_hash TEXT PRIMARY KEY, token_hash TEXT NOT NULL REFERENCES tokens(hash),
+        csrf TEXT NOT NULL, expires_time TIMESTAMPTZ NOT NULL
+    );
+    CREATE INDEX ui_sessions_expires ON ui_sessions (expires_time);
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_IDS + _V1_TABLES,
     _procrastinate_schema(),
@@ -220,6 +230,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V9_RETRIES,
     _V10_JOB_CONTROL,
     _V11_PAGES,
+    _V12_DASH,
 )
 
 

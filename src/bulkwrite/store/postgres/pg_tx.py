@@ -15,6 +15,7 @@ from bulkwrite.domain.children import RecordIndex
 from bulkwrite.domain.modules import Field
 from bulkwrite.store.callbacks import CallbackQueries
 from bulkwrite.store.control import ControlQueries
+from bulkwrite.store.dashboard import DashboardQueries
 from bulkwrite.store.idempotency import IdempotencyQueries
 from bulkwrite.store.job_control import JobControlQueries
 from bulkwrite.store.jobs import JobQueries
@@ -58,6 +59,7 @@ class PostgresTx(
     IdempotencyQueries[Connection[Any]],
     JobControlQueries[Connection[Any]],
     PageKeyQueries[Connection[Any]],
+    DashboardQueries[Connection[Any]],
 ):
     """One transaction: every query method of the store, on one pooled connection."""
 

@@ -358,3 +358,27 @@ SELECT secret FROM org_page_keys WHERE org_id = :org_id;
 INSERT INTO org_page_keys (org_id, secret, created_time)
 VALUES (:org_id, :secret, :created_time)
 ON CONFLICT (org_id) DO NOTHING;
+
+-- the dashboard (docs/dashboard.md) -----------------------------------------------------------
+
+-- insert_ui_session --
+-- A signed-in dashboard session: its id's hash, the token's hash, its CSRF token, its end
+INSERT INTO ui_sessions (session_hash, token_hash, csrf, expires_time)
+VALUES (:session_hash, :token_hash, :csrf, :expires_time);
+
+-- get_ui_session --
+-- A session not ended yet: the token it signed in with and its CSRF token
+SELECT token_hash, csrf FROM ui_sessions
+WHERE session_hash = :session_hash AND expires_time > :at;
+
+-- delete_ui_session --
+-- Sign out: the session is gone
+DELETE FROM ui_sessions WHERE session_hash = :session_hash;
+
+-- delete_expired_ui_sessions --
+-- Forget the sessions past their end
+DELETE FROM ui_sessions WHERE expires_time <= :at;
+
+-- module_names --
+-- The API names of an org's modules (the Jobs page's filter), without their definitions
+SELECT api_name FROM modules WHERE org_id = :org_id ORDER BY api_name;

@@ -128,6 +128,15 @@ MIGRATIONS: tuple[str, ...] = (
         created_time TEXT NOT NULL
     );
     """,
+    # The dashboard's sessions (docs/dashboard.md): a session id's hash, the token it signed
+    # in with (its hash), the session's CSRF token and when the session ends.
+    """
+    CREATE TABLE ui_sessions (
+        session_hash TEXT PRIMARY KEY, token_hash TEXT NOT NULL REFERENCES tokens(hash),
+        csrf TEXT NOT NULL, expires_time TEXT NOT NULL
+    );
+    CREATE INDEX ui_sessions_expires ON ui_sessions (expires_time);
+    """,
 )
 
 _COLUMN_TYPES: dict[FieldType, str] = {

@@ -12,6 +12,7 @@ from bulkwrite.domain.children import RecordIndex
 from bulkwrite.domain.modules import Field
 from bulkwrite.store.callbacks import CallbackQueries
 from bulkwrite.store.control import ControlQueries
+from bulkwrite.store.dashboard import DashboardQueries
 from bulkwrite.store.idempotency import IdempotencyQueries
 from bulkwrite.store.job_control import JobControlQueries
 from bulkwrite.store.jobs import JobQueries
@@ -49,6 +50,7 @@ class SqliteTx(
     IdempotencyQueries[sqlite3.Connection],
     JobControlQueries[sqlite3.Connection],
     PageKeyQueries[sqlite3.Connection],
+    DashboardQueries[sqlite3.Connection],
 ):
     """One transaction: every query method of the store, on one connection."""
 
