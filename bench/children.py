@@ -133,7 +133,10 @@ def _setup(client: Client, files: Files) -> None:
 
 def stored_totals(target: Target) -> dict[str, float]:
     """Quotes and line items the store holds, and the sums of their totals."""
-    org = target.server.demo.org.id
+    demo = target.server.demo
+    if demo is None:
+        raise BenchError("the server has no demo org")
+    org = demo.org.id
     with target.server.services.store.transaction(write=False) as tx:
         quotes, items = tx.record_table(org, "Quotes"), tx.record_table(org, "Quoted_Items")
     queries = (
@@ -148,7 +151,7 @@ def stored_totals(target: Target) -> dict[str, float]:
             conn.close()
     else:
         with psycopg.connect(target.database_url) as pg:
-            found = [pg.execute(sql.SQL(q)).fetchone() for q in queries]  # type: ignore[arg-type]
+            found = [pg.execute(sql.SQL(q)).fetchone() for q in queries]
     (q_count, grand, sub), (i_count, net, _) = (row or (0, 0, 0) for row in found)
     return {
         "quotes": int(q_count),

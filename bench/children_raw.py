@@ -47,6 +47,7 @@ from bulkwrite.domain.modules import Module
 from bulkwrite.domain.standard_modules import standard_modules
 from bulkwrite.store.postgres import pg_ddl
 from bulkwrite.store.sqlite import sqlite_ddl
+from bulkwrite.store.sqlite.sqlite_store import PRAGMAS
 
 CHUNK = 20_000
 TABLES = {"Quotes": "rec_quotes", "Quoted_Items": "rec_quoted_items", "Deals": "rec_deals"}
@@ -193,7 +194,7 @@ def sqlite_connect(path: Path) -> sqlite3.Connection:
     """A fresh database file with the three tables, configured as bulkwrite's store."""
     path.unlink(missing_ok=True)
     conn = sqlite3.connect(path, isolation_level=None)
-    for pragma in raw.PRAGMAS:
+    for pragma in PRAGMAS:
         conn.execute(pragma)
     for name, module in modules().items():
         for statement in sqlite_ddl.record_table_ddl(
