@@ -26,7 +26,7 @@ class ChildLinks:
 
     field: str  # the child's lookup to the parent (``Parent_Id``, or a linking module's)
     label: str  # the header of the child CSV's column holding parent values
-    parents: dict[str, int]  # a parent CSV value -> the record of the first parent row with it
+    parents: pl.DataFrame  # ``key``: a parent CSV value; ``id``: the record of its first row
     over: frozenset[int]  # child row numbers past the per-parent limit
     kind: ModuleKind
     replaced: frozenset[int]  # parents the job updated: their older subform rows are replaced
@@ -39,7 +39,8 @@ class ChildLinks:
         """Put each row's parent record id in the link field; flag orphans and rows past the
         limit."""
         text = chunk.values[self.field].cast(pl.String).str.strip_chars()
-        ids = text.replace_strict(self.parents, default=None, return_dtype=pl.Int64)
+        keys, records = self.parents["key"], self.parents["id"]
+        ids = text.replace_strict(keys, records, default=None, return_dtype=pl.Int64)
         chunk.flag(RowCode.RESOURCE_NOT_FOUND, self.label, ids.is_null())
         if self.over:
             rows = pl.int_range(first_row, first_row + chunk.size, eager=True)
