@@ -27,7 +27,7 @@ from bulkwrite.files.csvsource import CsvDialect, CsvSource
 from bulkwrite.importer.plan import PlanRequest, compile_plan
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.dry_run import placeholder_ids
-from bulkwrite.services.run.links import ChildLinks, has_line_totals
+from bulkwrite.services.run.links import ChildLinks, ParentTally, has_line_totals, parent_ids
 from bulkwrite.services.run.load import JobRun, dialect_of, load_run, source_path
 from bulkwrite.store.base import ChildTotals
 
@@ -104,7 +104,12 @@ def _links(services: Services, job: Job, run: JobRun, child: ResourceSpec) -> Ch
     parents, replaced = parent_records(services, job, child.parent_column)
     link = child.mappings[child.link]
     assert link.index is not None
-    over = _over_limit(services, run, link.index, parents, services.settings.max_child_rows)
+    path, dialect, index = source_path(services, run.job), dialect_of(run.job), link.index
+
+    def earlier(rows: int) -> pl.Series:
+        return parent_ids(column_values(path, dialect, index).head(rows), parents)
+
+    tally = ParentTally(services.settings.max_child_rows, earlier)
     module = run.modules[child.module]
     other = _other_side(module, link.api_name)
     types = {f.api_name: f.type for f in module.fields}
@@ -119,7 +124,7 @@ def _links(services: Services, job: Job, run: JobRun, child: ResourceSpec) -> Ch
         link.api_name,
         run.source_header[link.index],
         parents,
-        frozenset(over),
+        tally,
         module.kind,
         frozenset(replaced) if module.kind is ModuleKind.SUBFORM else frozenset(),
         other,
@@ -204,17 +209,6 @@ def _parent_outcomes(services: Services, job: Job, chunks: int) -> list[tuple[st
                 break
             rows.extend((r[-3], r[-2]) for r in csv.reader(io.StringIO(blob.decode(), newline="")))
     return rows
-
-
-def _over_limit(
-    services: Services, run: JobRun, index: int, parents: pl.DataFrame, limit: int
-) -> list[int]:
-    """The child rows past ``limit`` rows for one parent, in file order."""
-    keys = column_values(source_path(services, run.job), dialect_of(run.job), index)
-    ids = keys.replace_strict(parents["key"], parents["id"], default=None, return_dtype=pl.Int64)
-    rows = pl.DataFrame({"id": ids}).with_row_index("row").filter(pl.col("id").is_not_null())
-    nth = pl.int_range(pl.len()).over("id")
-    return rows.filter(nth >= limit)["row"].cast(pl.Int64).to_list()
 
 
 def parent_totals(
