@@ -60,7 +60,7 @@ AUDIT = (
 UPDATED_AUDIT = ("Modified_Time", offset_column("Modified_Time"), "Modified_By", "_job")
 UTC_OFFSET = 0
 #: The values of AUDIT: owner, created and modified time (with offset), created and modified by.
-_AUDIT_VALUES = (USER_ID, STAMP, UTC_OFFSET, STAMP, UTC_OFFSET, USER_ID, USER_ID)
+AUDIT_VALUES = (USER_ID, STAMP, UTC_OFFSET, STAMP, UTC_OFFSET, USER_ID, USER_ID)
 COLUMN_TYPES = """
     SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute
     WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped
@@ -101,7 +101,7 @@ def _count(conn: Connection) -> int:
     return int(row[0]) if row else 0
 
 
-def _copy(
+def copy_rows(
     cur: psycopg.Cursor[tuple[Any, ...]],
     target: str,
     columns: list[str],
@@ -119,7 +119,7 @@ def _copy(
 def raw_pg_insert(conn: Connection, csv_path: Path) -> RawResult:
     """COPY every row of the file into the (empty) table as new records, one transaction."""
     columns = ["id", "_job", *AUDIT, *header_of(csv_path)]
-    audit = _AUDIT_VALUES
+    audit = AUDIT_VALUES
 
     def prefix(number: int) -> tuple[object, ...]:
         return (FIRST_ID + number, JOB_ID, *audit)
@@ -127,7 +127,7 @@ def raw_pg_insert(conn: Connection, csv_path: Path) -> RawResult:
     rows = data_rows(csv_path, prefix, _caster(conn))
     start = time.perf_counter()
     with conn.transaction(), conn.cursor() as cur:
-        written = _copy(cur, TABLE, columns, rows)
+        written = copy_rows(cur, TABLE, columns, rows)
         copied = time.perf_counter()
     end = time.perf_counter()
     phases = {"copy": copied - start, "commit": end - copied}
@@ -141,7 +141,7 @@ def raw_pg_upsert(conn: Connection, csv_path: Path) -> RawResult:
     columns = ["id", "_job", *AUDIT, *fields]
     changed = [*(f for f in fields if f != KEY), *UPDATED_AUDIT]
     job, first = JOB_ID + 1, FIRST_ID + 10**9  # ids a new record would get; unused on conflict
-    audit = _AUDIT_VALUES
+    audit = AUDIT_VALUES
 
     def prefix(number: int) -> tuple[object, ...]:
         return (first + number, job, *audit)
@@ -163,7 +163,7 @@ def raw_pg_upsert(conn: Connection, csv_path: Path) -> RawResult:
     start = time.perf_counter()
     with conn.transaction(), conn.cursor() as cur:
         cur.execute(stage)
-        _copy(cur, STAGE, columns, rows)
+        copy_rows(cur, STAGE, columns, rows)
         copied = time.perf_counter()
         changes = cur.execute(upsert).rowcount
         upserted = time.perf_counter()

@@ -131,6 +131,11 @@ def placeholder_id(row: int) -> int:
     return -(row + 1)
 
 
+def placeholder_ids(rows: pl.Expr) -> pl.Expr:
+    """``placeholder_id`` of each parent row number of ``rows``, at column speed."""
+    return -(rows.cast(pl.Int64) + 1)
+
+
 def dry_run_details(job: Job) -> dict[str, Any]:
     """The details keys of a dry run (``services/details.py``): ``"dry_run": true``."""
     return {"dry_run": True} if job.spec.dry_run else {}

@@ -5,6 +5,7 @@ that exist already are kept, and line items get their computed Total and Net_Tot
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -19,6 +20,38 @@ from bulkwrite.store.base import Tx
 LINE_ITEM = ("Quantity", "List_Price", "Total", "Net_Total")
 
 
+class ParentTally:
+    """The per-parent limit of child rows, counted as the chunks come: how many rows of the
+    file before a chunk name each parent is kept for the chunk being written and the next one
+    (a retried chunk and the next both find theirs); a run resumed at any other row counts the
+    rows before it again from the file (``earlier``: the parent ids of its first n rows)."""
+
+    def __init__(self, limit: int, earlier: Callable[[int], pl.Series]) -> None:
+        self.limit, self._earlier = limit, earlier
+        self._known: dict[int, pl.DataFrame] = {0: _counts(pl.Series("id", [], pl.Int64))}
+
+    def beyond(self, ids: pl.Series, first_row: int) -> pl.Series:
+        """Which rows of a chunk starting at ``first_row`` (their parent ids; null: none) are
+        past the limit for their parent, counting every earlier row naming it."""
+        base = self._known.get(first_row)
+        if base is None:
+            base = _counts(self._earlier(first_row))
+        rows = pl.DataFrame({"id": ids.cast(pl.Int64)}).join(
+            base, on="id", how="left", maintain_order="left"
+        )
+        nth = pl.col("n").fill_null(0) + pl.int_range(pl.len()).over("id")
+        over = rows.select((nth >= self.limit) & pl.col("id").is_not_null()).to_series()
+        after = pl.concat([base, _counts(ids)]).group_by("id").agg(pl.col("n").sum())
+        self._known = {first_row: base, first_row + len(ids): after}
+        return over
+
+
+def _counts(ids: pl.Series) -> pl.DataFrame:
+    """How many times each non-null id occurs: ``id``, ``n`` (Int64)."""
+    frame = pl.DataFrame({"id": ids.cast(pl.Int64)}).drop_nulls()
+    return frame.group_by("id").agg(pl.len().cast(pl.Int64).alias("n"))
+
+
 @dataclass(frozen=True)
 class ChildLinks:
     """How the rows of one child resource find their parents; built once per run from the
@@ -26,8 +59,8 @@ class ChildLinks:
 
     field: str  # the child's lookup to the parent (``Parent_Id``, or a linking module's)
     label: str  # the header of the child CSV's column holding parent values
-    parents: dict[str, int]  # a parent CSV value -> the record of the first parent row with it
-    over: frozenset[int]  # child row numbers past the per-parent limit
+    parents: pl.DataFrame  # ``key``: a parent CSV value; ``id``: the record of its first row
+    tally: ParentTally  # how many earlier child rows each parent has: the per-parent limit
     kind: ModuleKind
     replaced: frozenset[int]  # parents the job updated: their older subform rows are replaced
     other: str | None  # a linking / multi-user module's other side: links kept if present
@@ -39,12 +72,9 @@ class ChildLinks:
         """Put each row's parent record id in the link field; flag orphans and rows past the
         limit."""
         text = chunk.values[self.field].cast(pl.String).str.strip_chars()
-        ids = text.replace_strict(self.parents, default=None, return_dtype=pl.Int64)
+        ids = parent_ids(text, self.parents)
         chunk.flag(RowCode.RESOURCE_NOT_FOUND, self.label, ids.is_null())
-        if self.over:
-            rows = pl.int_range(first_row, first_row + chunk.size, eager=True)
-            beyond = rows.is_in(list(self.over)) & ids.is_not_null()
-            chunk.flag(RowCode.LIMIT_EXCEEDED, self.label, beyond)
+        chunk.flag(RowCode.LIMIT_EXCEEDED, self.label, self.tally.beyond(ids, first_row))
         chunk.values[self.field] = ids
         chunk.present[self.field] = pl.repeat(True, chunk.size, eager=True)
 
@@ -123,6 +153,13 @@ class ChildLinks:
         values["Net_Total"] = (total - discount + tax).round(2)
         for name in ("Total", "Net_Total"):
             chunk.present[name] = pl.repeat(True, chunk.size, eager=True)
+
+
+def parent_ids(text: pl.Series, parents: pl.DataFrame) -> pl.Series:
+    """The record of each of ``text``'s parent values (``parents``: ``key`` -> ``id``; null:
+    none). Only the parents the values name are hashed, not all of them every chunk."""
+    named = parents.join(pl.DataFrame({"key": text.unique()}), on="key", how="semi")
+    return text.replace_strict(named["key"], named["id"], default=None, return_dtype=pl.Int64)
 
 
 def has_line_totals(field_types: dict[str, object]) -> bool:

@@ -24,20 +24,26 @@ def resolve_references(tx: Tx | None, run: JobRun, chunk: PreparedChunk) -> None
         if column.field.lookup_modules:
             _resolve_polymorphic(tx, run, chunk, column)
             continue
-        raw = chunk.values[name].to_list()
-        normal = {k: _key(column, k) for k in set(raw) if k is not None}
+        values = chunk.values[name]
+        keys = values.drop_nulls().unique(maintain_order=True)
+        normal = {k: _key(column, k) for k in keys.to_list()}
         matches = _matches(tx, run, column, list(set(normal.values())))
-        ids: list[int | None] = []
-        missing: list[bool] = []
-        several: list[bool] = []
-        for key in raw:
-            found = matches.get(normal[key], []) if key is not None else [0]
-            ids.append(found[0] if len(found) == 1 and key is not None else None)
-            missing.append(not found)
-            several.append(len(found) > 1)
-        chunk.values[name] = pl.Series(ids, dtype=pl.Int64)
-        chunk.flag(RowCode.RESOURCE_NOT_FOUND, column.label, pl.Series(missing))
-        chunk.flag(RowCode.DUPLICATE_DATA, column.label, pl.Series(several))
+        found = [matches.get(key, []) for key in normal.values()]  # per distinct cell
+        ids = [hits[0] if len(hits) == 1 else None for hits in found]
+        chunk.values[name] = _per_row(values, keys, pl.Series(ids, dtype=pl.Int64), None)
+        missing = pl.Series([not hits for hits in found], dtype=pl.Boolean)
+        several = pl.Series([len(hits) > 1 for hits in found], dtype=pl.Boolean)
+        chunk.flag(RowCode.RESOURCE_NOT_FOUND, column.label, _per_row(values, keys, missing, False))
+        chunk.flag(RowCode.DUPLICATE_DATA, column.label, _per_row(values, keys, several, False))
+
+
+def _per_row(
+    values: pl.Series, keys: pl.Series, per_key: pl.Series, empty: bool | None
+) -> pl.Series:
+    """``per_key`` (one value per distinct cell of ``keys``) spread over the rows of ``values``;
+    an empty cell gets ``empty``."""
+    spread = values.replace_strict(keys, per_key, default=None, return_dtype=per_key.dtype)
+    return spread if empty is None else spread.fill_null(empty)
 
 
 def _resolve_polymorphic(tx: Tx | None, run: JobRun, chunk: PreparedChunk, column: Column) -> None:

@@ -15,20 +15,24 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-from collections import Counter
+from pathlib import Path
+
+import polars as pl
 
 from bulkwrite.domain.job import Job, JobSpec, Operation, ResourceSpec
 from bulkwrite.domain.modules import Field, FieldType, Module, ModuleKind
 from bulkwrite.domain.outcome import RowStatus
-from bulkwrite.errors import BulkWriteError
+from bulkwrite.errors import BulkWriteError, DataInvalid
 from bulkwrite.files.csvsource import CsvDialect, CsvSource
 from bulkwrite.importer.plan import PlanRequest, compile_plan
 from bulkwrite.services.collaborators import Services
-from bulkwrite.services.dry_run import placeholder_id
-from bulkwrite.services.run.links import ChildLinks, has_line_totals
-from bulkwrite.services.run.load import JobRun, load_run, source_path
+from bulkwrite.services.dry_run import placeholder_ids
+from bulkwrite.services.run.links import ChildLinks, ParentTally, has_line_totals, parent_ids
+from bulkwrite.services.run.load import JobRun, dialect_of, load_run, source_path
 from bulkwrite.store.base import ChildTotals
 
+#: Rows per piece when a whole column of a CSV is read.
+COLUMN_CHUNK = 65536
 #: The parent's computed totals, set to the sum of their line items' Net_Total.
 PARENT_TOTALS = ("Sub_Total", "Grand_Total")
 
@@ -100,7 +104,12 @@ def _links(services: Services, job: Job, run: JobRun, child: ResourceSpec) -> Ch
     parents, replaced = parent_records(services, job, child.parent_column)
     link = child.mappings[child.link]
     assert link.index is not None
-    over = _over_limit(services, run, link.index, parents, services.settings.max_child_rows)
+    path, dialect, index = source_path(services, run.job), dialect_of(run.job), link.index
+
+    def earlier(rows: int) -> pl.Series:
+        return parent_ids(column_values(path, dialect, index).head(rows), parents)
+
+    tally = ParentTally(services.settings.max_child_rows, earlier)
     module = run.modules[child.module]
     other = _other_side(module, link.api_name)
     types = {f.api_name: f.type for f in module.fields}
@@ -115,7 +124,7 @@ def _links(services: Services, job: Job, run: JobRun, child: ResourceSpec) -> Ch
         link.api_name,
         run.source_header[link.index],
         parents,
-        frozenset(over),
+        tally,
         module.kind,
         frozenset(replaced) if module.kind is ModuleKind.SUBFORM else frozenset(),
         other,
@@ -140,32 +149,55 @@ def _other_side(module: Module, link: str) -> str | None:
     return None
 
 
-def parent_records(services: Services, job: Job, column: int) -> tuple[dict[str, int], set[int]]:
-    """Each value of the parent CSV's ``column`` -> the record its first parent row wrote
-    (values whose first row was SKIPPED are left out), and the records that row UPDATED."""
+def parent_records(services: Services, job: Job, column: int) -> tuple[pl.DataFrame, set[int]]:
+    """Each value of the parent CSV's ``column`` -> the record its first parent row wrote, as
+    a frame of ``key`` (String) and ``id`` (Int64; values whose first row was SKIPPED are left
+    out), and the records that row UPDATED. Read at column speed (``column_values``)."""
     parent = resource_view(job, 0)
-    path = source_path(services, parent)
-    dialect = CsvDialect(parent.spec.character_encoding, parent.spec.delimiter)
     first = job.resources_done[0] if job.resources_done else None
     if first is None:
         raise BulkWriteError("The parent resource is not written yet.")
-    found: dict[str, int | None] = {}
-    replaced: set[int] = set()
+    values = column_values(source_path(services, parent), dialect_of(parent), column)
     outcomes = _parent_outcomes(services, job, first.chunks)
-    with CsvSource(path, dialect, errors="replace") as source:
-        for row, (cells, (status, record_id)) in enumerate(
-            zip(source.rows(), outcomes, strict=False)
-        ):
-            value = cells[column].strip() if column < len(cells) else ""
-            if not value or value in found:
-                continue
-            if job.spec.dry_run and status == RowStatus.ADDED.value and not record_id:
-                record_id = str(placeholder_id(row))  # a would-be parent (dry run)
-            written = status in (RowStatus.ADDED.value, RowStatus.UPDATED.value) and record_id
-            found[value] = int(record_id) if written else None
-            if written and status == RowStatus.UPDATED.value:
-                replaced.add(int(record_id))
-    return {k: v for k, v in found.items() if v is not None}, replaced
+    size = min(len(values), len(outcomes))
+    frame = pl.DataFrame(
+        {
+            "key": values.head(size),
+            "status": pl.Series([s for s, _ in outcomes[:size]], dtype=pl.String),
+            "record": pl.Series([r for _, r in outcomes[:size]], dtype=pl.String),
+        }
+    ).with_row_index("row")
+    added, updated = RowStatus.ADDED.value, RowStatus.UPDATED.value
+    if job.spec.dry_run:  # a would-be parent gets its placeholder id
+        placeholder = placeholder_ids(pl.col("row")).cast(pl.String)
+        would_add = (pl.col("status") == added) & (pl.col("record").fill_null("") == "")
+        frame = frame.with_columns(
+            record=pl.when(would_add).then(placeholder).otherwise(pl.col("record"))
+        )
+    firsts = frame.filter(pl.col("key") != "").unique("key", keep="first", maintain_order=True)
+    written = pl.col("status").is_in([added, updated]) & (pl.col("record").fill_null("") != "")
+    kept = firsts.filter(written).select("key", pl.col("record").cast(pl.Int64).alias("id"))
+    replaced = firsts.filter(written & (pl.col("status") == updated))["record"].cast(pl.Int64)
+    return kept, set(replaced.to_list())
+
+
+def column_values(path: Path, dialect: CsvDialect, column: int) -> pl.Series:
+    """Column ``column`` of every data row of a CSV (blank rows skipped, as a job reads them;
+    a short row's missing cell empty), stripped. Read as the job reads its rows (polars'
+    native reader, else the csv module); a file the strict reading refuses is read again with
+    undecodable bytes replaced, row by row."""
+    try:
+        with CsvSource(path, dialect) as source:
+            width = max(len(source.header), column + 1)
+            parts = [c.columns[column] for c in source.raw_chunks(COLUMN_CHUNK, width)]
+    except DataInvalid:
+        with CsvSource(path, dialect, errors="replace") as source:
+            cells = [row[column] if column < len(row) else "" for row in source.rows()]
+        parts = [pl.Series(cells, dtype=pl.String)]
+    if not parts:
+        return pl.Series("key", [], dtype=pl.String)
+    whole = pl.concat(parts) if len(parts) > 1 else parts[0]
+    return whole.cast(pl.String).fill_null("").str.strip_chars().alias("key")
 
 
 def _parent_outcomes(services: Services, job: Job, chunks: int) -> list[tuple[str, str]]:
@@ -177,25 +209,6 @@ def _parent_outcomes(services: Services, job: Job, chunks: int) -> list[tuple[st
                 break
             rows.extend((r[-3], r[-2]) for r in csv.reader(io.StringIO(blob.decode(), newline="")))
     return rows
-
-
-def _over_limit(
-    services: Services, run: JobRun, index: int, parents: dict[str, int], limit: int
-) -> list[int]:
-    """The child rows past ``limit`` rows for one parent, in file order."""
-    seen: Counter[int] = Counter()
-    over: list[int] = []
-    path = source_path(services, run.job)
-    dialect = CsvDialect(run.job.spec.character_encoding, run.job.spec.delimiter)
-    with CsvSource(path, dialect, errors="replace") as source:
-        for number, cells in enumerate(source.rows()):
-            parent = parents.get(cells[index].strip() if index < len(cells) else "")
-            if parent is None:
-                continue
-            seen[parent] += 1
-            if seen[parent] > limit:
-                over.append(number)
-    return over
 
 
 def parent_totals(

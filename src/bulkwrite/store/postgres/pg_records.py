@@ -289,15 +289,16 @@ class RecordQueries:
     def sum_children(self, totals: ChildTotals, job_id: int) -> None:
         """Set each of ``totals.targets`` of the parent records job ``job_id`` wrote to the sum
         of ``totals.summed`` over their child rows."""
-        total = sql.SQL(
-            "(SELECT coalesce(sum(c.{summed}), 0) FROM {child} c WHERE c.{link} = p.id)"
-        ).format(summed=ident(totals.summed), child=ident(totals.child), link=ident(totals.link))
-        sets = sql.SQL(", ").join(
-            sql.SQL("{target} = {total}").format(target=ident(t), total=total)
-            for t in totals.targets
-        )
-        query = sql.SQL("UPDATE {parent} AS p SET {sets} WHERE p._job = %s").format(
-            parent=ident(totals.parent), sets=sets
+        total = sql.SQL("coalesce(sum(c.{}), 0)").format(ident(totals.summed))
+        query = sql.SQL(
+            "UPDATE {parent} AS p SET ({targets}) = "
+            "(SELECT {sums} FROM {child} c WHERE c.{link} = p.id) WHERE p._job = %s"
+        ).format(
+            parent=ident(totals.parent),
+            targets=sql.SQL(", ").join(ident(t) for t in totals.targets),
+            sums=sql.SQL(", ").join(total for _ in totals.targets),  # one pass over the rows
+            child=ident(totals.child),
+            link=ident(totals.link),
         )
         self.conn.execute(query, (job_id,))
 

@@ -216,10 +216,13 @@ class RecordQueries:
         """Set each of ``totals.targets`` of the parent records job ``job_id`` wrote to the sum
         of ``totals.summed`` over their child rows."""
         child, link, summed = quote(totals.child), quote(totals.link), quote(totals.summed)
-        total = f"(SELECT coalesce(sum(c.{summed}), 0) FROM {child} c WHERE c.{link} = p.id)"
-        sets = ", ".join(f"{quote(target)} = {total}" for target in totals.targets)
+        total = f"coalesce(sum(c.{summed}), 0)"
+        targets = ", ".join(quote(target) for target in totals.targets)
+        sums = ", ".join(total for _ in totals.targets)  # one pass over a parent's rows
         self.conn.execute(
-            f"UPDATE {quote(totals.parent)} AS p SET {sets} WHERE p._job = ?", (job_id,)
+            f"UPDATE {quote(totals.parent)} AS p SET ({targets}) = "
+            f"(SELECT {sums} FROM {child} c WHERE c.{link} = p.id) WHERE p._job = ?",
+            (job_id,),
         )
 
 
