@@ -110,9 +110,17 @@ class JobTx(Protocol):
         ...
 
     def save_chunk(
-        self, job_id: str, chunk_no: int, first_row: int, counts: Counts, rows: int, result: bytes
+        self,
+        job_id: str,
+        chunk_no: int,
+        first_row: int,
+        counts: Counts,
+        rows: int,
+        result: bytes,
+        at: float | None = None,
     ) -> None:
-        """Record one chunk as done; compare-and-set on the count of chunks done."""
+        """Record one chunk as done; compare-and-set on the count of chunks done. ``at``: the
+        commit's time the job's rate is measured by (Unix seconds; default now)."""
         ...
 
     def next_resource(self, job: Job) -> None:
@@ -351,12 +359,20 @@ class JobFilter:
     user_id: str | None = None
 
 
+#: Seconds between the marks a job's rate is measured from (``count_chunk``): the rate spans
+#: the chunks committed over the last one to two steps, ~10 s.
+RATE_STEP = 5.0
+
+
 @dataclass(frozen=True, slots=True)
 class JobControl:
-    """A job's data rows in all (None until counted) and whether a cancel was asked for."""
+    """A job's data rows in all (None until counted), whether a cancel was asked for, and
+    the rows a second its chunks committed over the last seconds (None: fewer than two chunk
+    commits), read from the store so every process sees the same."""
 
     rows_total: int | None
     cancel_requested: bool
+    rows_per_second: float | None = None
 
 
 class JobControlTx(Protocol):
