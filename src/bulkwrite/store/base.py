@@ -6,7 +6,7 @@ implementation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -398,7 +398,26 @@ class Tx(ControlTx, JobTx, SplitTx, CallbackTx, RecordTx, IdempotencyTx, JobCont
     """One transaction of the store."""
 
 
+class JobWatch(Protocol):
+    """Changes of jobs committed by any process, as the database announces them (PostgreSQL
+    LISTEN/NOTIFY)."""
+
+    @property
+    def listening(self) -> bool:
+        """Whether announcements are received now (else a subscriber polls)."""
+        ...
+
+    def subscribe(self, job_id: str, wake: Callable[[], None]) -> Callable[[], None]:
+        """Call ``wake`` (from another thread; it must not block) on each change of job
+        ``job_id``; returns the call that ends the subscription."""
+        ...
+
+
 class Store(Protocol):
+    def job_watch(self) -> JobWatch | None:
+        """The process's listener for job changes; None: the store announces none (poll)."""
+        ...
+
     def transaction(self, write: bool = True) -> AbstractContextManager[Tx]:
         """A unit of work: commits when the block ends, rolls back if it raises."""
         ...
