@@ -42,6 +42,7 @@ def timed(client: Client, file_id: str, operation: str, dry: bool) -> tuple[floa
 
 @contextmanager
 def _server(data_dir: Path, pg: str | None) -> Iterator[Client]:
+    data_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         settings = dict(SERVER_SETTINGS)
         if pg is not None:

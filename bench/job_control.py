@@ -166,6 +166,20 @@ def _medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def compare_polling(chunks: int, repeat: int) -> dict[str, Any]:
+    """Events latency on PostgreSQL, listening and polling, alternated run by run."""
+    runs: dict[str, list[dict[str, Any]]] = {"listen": [], "poll": []}
+    with tempfile.TemporaryDirectory() as root:
+        for _ in range(repeat):
+            for mode in ("poll", "listen"):
+                listen = "true" if mode == "listen" else "false"
+                with _server(
+                    "postgresql", Path(root) / mode, worker="false", events_listen=listen
+                ) as server:
+                    runs[mode].append(events_latency(server, chunks))
+    return {mode: _medians(found) for mode, found in runs.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=10_000)
@@ -174,9 +188,18 @@ def main() -> None:
     parser.add_argument("--store", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--events-only", action="store_true", help="no list figures")
     parser.add_argument("--repeat", type=int, default=1, help="events latency runs")
+    parser.add_argument(
+        "--compare-polling",
+        action="store_true",
+        help="PostgreSQL: events latency with LISTEN/NOTIFY and with polling alone "
+        "(BULKWRITE_EVENTS_LISTEN=false), runs alternated on two servers",
+    )
     args = parser.parse_args()
     stores = ["sqlite", "postgresql"] if args.store == "both" else [args.store]
     figures: dict[str, Any] = {}
+    if args.compare_polling:
+        print(json.dumps(compare_polling(args.chunks, args.repeat), indent=2))
+        return
     with tempfile.TemporaryDirectory() as root:
         for store in stores:
             with _server(store, Path(root), worker="false") as server:

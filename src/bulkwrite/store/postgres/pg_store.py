@@ -56,9 +56,11 @@ class PostgresStore:
         max_size: int = 10,
         timeout: float = 30.0,
         tracer: Tracer | None = None,
+        listen: bool = True,
     ) -> None:
+        """``listen``: ``job_watch()`` listens for job changes (else it is None: poll)."""
         check_reachable(url)
-        self._url = url
+        self._url, self._listen = url, listen
         self._watch: PgJobWatch | None = None
         self.catalog = Catalog()
         self.dialect = PostgresDialect()
@@ -137,8 +139,10 @@ class PostgresStore:
         """The version ``migrate()`` brings the database to."""
         return len(MIGRATIONS)
 
-    def job_watch(self) -> PgJobWatch:
+    def job_watch(self) -> PgJobWatch | None:
         """The process's one listener for job changes (LISTEN/NOTIFY), made on first use."""
+        if not self._listen:
+            return None
         if self._watch is None:
             self._watch = PgJobWatch(self._listen_connection)
         return self._watch
