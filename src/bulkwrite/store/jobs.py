@@ -171,6 +171,11 @@ class JobQueries(SqlTx[C]):
         for (blob,) in self.stream("chunk_results", job_id=int(job_id)):
             yield bytes(blob)
 
+    def chunk_result(self, job_id: str, chunk_no: int) -> bytes | None:
+        """One chunk's rendered result rows (None: not committed, or dropped)."""
+        row = self.run("chunk_result", job_id=int(job_id), chunk_no=chunk_no).fetchone()
+        return None if row is None else bytes(row[0])
+
     def mark_result_ready(self, job_id: str) -> None:
         """Compare-and-set: ``StateConflict`` if the result was offered already."""
         self.compare_and_set(

@@ -173,6 +173,10 @@ VALUES (:job_id, :chunk_no, :first_row, :rows, :result);
 -- A job's chunks' rendered result rows, in input order
 SELECT result FROM job_chunks WHERE job_id = :job_id ORDER BY chunk_no;
 
+-- chunk_result --
+-- One chunk's rendered result rows
+SELECT result FROM job_chunks WHERE job_id = :job_id AND chunk_no = :chunk_no;
+
 -- drop_chunk_results --
 -- Forget a job's chunks' rendered result rows
 DELETE FROM job_chunks WHERE job_id = :job_id;
