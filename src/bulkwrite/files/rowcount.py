@@ -3,11 +3,14 @@ a quoted newline inside its row), so the count kept at upload is the count a job
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from bulkwrite.domain.identity import RowCount
 from bulkwrite.errors import BulkWriteError
 from bulkwrite.files.csvsource import CsvDialect, CsvSource, detect_dialect
+
+log = logging.getLogger(__name__)
 
 #: Rows per chunk while counting (the reader's fast path reads whole frames anyway).
 _COUNT_CHUNK = 65536
@@ -29,4 +32,7 @@ def count_upload(path: Path, encoding_hint: str) -> RowCount | None:
         dialect = detect_dialect(path, None, encoding_hint)
         return RowCount(count_data_rows(path, dialect), dialect.encoding, dialect.delimiter)
     except (BulkWriteError, OSError, UnicodeError, ValueError, LookupError):
+        return None
+    except Exception:  # any other reader failure: the upload stands, a job counts at start
+        log.warning("the rows of %s could not be counted", path.name, exc_info=True)
         return None
