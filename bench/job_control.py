@@ -7,6 +7,7 @@ serve``, on SQLite and on PostgreSQL:
   event carrying it, p50/p99.
 
 ``python -m bench.job_control [--jobs 10000] [--requests 200] [--store sqlite|postgresql|both]``
+``[--events-only] [--repeat N]`` (the events latency alone, N times on one server)
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import statistics
 import tempfile
 import threading
 import time
@@ -154,22 +156,57 @@ def events_latency(server: LiveServer, chunks: int) -> dict[str, Any]:
     }
 
 
+def _medians(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several events-latency runs: each run, and the medians and ranges of p50 and p99."""
+    out: dict[str, Any] = {"runs": runs}
+    for key in ("p50_ms", "p99_ms"):
+        values = [run[key] for run in runs]
+        out[key] = statistics.median(values)
+        out[f"{key}_range"] = [min(values), max(values)]
+    return out
+
+
+def compare_polling(chunks: int, repeat: int) -> dict[str, Any]:
+    """Events latency on PostgreSQL, listening and polling, alternated run by run."""
+    runs: dict[str, list[dict[str, Any]]] = {"listen": [], "poll": []}
+    with tempfile.TemporaryDirectory() as root:
+        for _ in range(repeat):
+            for mode in ("poll", "listen"):
+                listen = "true" if mode == "listen" else "false"
+                with _server(
+                    "postgresql", Path(root) / mode, worker="false", events_listen=listen
+                ) as server:
+                    runs[mode].append(events_latency(server, chunks))
+    return {mode: _medians(found) for mode, found in runs.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--jobs", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--chunks", type=int, default=60)
     parser.add_argument("--store", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--events-only", action="store_true", help="no list figures")
+    parser.add_argument("--repeat", type=int, default=1, help="events latency runs")
+    parser.add_argument(
+        "--compare-polling",
+        action="store_true",
+        help="PostgreSQL: events latency with LISTEN/NOTIFY and with polling alone "
+        "(BULKWRITE_EVENTS_LISTEN=false), runs alternated on two servers",
+    )
     args = parser.parse_args()
     stores = ["sqlite", "postgresql"] if args.store == "both" else [args.store]
     figures: dict[str, Any] = {}
+    if args.compare_polling:
+        print(json.dumps(compare_polling(args.chunks, args.repeat), indent=2))
+        return
     with tempfile.TemporaryDirectory() as root:
         for store in stores:
             with _server(store, Path(root), worker="false") as server:
-                figures[store] = {
-                    "list": list_figures(server, args.jobs, args.requests),
-                    "events": events_latency(server, args.chunks),
-                }
+                runs = [events_latency(server, args.chunks) for _ in range(args.repeat)]
+                figures[store] = {"events": runs[0] if len(runs) == 1 else _medians(runs)}
+                if not args.events_only:
+                    figures[store]["list"] = list_figures(server, args.jobs, args.requests)
     print(json.dumps(figures, indent=2))
 
 

@@ -26,7 +26,12 @@ def open_store(settings: Settings) -> SqliteStore | PostgresStore:
     if url.startswith(POSTGRES_SCHEMES):
         from bulkwrite.store.postgres import PostgresStore
 
-        return PostgresStore(url, max_size=settings.worker_threads + 8, tracer=tracer)
+        return PostgresStore(
+            url,
+            max_size=settings.worker_threads + 8,
+            tracer=tracer,
+            listen=settings.events_listen,
+        )
     if url and not url.startswith("sqlite:///"):
         raise ValueError(
             "BULKWRITE_DATABASE_URL must be sqlite:///PATH or postgresql://USER@HOST:PORT/DB."

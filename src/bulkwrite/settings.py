@@ -26,6 +26,12 @@ class Settings(BaseSettings):
     store_retry_seconds: float = Field(
         default=120.0, ge=0, description="how long a worker waits for a database gone away, s"
     )
+    events_listen: bool = Field(
+        default=True,
+        description="PostgreSQL: event streams are woken by LISTEN/NOTIFY (one listening "
+        "connection per process); false: they poll the database 4 times a second, as on "
+        "SQLite (e.g. behind a pooler in transaction mode, which does not carry LISTEN)",
+    )
     chunk_size: int = Field(default=20000, ge=1, le=1_000_000)
     convert_process: bool | None = Field(
         default=None,

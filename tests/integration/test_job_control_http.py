@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psutil
+import psycopg
 import pytest
 
 from bulkwrite.client import Client
@@ -24,6 +26,7 @@ from tests.integration.helpers import (
     upload_ok,
     wait_done,
 )
+from tests.pg import TestDatabases
 from tests.server import LiveServer, make_server
 
 
@@ -77,10 +80,28 @@ def _leads(rows: int) -> bytes:
     return (LEADS_HEADER + "".join(f"L{n},Co{n}\n" for n in range(rows))).encode()
 
 
-def test_the_events_stream_follows_a_job_another_process_runs(tmp_path: Path) -> None:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """The server's store settings: a SQLite file (polled by event streams) or a fresh
+    PostgreSQL database (announcing changes: LISTEN/NOTIFY)."""
+    if request.param == "sqlite":
+        yield {}
+        return
+    databases: TestDatabases = request.getfixturevalue("cluster_databases")
+    name, url = databases.copy_of_template()
+    try:
+        yield {"database_url": url}
+    finally:
+        databases.release(name)
+
+
+def test_the_events_stream_follows_a_job_another_process_runs(
+    tmp_path: Path, store_url: dict[str, str]
+) -> None:
     """The API process runs no worker: the job runs in this test's process, on the same store,
     and the stream still shows each committed chunk, then ``end``."""
-    with running(tmp_path / "data", worker="false", chunk_size="100") as server:
+    (tmp_path / "data").mkdir()
+    with running(tmp_path / "data", worker="false", chunk_size="100", **store_url) as server:
         file_id = upload_ok(server, _leads(1000))
         job_id = create_ok(server, job_body(file_id, mappings=LEADS_MAPPINGS[:2]))
         with Client(server.base_url, server.token) as api:
@@ -128,8 +149,24 @@ def _established(process: psutil.Process) -> int:
     return sum(1 for c in process.net_connections("tcp") if c.status == psutil.CONN_ESTABLISHED)
 
 
-def test_200_dropped_streams_leave_nothing_behind(tmp_path: Path) -> None:
-    with running(tmp_path / "data", worker="false") as server:
+def _backends(url: str) -> int:
+    """The sessions open on the database of ``url`` (the server's, on PostgreSQL)."""
+    if not url:
+        return 0
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid()"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_200_dropped_streams_leave_nothing_behind(
+    tmp_path: Path, store_url: dict[str, str]
+) -> None:
+    url = store_url.get("database_url", "")
+    (tmp_path / "data").mkdir()
+    with running(tmp_path / "data", worker="false", **store_url) as server:
         job_id = create_ok(server, job_body(upload_ok(server)))  # stays ADDED: no worker
         assert server.process is not None
         process = psutil.Process(server.process.pid)
@@ -137,6 +174,7 @@ def test_200_dropped_streams_leave_nothing_behind(tmp_path: Path) -> None:
         with client(server) as http, http.stream("GET", f"{WRITE}/{job_id}/events") as answer:
             next(answer.iter_lines())
         before = (process.memory_info().rss, process.num_threads(), _established(process))
+        sessions = _backends(url)  # PostgreSQL: the pool's and the one listening connection
         for _ in range(200):
             with client(server) as http, http.stream("GET", f"{WRITE}/{job_id}/events") as answer:
                 assert next(answer.iter_lines()) == "event: details"
@@ -146,6 +184,7 @@ def test_200_dropped_streams_leave_nothing_behind(tmp_path: Path) -> None:
         assert _established(process) <= before[2]
         assert process.num_threads() <= before[1] + 2
         assert process.memory_info().rss - before[0] < 20 * 1024 * 1024
+        assert _backends(url) <= sessions
         assert "Traceback" not in server.server_log()
 
 

@@ -1,4 +1,4 @@
-"""A job's progress numbers (beyond-zoho.md section 2): the rate over the last 10 seconds,
+"""A job's progress numbers (beyond-zoho.md section 2): the rate as the store measured it,
 the percentage with one decimal, the ETA null until known and 0 at the end."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bulkwrite.domain.job import Counts, Job, JobSpec, JobStatus, Operation, ResourceProgress
-from bulkwrite.services.progress import RateSamples, progress_of, rows_done_of
+from bulkwrite.services.progress import progress_of, rows_done_of
 from bulkwrite.store.base import JobControl
 
 SPEC = JobSpec(Operation.INSERT, "Leads", "1", None, (), True, False, "UTF-8", ",", None, None)
@@ -17,21 +17,11 @@ def _job(status: JobStatus, rows_done: int, job_id: str = "1") -> Job:
     return Job(job_id, "1", "1", SPEC, status, created, "a.csv", rows_done=rows_done)
 
 
-def test_the_rate_is_over_the_last_ten_seconds_of_samples() -> None:
-    samples = RateSamples()
-    assert samples.rate("j", 0, at=100.0) is None  # one sample: no rate yet
-    assert samples.rate("j", 1000, at=100.2) is None  # under half a second
-    assert samples.rate("j", 2000, at=101.0) == 2000.0
-    assert samples.rate("j", 12000, at=106.0) == 2000.0
-    # 20 s on, the samples older than the window are dropped: 1,000 rows a second since 106
-    assert abs((samples.rate("j", 26000, at=120.0) or 0) - 1000.0) < 1e-9
-
-
-def test_a_new_resource_starts_the_samples_again() -> None:
-    samples = RateSamples()
-    samples.rate("j", 5000, at=0.0)
-    samples.rate("j", 9000, at=2.0)
-    assert samples.rate("j", 100, at=3.0) is None
+def test_the_rate_and_eta_come_from_the_store_while_running() -> None:
+    running = progress_of(_job(JobStatus.INPROGRESS, 1000, "r"), JobControl(5000, False, 2000.04))
+    assert running["rows_per_second"] == 2000.0 and running["eta_seconds"] == 2.0
+    ended = progress_of(_job(JobStatus.COMPLETED, 5000, "e"), JobControl(5000, False, 2000.0))
+    assert ended["rows_per_second"] is None and ended["eta_seconds"] == 0
 
 
 def test_progress_while_added_running_and_ended() -> None:

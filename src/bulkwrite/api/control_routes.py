@@ -7,7 +7,6 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any, Final
 
-import anyio
 from fastapi import APIRouter, Request
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from starlette.concurrency import run_in_threadpool
@@ -18,12 +17,7 @@ from bulkwrite.api.openapi_doc import query
 from bulkwrite.errors import StoreUnavailable
 from bulkwrite.services.cancel import cancel_job
 from bulkwrite.services.collaborators import Services
-from bulkwrite.services.job_events import (
-    EVENTS_PER_SECOND,
-    HEARTBEAT_SECONDS,
-    DetailStream,
-    ended,
-)
+from bulkwrite.services.job_events import HEARTBEAT_SECONDS, ChangeSignal, DetailStream, ended
 from bulkwrite.services.job_list import list_jobs
 
 router = APIRouter()
@@ -71,17 +65,21 @@ async def _events(
     services: Services, stream: DetailStream, first: dict[str, Any]
 ) -> AsyncIterator[ServerSentEvent]:
     document: dict[str, Any] | None = first
-    while True:
-        if document is not None:
-            yield ServerSentEvent(json.dumps(document), event="details")
-            if ended(document):
-                yield ServerSentEvent(json.dumps(document), event="end")
-                return
-        await anyio.sleep(1 / EVENTS_PER_SECOND)
-        try:
-            document = await store_read(services, stream.poll)
-        except StoreUnavailable:
-            document = None  # the database is away: the stream waits for it
+    signal = ChangeSignal(services, stream.job_id)
+    try:
+        while True:
+            if document is not None:
+                yield ServerSentEvent(json.dumps(document), event="details")
+                if ended(document):
+                    yield ServerSentEvent(json.dumps(document), event="end")
+                    return
+            await signal.wait()
+            try:
+                document = await store_read(services, stream.poll)
+            except StoreUnavailable:
+                document = None  # the database is away: the stream waits for it
+    finally:
+        signal.close()
 
 
 @router.post("/crm/bulk/{version}/write/{job_id}/actions/cancel")

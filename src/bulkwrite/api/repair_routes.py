@@ -13,11 +13,14 @@ from starlette.concurrency import run_in_threadpool
 from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep
 from bulkwrite.api.envelope import ZohoJSON
 from bulkwrite.errors import DataInvalid
-from bulkwrite.services.failed_rows import failed_rows_zip
+from bulkwrite.services.failed_rows import failed_rows_file
 from bulkwrite.services.job_errors import job_errors
 from bulkwrite.services.retry_job import retry_job
 
 router = APIRouter()
+#: The failed-rows zip's header naming the job's status when it was read (not ended: the rows
+#: of the chunks committed so far).
+JOB_STATUS_HEADER = "X-Bulkwrite-Job-Status"
 #: The longest retry body taken (``{"rows": [...]}`` is a few dozen bytes).
 MAX_RETRY_BODY = 4096
 
@@ -44,13 +47,15 @@ async def failed_rows(
     principal: PrincipalDep,
     cleanup: BackgroundTasks,
 ) -> FileResponse:
-    path = await run_in_threadpool(failed_rows_zip, services, principal, job_id)
+    path, job = await run_in_threadpool(failed_rows_file, services, principal, job_id)
     cleanup.add_task(path.unlink, missing_ok=True)
     return FileResponse(
         path,
         media_type="application/zip",
         filename=f"{job_id}-failed.zip",
         content_disposition_type="attachment",
+        # a job still running: the rows of the chunks it has committed so far
+        headers={JOB_STATUS_HEADER: job.status.value},
     )
 
 

@@ -59,14 +59,26 @@ class Principal:
 
 
 @dataclass(frozen=True, slots=True)
+class RowCount:
+    """The data rows of one CSV, counted at upload by the reader a job uses, read with this
+    encoding and delimiter (a job reading it otherwise counts again)."""
+
+    rows: int
+    encoding: str
+    delimiter: str
+
+
+@dataclass(frozen=True, slots=True)
 class FileMember:
-    """One CSV of an uploaded file: its name (in the zip), where it is stored, its size and the
-    text encoding guessed at upload."""
+    """One CSV of an uploaded file: its name (in the zip), where it is stored, its size, the
+    text encoding guessed at upload and its data rows (None: not counted, e.g. uploaded before
+    uploads were counted, or not readable as CSV)."""
 
     name: str
     path: str
     size: int
     encoding_hint: str
+    rows: RowCount | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +95,13 @@ class StoredFile:
     created_time: datetime
     #: A zip's CSVs after the first, in zip order (a job of several resources names each).
     members: tuple[FileMember, ...] = ()
+    #: The first CSV's data rows, as counted at upload (see ``FileMember.rows``).
+    rows: RowCount | None = None
 
     @property
     def csvs(self) -> tuple[FileMember, ...]:
         """Every CSV of the upload, the first one first."""
-        first = FileMember(self.name, self.path, self.size, self.encoding_hint)
+        first = FileMember(self.name, self.path, self.size, self.encoding_hint, self.rows)
         return (first, *self.members)
 
     def csv(self, name: str | None) -> FileMember | None:

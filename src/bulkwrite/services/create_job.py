@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from bulkwrite.clock import now
@@ -24,16 +25,27 @@ from bulkwrite.services.collaborators import Services
 from bulkwrite.services.idempotency import Hold
 from bulkwrite.services.job_request import JobRequest, parse_job_request
 from bulkwrite.services.permissions import check_may_write
+from bulkwrite.services.progress import rows_total_at_upload
 from bulkwrite.services.resource_input import find_module, read_dialect, read_header, resource_csvs
+from bulkwrite.store.base import Tx
+
+#: Called with the new job in the transaction that stores it (e.g. a retry's link to its
+#: original): it commits with the job or not at all.
+Also = Callable[[Tx, Job], None]
 
 
 def create_job(
-    services: Services, principal: Principal, body: Any, hold: Hold | None = None
+    services: Services,
+    principal: Principal,
+    body: Any,
+    hold: Hold | None = None,
+    also: Also | None = None,
 ) -> Job:
     """Check the request against everything known now; store the job ADDED and queue it
-    (``hold``: an idempotency key's, called with the answer in the job's transaction)."""
+    (``hold``: an idempotency key's, called with the answer in the job's transaction;
+    ``also``: called with the job in that transaction, after it is stored)."""
     spec, file_name = checked_spec(services, principal, body)
-    return _add_job(services, principal, spec, file_name, hold)
+    return _add_job(services, principal, spec, file_name, hold, also)
 
 
 def create_answer(job: Job, principal: Principal) -> Answer:
@@ -120,7 +132,12 @@ def _spec(
 
 
 def _add_job(
-    services: Services, principal: Principal, spec: JobSpec, file_name: str, hold: Hold | None
+    services: Services,
+    principal: Principal,
+    spec: JobSpec,
+    file_name: str,
+    hold: Hold | None,
+    also: Also | None,
 ) -> Job:
     with services.store.transaction() as tx:
         job = Job(
@@ -139,6 +156,18 @@ def _add_job(
                 f"The org already has {services.settings.max_jobs_in_flight} jobs in progress."
             )
         tx.insert_job(job, spec.file_id)
+        _keep_rows_total(tx, job)
+        if also is not None:
+            also(tx, job)
         services.queue.defer(tx, job.id)
     services.queue.enqueue(job.id)
     return job
+
+
+def _keep_rows_total(tx: Tx, job: Job) -> None:
+    """The job's rows in all from its upload's counts, when they fit how it reads its CSVs (else
+    the run counts them: ``services/progress.py``)."""
+    stored = tx.get_file(job.org_id, job.spec.file_id)
+    total = None if stored is None else rows_total_at_upload(stored, job)
+    if total is not None:
+        tx.set_rows_total(job.id, total)

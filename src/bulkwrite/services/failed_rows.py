@@ -5,7 +5,7 @@ A zip with, per resource, a CSV of the rows that were not ADDED or UPDATED: ever
 uploaded CSV as uploaded (same header, cell text and column order, so the job's own mappings fit
 it), then ROW_NUMBER, STATUS, ERRORS and ERROR_MESSAGES. Each entry is named as the uploaded CSV
 (``file_names`` of a job of several resources fit it), written in UTF-8 with the upload's
-delimiter.
+delimiter. While the job runs, the rows are those of the chunks it has committed so far.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from bulkwrite.domain.identity import Principal
 from bulkwrite.domain.job import Job
 from bulkwrite.files.csvsource import CsvSource
 from bulkwrite.services.collaborators import Services
+from bulkwrite.services.committed_results import Tables, committed_tables, still_open
 from bulkwrite.services.details import load_job
 from bulkwrite.services.job_errors import (
     WRITTEN,
@@ -39,12 +40,25 @@ TAIL = ("ROW_NUMBER", "STATUS", "ERRORS", "ERROR_MESSAGES")
 
 def failed_rows_zip(services: Services, principal: Principal, job_id: str) -> Path:
     """The zip of a job's failed rows, written to a temporary file the caller removes."""
+    return failed_rows_file(services, principal, job_id)[0]
+
+
+def failed_rows_file(services: Services, principal: Principal, job_id: str) -> tuple[Path, Job]:
+    """``failed_rows_zip`` and the job as it stood when read: while it runs, the zip holds
+    the failed rows of the chunks it has committed so far."""
     job, _, _ = load_job(services, principal, job_id)
-    error_index(services, job)  # the result must be there (404 as the errors are)
+    if not still_open(job):
+        error_index(services, job)  # the result must be there (404 as the errors are)
+        return _write_zip(services, job, result_tables(services, job)), job
+    current, tables = committed_tables(services, job)
+    return _write_zip(services, current, tables), current
+
+
+def _write_zip(services: Services, job: Job, tables: Tables) -> Path:
     local = services.files.tmp_dir / f"failed-{job.id}-{uuid.uuid4().hex}.zip"
     try:
         with zipfile.ZipFile(local, "w", zipfile.ZIP_DEFLATED) as archive:
-            for number, results in result_tables(services, job):
+            for number, results in tables:
                 view = resource_view(job, number)
                 with archive.open(view.file_name, "w", force_zip64=True) as entry:
                     text = io.TextIOWrapper(entry, "utf-8", newline="")

@@ -1,10 +1,12 @@
 """A job's row errors as data (beyond-zoho.md §5): ``GET …/write/{job_id}/errors``.
 
-Read from the job's result file: each row not ADDED or UPDATED, with its 1-based row number in
-its resource's CSV, its STATUS, and each error's code, column, field, the cell as uploaded and a
-message saying what was expected. The first request of a job reads its result once and keeps an
-index (``settings.cache_dir``/errors: the error rows as JSON lines, their byte offsets, the
-summary), so any page after costs the same however deep it is.
+Read from the job's result file (while the job runs: from the result rows of the chunks it
+has committed so far, ``services/committed_results.py``, the answer saying so): each row not
+ADDED or UPDATED, with its 1-based row number in its resource's CSV, its STATUS, and each
+error's code, column, field, the cell as uploaded and a message saying what was expected. The
+first request of an ended job reads its result once and keeps an index
+(``settings.cache_dir``/errors: the error rows as JSON lines, their byte offsets, the summary),
+so any page after costs the same however deep it is.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from bulkwrite.errors import DataInvalid, ResourceNotFound
 from bulkwrite.files.csvsource import CsvSource
 from bulkwrite.importer.columns import Column
 from bulkwrite.services.collaborators import Services
+from bulkwrite.services.committed_results import Tables, committed_tables, still_open
 from bulkwrite.services.details import load_job
 from bulkwrite.services.results.assemble import result_key
 from bulkwrite.services.run.load import dialect_of, load_run, source_path
@@ -72,19 +75,52 @@ def job_errors(
     number = page_number(page, "page", 1)
     size = page_number(per_page, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)
     job, _, _ = load_job(services, principal, job_id)
+    if still_open(job):
+        return _running_errors(services, job, number, size)
     index = error_index(services, job)
     rows = index.page((number - 1) * size, size)
     return {
         "errors": rows,
         "summary": index.summary(),
-        "info": {
-            "page": number,
-            "per_page": size,
-            "count": len(rows),
-            "total_rows": index.count,
-            "more_records": number * size < index.count,
-        },
+        "info": _info(number, size, len(rows), index.count, job),
     }
+
+
+def _info(number: int, size: int, count: int, total: int, job: Job) -> dict[str, Any]:
+    return {
+        "page": number,
+        "per_page": size,
+        "count": count,
+        "total_rows": total,
+        "more_records": number * size < total,
+        "job_status": job.status.value,
+        "complete": not still_open(job),
+    }
+
+
+def _running_errors(services: Services, job: Job, number: int, size: int) -> dict[str, Any]:
+    """A job not ended: the error rows of the chunks it has committed so far, read anew (no
+    index is kept: they grow with each chunk)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    rows: list[dict[str, Any]] = []
+    first, total = (number - 1) * size, 0
+    current, tables = committed_tables(services, job)
+    for error_row in error_rows(services, current, tables):
+        counts.update((e["code"], e["column"]) for e in error_row.errors)
+        if first <= total < first + size:
+            rows.append(error_row.__dict__)
+        total += 1
+    return {
+        "errors": rows,
+        "summary": _summary(counts),
+        "info": _info(number, size, len(rows), total, current),
+        "message": "The job is still running: these are the rows of the chunks it has "
+        "committed so far.",
+    }
+
+
+def _summary(counts: Counter[tuple[str, str]]) -> list[dict[str, Any]]:
+    return [{"code": c, "column": col, "count": n} for (c, col), n in counts.most_common()]
 
 
 @dataclass(frozen=True)
@@ -139,8 +175,7 @@ def error_index(services: Services, job: Job) -> ErrorIndex:
                 at.write(_OFFSET.pack(rows.tell()))
                 rows.write(json.dumps(error_row.__dict__, ensure_ascii=False).encode() + b"\n")
                 counts.update((e["code"], e["column"]) for e in error_row.errors)
-        totals = [{"code": c, "column": col, "count": n} for (c, col), n in counts.most_common()]
-        stem.with_suffix(".json").write_text(json.dumps(totals))
+        stem.with_suffix(".json").write_text(json.dumps(_summary(counts)))
         for suffix in (".jsonl", ".idx", ".json"):  # the summary last: it marks the index whole
             stem.with_suffix(suffix).replace(base.with_suffix(suffix))
     finally:
@@ -158,10 +193,11 @@ def result_tables(services: Services, job: Job) -> Iterator[tuple[int, Iterator[
                 yield number, csv.reader(io.TextIOWrapper(entry, "utf-8", newline=""))
 
 
-def error_rows(services: Services, job: Job) -> Iterator[ErrorRow]:
-    """Every row of the job's result that was neither ADDED nor UPDATED, in order, with the
-    cells of its row in the uploaded CSV (the result echoes only a few columns)."""
-    for number, results in result_tables(services, job):
+def error_rows(services: Services, job: Job, tables: Tables | None = None) -> Iterator[ErrorRow]:
+    """Every row of the job's result (or of ``tables``: ``committed_tables``) that was
+    neither ADDED nor UPDATED, in order, with the cells of its row in the uploaded CSV (the
+    result echoes only a few columns)."""
+    for number, results in result_tables(services, job) if tables is None else tables:
         messages = Messages(columns_of(services, job, number))
         for row_number, values, result in source_and_result(services, job, number, results):
             status, errors = result[-3], result[-1]

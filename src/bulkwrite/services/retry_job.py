@@ -4,8 +4,9 @@ default), with the same request: operation, mappings, find_by, callback, dry run
 
 The rows are copied from the uploaded file(s) as uploaded — each resource's CSV under its own
 name, its header first — into a new upload, and the new job is created from it as any other
-(``create_job``: the same checks, scopes and limits). The link is kept in ``job_retries``: the
-new job's details carry ``"retry_of"``, the original's ``"retries"``.
+(``create_job``: the same checks, scopes and limits). The link is kept in ``job_retries``,
+written in the transaction that stores the new job: the new job's details carry ``"retry_of"``,
+the original's ``"retries"``.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from bulkwrite.domain.outcome import RowStatus
 from bulkwrite.errors import DataInvalid, NotAllowed
 from bulkwrite.files.csvsource import CsvSource
 from bulkwrite.services.collaborators import Services
-from bulkwrite.services.create_job import create_job
+from bulkwrite.services.create_job import Also, create_job
 from bulkwrite.services.details import load_job
 from bulkwrite.services.job_errors import result_tables
 from bulkwrite.services.run.load import dialect_of, source_path
 from bulkwrite.services.run.resources import resource_view
 from bulkwrite.services.uploads import upload_file
+from bulkwrite.store.base import Tx
 
 #: The STATUS values a retry may take (the rows a job did not write).
 RETRIABLE = (RowStatus.SKIPPED.value, RowStatus.UNPROCESSED.value)
@@ -67,10 +69,17 @@ def retry_job(services: Services, principal: Principal, job_id: str, body: Any) 
         stored = upload_file(services, principal, packed, f"retry-{job.id}.zip")
     finally:
         packed.unlink(missing_ok=True)
-    new = create_job(services, principal, retry_body(job, stored.id))
-    with services.store.transaction() as tx:
-        tx.insert_retry(new.id, job.id)
-    return new
+    return create_job(services, principal, retry_body(job, stored.id), also=retry_link(job.id))
+
+
+def retry_link(original: str) -> Also:
+    """Records that the job being created retries ``original``, in the job's own transaction:
+    a retry never exists without its link."""
+
+    def link(tx: Tx, new: Job) -> None:
+        tx.insert_retry(new.id, original)
+
+    return link
 
 
 def _pack_rows(services: Services, job: Job, statuses: frozenset[str], packed: Path) -> int:

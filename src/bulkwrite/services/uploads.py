@@ -1,4 +1,6 @@
-"""Upload a file: stream it to a local CSV, put it in the file storage, then record it."""
+"""Upload a file: stream it to a local CSV, count its data rows (each CSV of a zip), put it in
+the file storage, then record it with its counts (a job's ``progress.rows_total`` from its
+create on, beyond-zoho.md section 2)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,11 @@ from typing import BinaryIO
 
 from bulkwrite.clock import now
 from bulkwrite.domain.idempotency import Answer
-from bulkwrite.domain.identity import FileMember, Principal, StoredFile
+from bulkwrite.domain.identity import FileMember, Principal, RowCount, StoredFile
 from bulkwrite.domain.scopes import may_upload
 from bulkwrite.errors import DataInvalid, FeatureNotSupported, ScopeMismatch
 from bulkwrite.files.partfile import is_part, sweep_parts
+from bulkwrite.files.rowcount import count_upload
 from bulkwrite.files.upload_files import StoredUpload, adopt_upload, store_upload
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.idempotency import Hold
@@ -53,7 +56,8 @@ def upload_file(
         stored = adopt_upload(source, filename, local, tmp, limit)
     else:
         stored = store_upload(source, filename, local, tmp, limit)
-    keys, members = _put(services, file_id, stored)
+    counts = [count_upload(part.path, part.encoding_hint) for part in (stored, *stored.more)]
+    keys, members = _put(services, file_id, stored, counts[1:])
     record = StoredFile(
         file_id,
         principal.org.id,
@@ -64,6 +68,7 @@ def upload_file(
         stored.encoding_hint,
         now(),
         members,
+        counts[0],
     )
     try:
         with services.store.transaction() as tx:
@@ -90,7 +95,7 @@ def upload_answer(stored: StoredFile) -> Answer:
 
 
 def _put(
-    services: Services, file_id: str, stored: StoredUpload
+    services: Services, file_id: str, stored: StoredUpload, counts: list[RowCount | None]
 ) -> tuple[list[str], tuple[FileMember, ...]]:
     """Put the upload's CSVs in the file storage; their keys, and the zip's further CSVs."""
     keys = [upload_key(file_id), *(member_key(file_id, n) for n in range(1, len(stored.more) + 1))]
@@ -104,8 +109,8 @@ def _put(
         for part in (stored, *stored.more):
             part.path.unlink(missing_ok=True)
     members = tuple(
-        FileMember(m.name, key, m.size, m.encoding_hint)
-        for key, m in zip(keys[1:], stored.more, strict=True)
+        FileMember(m.name, key, m.size, m.encoding_hint, count)
+        for key, m, count in zip(keys[1:], stored.more, counts, strict=True)
     )
     return keys, members
 

@@ -6,7 +6,7 @@ implementation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -112,9 +112,17 @@ class JobTx(Protocol):
         ...
 
     def save_chunk(
-        self, job_id: str, chunk_no: int, first_row: int, counts: Counts, rows: int, result: bytes
+        self,
+        job_id: str,
+        chunk_no: int,
+        first_row: int,
+        counts: Counts,
+        rows: int,
+        result: bytes,
+        at: float | None = None,
     ) -> None:
-        """Record one chunk as done; compare-and-set on the count of chunks done."""
+        """Record one chunk as done; compare-and-set on the count of chunks done. ``at``: the
+        commit's time the job's rate is measured by (Unix seconds; default now)."""
         ...
 
     def next_resource(self, job: Job) -> None:
@@ -124,6 +132,10 @@ class JobTx(Protocol):
 
     def chunk_results(self, job_id: str) -> Iterator[bytes]:
         """Each chunk's rendered result rows, in input order."""
+        ...
+
+    def chunk_result(self, job_id: str, chunk_no: int) -> bytes | None:
+        """One chunk's rendered result rows (None: not committed, or dropped)."""
         ...
 
     def mark_result_ready(self, job_id: str) -> None: ...
@@ -369,12 +381,20 @@ class JobFilter:
     user_id: str | None = None
 
 
+#: Seconds between the marks a job's rate is measured from (``count_chunk``): the rate spans
+#: the chunks committed over the last one to two steps, ~10 s.
+RATE_STEP = 5.0
+
+
 @dataclass(frozen=True, slots=True)
 class JobControl:
-    """A job's data rows in all (None until counted) and whether a cancel was asked for."""
+    """A job's data rows in all (None until counted), whether a cancel was asked for, and
+    the rows a second its chunks committed over the last seconds (None: fewer than two chunk
+    commits), read from the store so every process sees the same."""
 
     rows_total: int | None
     cancel_requested: bool
+    rows_per_second: float | None = None
 
 
 class JobControlTx(Protocol):
@@ -421,7 +441,26 @@ class Tx(
     """One transaction of the store."""
 
 
+class JobWatch(Protocol):
+    """Changes of jobs committed by any process, as the database announces them (PostgreSQL
+    LISTEN/NOTIFY)."""
+
+    @property
+    def listening(self) -> bool:
+        """Whether announcements are received now (else a subscriber polls)."""
+        ...
+
+    def subscribe(self, job_id: str, wake: Callable[[], None]) -> Callable[[], None]:
+        """Call ``wake`` (from another thread; it must not block) on each change of job
+        ``job_id``; returns the call that ends the subscription."""
+        ...
+
+
 class Store(Protocol):
+    def job_watch(self) -> JobWatch | None:
+        """The process's listener for job changes; None: the store announces none (poll)."""
+        ...
+
     def transaction(self, write: bool = True) -> AbstractContextManager[Tx]:
         """A unit of work: commits when the block ends, rolls back if it raises."""
         ...

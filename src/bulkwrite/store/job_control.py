@@ -35,7 +35,7 @@ class JobControlQueries(SqlTx[C]):
             row_limit=limit,
             row_offset=offset,
         )
-        return [(job_of(row, self.dialect), _control(row[18], row[19])) for row in rows]
+        return [(job_of(row, self.dialect), _control(*row[18:])) for row in rows]
 
     def set_rows_total(self, job_id: str, rows_total: int) -> bool:
         """Keep the job's rows in all; False if they were counted already."""
@@ -46,7 +46,7 @@ class JobControlQueries(SqlTx[C]):
         row = self.run("get_job_control", job_id=int(job_id)).fetchone()
         if row is None:
             return None
-        return _control(row[0], row[1])
+        return _control(*row)
 
     def request_cancel(self, job_id: str) -> bool:
         """Compare-and-set the cancel flag of a job not ended; False if it had ended or a
@@ -54,5 +54,18 @@ class JobControlQueries(SqlTx[C]):
         return self.run("request_cancel", job_id=int(job_id)).rowcount == 1
 
 
-def _control(rows_total: object, cancel_requested: object) -> JobControl:
-    return JobControl(None if rows_total is None else int(str(rows_total)), bool(cancel_requested))
+def _control(
+    rows_total: object,
+    cancel_requested: object,
+    committed: object,
+    since: object,
+    since_rows: object,
+    last: object,
+) -> JobControl:
+    rate = None
+    if since is not None and last is not None and since_rows is not None:
+        seconds = float(str(last)) - float(str(since))
+        if seconds > 0:
+            rate = (int(str(committed)) - int(str(since_rows))) / seconds
+    total = None if rows_total is None else int(str(rows_total))
+    return JobControl(total, bool(cancel_requested), rate)

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -11,11 +13,14 @@ from bulkwrite.clock import now
 from bulkwrite.domain.identity import StoredFile
 from bulkwrite.domain.job import FINAL_STATES, Counts, Job, JobStatus, ResourceProgress, can_move
 from bulkwrite.errors import StateConflict
+from bulkwrite.store.base import RATE_STEP
 from bulkwrite.store.serialize import (
     members_from_json,
     members_to_json,
     progress_from_json,
     progress_to_json,
+    row_counts_from_json,
+    row_counts_to_json,
     spec_from_json,
     spec_to_json,
 )
@@ -36,6 +41,7 @@ class JobQueries(SqlTx[C]):
             encoding_hint=stored.encoding_hint,
             created_time=self.dialect.bind_time(stored.created_time),
             members=members_to_json(stored.members),
+            row_counts=row_counts_to_json([csv.rows for csv in stored.csvs]),
         )
 
     def get_file(self, org_id: str, file_id: str) -> StoredFile | None:
@@ -44,8 +50,19 @@ class JobQueries(SqlTx[C]):
             return None
         created = self.dialect.read_time(row[7])
         members = members_from_json(row[8])
+        first, *more = row_counts_from_json(row[9], 1 + len(members))
+        members = tuple(replace(m, rows=n) for m, n in zip(members, more, strict=True))
         return StoredFile(
-            str(row[0]), str(row[1]), str(row[2]), row[3], row[4], row[5], row[6], created, members
+            str(row[0]),
+            str(row[1]),
+            str(row[2]),
+            row[3],
+            row[4],
+            row[5],
+            row[6],
+            created,
+            members,
+            first,
         )
 
     # jobs ---------------------------------------------------------------------------------
@@ -104,9 +121,17 @@ class JobQueries(SqlTx[C]):
         )
 
     def save_chunk(
-        self, job_id: str, chunk_no: int, first_row: int, counts: Counts, rows: int, result: bytes
+        self,
+        job_id: str,
+        chunk_no: int,
+        first_row: int,
+        counts: Counts,
+        rows: int,
+        result: bytes,
+        at: float | None = None,
     ) -> None:
-        """Record one chunk as done; compare-and-set on the count of chunks done."""
+        """Record one chunk as done; compare-and-set on the count of chunks done. ``at``: the
+        commit's time for the rate (Unix seconds; default now)."""
         self.compare_and_set(
             "count_chunk",
             f"job {job_id}: chunk {chunk_no} is not the next chunk",
@@ -116,6 +141,8 @@ class JobQueries(SqlTx[C]):
             skipped=counts.skipped,
             job_id=int(job_id),
             chunk_no=chunk_no,
+            now=time.time() if at is None else at,
+            rate_step=RATE_STEP,
         )
         self.run(
             "insert_chunk",
@@ -143,6 +170,11 @@ class JobQueries(SqlTx[C]):
         """Each chunk's rendered result rows, in input order."""
         for (blob,) in self.stream("chunk_results", job_id=int(job_id)):
             yield bytes(blob)
+
+    def chunk_result(self, job_id: str, chunk_no: int) -> bytes | None:
+        """One chunk's rendered result rows (None: not committed, or dropped)."""
+        row = self.run("chunk_result", job_id=int(job_id), chunk_no=chunk_no).fetchone()
+        return None if row is None else bytes(row[0])
 
     def mark_result_ready(self, job_id: str) -> None:
         """Compare-and-set: ``StateConflict`` if the result was offered already."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from bulkwrite.domain.identity import FileMember, Right
+from bulkwrite.domain.identity import FileMember, Right, RowCount
 from bulkwrite.domain.job import (
     Counts,
     FieldMapping,
@@ -43,6 +43,27 @@ def members_from_json(text: str | None) -> tuple[FileMember, ...]:
     if not text:
         return ()
     return tuple(FileMember(**m) for m in json.loads(text))
+
+
+def row_counts_to_json(counts: Sequence[RowCount | None]) -> str | None:
+    """The data rows of each CSV of an upload, first one first (None: none counted)."""
+    if all(count is None for count in counts):
+        return None
+    return json.dumps(
+        [
+            None
+            if c is None
+            else {"rows": c.rows, "encoding": c.encoding, "delimiter": c.delimiter}
+            for c in counts
+        ]
+    )
+
+
+def row_counts_from_json(text: str | None, csvs: int) -> list[RowCount | None]:
+    """``row_counts_to_json`` read back, one entry per CSV (None: not counted)."""
+    loaded: list[dict[str, Any] | None] = json.loads(text) if text else []
+    counts = [None if c is None else RowCount(**c) for c in loaded]
+    return (counts + [None] * csvs)[:csvs]
 
 
 def progress_to_json(done: tuple[ResourceProgress, ...]) -> str:

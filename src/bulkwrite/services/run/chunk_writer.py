@@ -64,13 +64,14 @@ def rehearse_chunk(
     run.dry.begin(first_row)
     target, record_ids = rehearsed(tx, lambda: _decide_and_write(tx, run, first_row, chunk))
     written = chunk.ok()
-    uniques = {n: chunk.values[n] for n in _unique_names(run) if n in chunk.values}
+    uniques = {n: chunk.values[n] for n in unique_names(run) if n in chunk.values}
     run.dry.remember(chunk.key, uniques, written, target)
     nulls = pl.repeat(None, chunk.size, dtype=pl.Int64, eager=True)
     return target, record_ids.zip_with(target.is_not_null(), nulls)
 
 
-def _unique_names(run: JobRun) -> list[str]:
+def unique_names(run: JobRun) -> list[str]:
+    """The unique fields of the run's module other than its ``find_by`` key."""
     key = run.plan.key.field.api_name if run.plan.key is not None else None
     return [f.api_name for f in run.plan.module.unique_fields if f.api_name != key]
 

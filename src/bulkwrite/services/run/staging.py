@@ -8,6 +8,11 @@ framed, the store's payload rendered (PostgreSQL's COPY), result rows rendered. 
 then only sends what was staged and records the chunk, so the database is kept busy. If the
 staged insert breaks a unique index after all, the chunk goes the full way (``write_chunk``)
 in the same transaction.
+
+A dry run of such a job is staged the same way (else it would cost more than the real run on
+PostgreSQL, its COPY rendered inside the transaction): its staged insert is sent in a
+savepoint rolled back (``services/dry_run.py``), its result rows have no record id, and a
+chunk any of whose unique values an earlier chunk would have stored goes the full way too.
 """
 
 from __future__ import annotations
@@ -23,12 +28,14 @@ from bulkwrite.domain.modules import FieldType
 from bulkwrite.errors import RecordConflict
 from bulkwrite.importer.chunk import PreparedChunk
 from bulkwrite.services.collaborators import Services
+from bulkwrite.services.dry_run import rehearsed
 from bulkwrite.services.run.cancelled import check_open
 from bulkwrite.services.run.chunk_writer import (
     check_mandatory,
     copy_chunk,
     new_records,
     outcomes,
+    unique_names,
     write_chunk,
 )
 from bulkwrite.services.run.load import JobRun
@@ -49,6 +56,8 @@ class StagedChunk:
     insert: StagedInsert
     counts: Counts
     rendered: bytes
+    #: The chunk as decided (a dry run checks it again and remembers its would-be writes).
+    decided: PreparedChunk | None = None
 
     @property
     def size(self) -> int:
@@ -60,8 +69,6 @@ def stageable(run: JobRun) -> bool:
     plan = run.plan
     lookups = any(c.field.type is FieldType.LOOKUP for c in plan.columns)
     linked = run.links is not None  # a child resource's rows need their parents found
-    if run.dry is not None:
-        return False  # a dry run's chunks are rehearsed (``services/dry_run.py``)
     return plan.operation is Operation.INSERT and plan.key is None and not lookups and not linked
 
 
@@ -89,20 +96,46 @@ def stage_chunk(store: Store, run: JobRun, ids: IdBlock, chunk: PreparedChunk) -
     record_ids = target.clone().scatter(ok.arg_true(), new_ids)  # scatter writes in place
     frame, fixed = new_records(run, work, ok, new_ids)
     staged = store.stage_insert(StagedInsert(run.table, frame, fixed))
+    if run.dry is not None:  # rows that would be added get no id
+        record_ids = pl.repeat(None, work.size, dtype=pl.Int64, eager=True)
     counts, rendered = outcomes(work, ok, target, record_ids)
-    return StagedChunk(chunk, staged, counts, rendered)
+    return StagedChunk(chunk, staged, counts, rendered, work if run.dry is not None else None)
 
 
 def write_staged(tx: Tx, run: JobRun, chunk_no: int, first_row: int, staged: StagedChunk) -> bytes:
     """Write a staged chunk inside ``tx`` (the full way if its insert breaks a unique index);
     returns its result rows."""
     check_open(tx, run.job.id)  # a cancelled job writes no further chunk (services/cancel.py)
+    if run.dry is not None and not _rehearse_staged(tx, run, first_row, staged):
+        return write_chunk(tx, run, chunk_no, first_row, copy_chunk(staged.chunk))
     try:
-        tx.insert_staged(staged.insert)  # writes nothing if it raises
+        if run.dry is None:
+            tx.insert_staged(staged.insert)  # writes nothing if it raises
     except RecordConflict:  # a value stored before: every row checked against the store
         return write_chunk(tx, run, chunk_no, first_row, copy_chunk(staged.chunk))
     tx.save_chunk(run.job.id, chunk_no, first_row, staged.counts, staged.size, staged.rendered)
     return staged.rendered
+
+
+def _rehearse_staged(tx: Tx, run: JobRun, first_row: int, staged: StagedChunk) -> bool:
+    """A dry run's staged chunk: sent and rolled back, its would-be writes remembered; False
+    when it must go the full way (an earlier chunk would have stored one of its unique values,
+    or the store holds one)."""
+    dry, work = run.dry, staged.decided
+    assert dry is not None and work is not None
+    dry.begin(first_row)
+    target = pl.repeat(None, work.size, dtype=pl.Int64, eager=True)
+    uniques = {n: work.values[n] for n in unique_names(run) if n in work.values}
+    for name, values in uniques.items():
+        candidates = work.ok() & work.present[name] & values.is_not_null()
+        if bool(dry.taken(name, values, candidates, target).any()):
+            return False
+    try:
+        rehearsed(tx, lambda: tx.insert_staged(staged.insert))
+    except RecordConflict:
+        return False
+    dry.remember(work.key, uniques, work.ok(), target)
+    return True
 
 
 class IdBlock:

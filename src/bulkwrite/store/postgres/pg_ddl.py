@@ -218,6 +218,29 @@ _V12_DASH = """
     CREATE INDEX ui_sessions_expires ON ui_sessions (expires_time);
 """
 
+#: The channel every change of a job row is announced on (its id as the payload).
+JOBS_CHANNEL = "bulkwrite_jobs"
+
+#: Job control, the rest of beyond-zoho.md section 2: each CSV's data rows counted at upload
+#: (JSON, one entry per CSV of the file); the rows a job has committed in all resources and two
+#: marks (time, rows) the rate is measured from, so every process reads the same rate; and a
+#: NOTIFY of the job's id in the very transaction that changes its row (a chunk commit, a state
+#: change), for the events streams of every API process.
+_V13_CTL = f"""
+    ALTER TABLE files ADD COLUMN row_counts TEXT;
+    ALTER TABLE jobs ADD COLUMN rows_committed BIGINT NOT NULL DEFAULT 0,
+        ADD COLUMN rate_a_time DOUBLE PRECISION, ADD COLUMN rate_a_rows BIGINT,
+        ADD COLUMN rate_b_time DOUBLE PRECISION, ADD COLUMN rate_b_rows BIGINT,
+        ADD COLUMN rate_last_time DOUBLE PRECISION;
+    CREATE FUNCTION bulkwrite_job_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        PERFORM pg_notify('{JOBS_CHANNEL}', NEW.id::text);
+        RETURN NULL;
+    END $$;
+    CREATE TRIGGER jobs_changed AFTER UPDATE ON jobs
+        FOR EACH ROW EXECUTE FUNCTION bulkwrite_job_changed();
+"""
+
 MIGRATIONS: tuple[str, ...] = (
     _V1_IDS + _V1_TABLES,
     _procrastinate_schema(),
@@ -231,6 +254,7 @@ MIGRATIONS: tuple[str, ...] = (
     _V10_JOB_CONTROL,
     _V11_PAGES,
     _V12_DASH,
+    _V13_CTL,
 )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import psycopg
 from psycopg import Connection
-from psycopg.conninfo import conninfo_to_dict
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bulkwrite.errors import DiskFull, StoreUnavailable
@@ -16,6 +16,7 @@ from bulkwrite.store.base import StagedInsert
 from bulkwrite.store.postgres.pg_catalog import Catalog
 from bulkwrite.store.postgres.pg_copying import stage_copy
 from bulkwrite.store.postgres.pg_ddl import MIGRATION_LOCK, MIGRATIONS, SCHEMA_MIGRATIONS
+from bulkwrite.store.postgres.pg_listen import PgJobWatch
 from bulkwrite.store.postgres.pg_tx import PostgresDialect, PostgresTx
 from bulkwrite.store.queries import Tracer
 
@@ -55,8 +56,12 @@ class PostgresStore:
         max_size: int = 10,
         timeout: float = 30.0,
         tracer: Tracer | None = None,
+        listen: bool = True,
     ) -> None:
+        """``listen``: ``job_watch()`` listens for job changes (else it is None: poll)."""
         check_reachable(url)
+        self._url, self._listen = url, listen
+        self._watch: PgJobWatch | None = None
         self.catalog = Catalog()
         self.dialect = PostgresDialect()
         self.tracer = tracer
@@ -134,7 +139,21 @@ class PostgresStore:
         """The version ``migrate()`` brings the database to."""
         return len(MIGRATIONS)
 
+    def job_watch(self) -> PgJobWatch | None:
+        """The process's one listener for job changes (LISTEN/NOTIFY), made on first use."""
+        if not self._listen:
+            return None
+        if self._watch is None:
+            self._watch = PgJobWatch(self._listen_connection)
+        return self._watch
+
+    def _listen_connection(self) -> Connection[Any]:
+        options = {"connect_timeout": "10", **application_name(self._url, APPLICATION_NAME)}
+        return psycopg.connect(make_conninfo(self._url, **options), autocommit=True)
+
     def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
         self._pool.close()
 
 

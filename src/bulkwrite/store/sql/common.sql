@@ -100,12 +100,14 @@ SELECT table_name FROM modules WHERE org_id = :org_id AND api_name = :api_name;
 
 -- insert_file --
 -- An uploaded file
-INSERT INTO files (id, org_id, user_id, name, path, size, encoding_hint, created_time, members)
-VALUES (:id, :org_id, :user_id, :name, :path, :size, :encoding_hint, :created_time, :members);
+INSERT INTO files (id, org_id, user_id, name, path, size, encoding_hint, created_time, members,
+                   row_counts)
+VALUES (:id, :org_id, :user_id, :name, :path, :size, :encoding_hint, :created_time, :members,
+        :row_counts);
 
 -- get_file --
 -- An org's uploaded file
-SELECT id, org_id, user_id, name, path, size, encoding_hint, created_time, members
+SELECT id, org_id, user_id, name, path, size, encoding_hint, created_time, members, row_counts
 FROM files WHERE id = :file_id AND org_id = :org_id;
 
 -- insert_job --
@@ -137,8 +139,22 @@ WHERE id = :job_id AND status = :source;
 
 -- count_chunk --
 -- Count one more chunk done (compare-and-set on the chunks done of a running job)
+-- and the rate's marks: mark b moves to now once it is rate_step seconds old, mark a to where b
+-- was, so the rate (rows since mark a over the time since it) spans the last 1-2 steps
 UPDATE jobs SET chunks_done = chunks_done + 1, rows_done = rows_done + :rows,
-       added = added + :added, updated = updated + :updated, skipped = skipped + :skipped
+       added = added + :added, updated = updated + :updated, skipped = skipped + :skipped,
+       rows_committed = rows_committed + :rows,
+       rate_a_time = CASE WHEN rate_b_time IS NULL THEN :now
+                          WHEN :now - rate_b_time >= :rate_step THEN rate_b_time
+                          ELSE rate_a_time END,
+       rate_a_rows = CASE WHEN rate_b_time IS NULL THEN rows_committed + :rows
+                          WHEN :now - rate_b_time >= :rate_step THEN rate_b_rows
+                          ELSE rate_a_rows END,
+       rate_b_time = CASE WHEN rate_b_time IS NULL OR :now - rate_b_time >= :rate_step
+                          THEN :now ELSE rate_b_time END,
+       rate_b_rows = CASE WHEN rate_b_time IS NULL OR :now - rate_b_time >= :rate_step
+                          THEN rows_committed + :rows ELSE rate_b_rows END,
+       rate_last_time = :now
 WHERE id = :job_id AND chunks_done = :chunk_no AND status = 'INPROGRESS';
 
 -- next_resource --
@@ -156,6 +172,10 @@ VALUES (:job_id, :chunk_no, :first_row, :rows, :result);
 -- chunk_results --
 -- A job's chunks' rendered result rows, in input order
 SELECT result FROM job_chunks WHERE job_id = :job_id ORDER BY chunk_no;
+
+-- chunk_result --
+-- One chunk's rendered result rows
+SELECT result FROM job_chunks WHERE job_id = :job_id AND chunk_no = :chunk_no;
 
 -- drop_chunk_results --
 -- Forget a job's chunks' rendered result rows
@@ -324,7 +344,8 @@ UPDATE jobs SET module = :module, operation = :operation WHERE id = :job_id;
 -- filter matches every job; any_status: every state)
 SELECT id, org_id, user_id, spec, status, created_time, file_name, rows_done, chunks_done,
        added, updated, skipped, error_code, error_message, result_ready, finished_time,
-       resource_no, resources_done, rows_total, cancel_requested
+       resource_no, resources_done, rows_total, cancel_requested,
+       rows_committed, rate_a_time, rate_a_rows, rate_last_time
 FROM jobs
 WHERE org_id = :org_id AND id < :before_id
   AND (:any_status OR status = :s0 OR status = :s1 OR status = :s2 OR status = :s3
@@ -339,8 +360,9 @@ ORDER BY id DESC LIMIT :row_limit OFFSET :row_offset;
 UPDATE jobs SET rows_total = :rows_total WHERE id = :job_id AND rows_total IS NULL;
 
 -- get_job_control --
--- A job's rows in all and whether a cancel was asked for
-SELECT rows_total, cancel_requested FROM jobs WHERE id = :job_id;
+-- A job's rows in all, whether a cancel was asked for, and what its rate is measured from
+SELECT rows_total, cancel_requested, rows_committed, rate_a_time, rate_a_rows, rate_last_time
+FROM jobs WHERE id = :job_id;
 
 -- request_cancel --
 -- Ask a job not ended yet to stop (compare-and-set: not asked already)

@@ -137,6 +137,18 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX ui_sessions_expires ON ui_sessions (expires_time);
     """,
+    # _V13_CTL, job control (beyond-zoho.md section 2): each CSV's data rows counted at upload
+    # (JSON, one entry per CSV of the file); the rows a job has committed in all resources and
+    # two marks (time, rows) its rate is measured from, so every process reads the same rate.
+    """
+    ALTER TABLE files ADD COLUMN row_counts TEXT;
+    ALTER TABLE jobs ADD COLUMN rows_committed INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN rate_a_time REAL;
+    ALTER TABLE jobs ADD COLUMN rate_a_rows INTEGER;
+    ALTER TABLE jobs ADD COLUMN rate_b_time REAL;
+    ALTER TABLE jobs ADD COLUMN rate_b_rows INTEGER;
+    ALTER TABLE jobs ADD COLUMN rate_last_time REAL;
+    """,
 )
 
 _COLUMN_TYPES: dict[FieldType, str] = {

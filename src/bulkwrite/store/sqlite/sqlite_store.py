@@ -92,6 +92,10 @@ class SqliteStore:
         """The version ``migrate()`` brings the database to."""
         return len(MIGRATIONS)
 
+    def job_watch(self) -> None:
+        """No announcements of job changes: event streams poll the file."""
+        return None
+
     def close(self) -> None:
         with self._lock:
             for conn in self._all:

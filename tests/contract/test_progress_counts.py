@@ -1,0 +1,133 @@
+"""Progress from the store (beyond-zoho.md section 2), on both stores: ``rows_total`` is counted
+at upload (blank rows and quoted newlines as the job's reader counts them, each CSV of a zip)
+and known from the create on; a file without counts is counted when the job starts; the rate
+is measured from the chunk commits kept in the store, the same for every process."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from bulkwrite.bootstrap import build_services
+from bulkwrite.domain.job import Counts, JobStatus
+from bulkwrite.services.create_job import create_job
+from bulkwrite.services.details import job_details
+from bulkwrite.services.run.runner import run_job
+from tests.contract.children import add_children, table, two_resources, zipped
+from tests.contract.conftest import waiting_harness
+from tests.contract.harness import Harness, counts
+
+#: 5 data rows as the csv reader reads them: blank lines and blank rows (only whitespace or
+#: empty cells, quoted or not) are not rows; quoted newlines (LF, CRLF, a blank line inside
+#: quotes) stay in their row; CRLF and LF ends mixed; no newline at the end.
+AWKWARD = (
+    "Last_Name,Company,Description\r\n"
+    "\r\n"
+    'Ada,Acme,"one\nline\r\nmore"\r\n'
+    " , ,\n"
+    '"","",""\n'
+    'Bob,"Acme\n\nInc",plain\n'
+    "\n\n"
+    ",Acme,no last name\n"
+    '"Cy","Co","a ""quoted"" word"\n'
+    'Di,Co,"ends with a newline\n"'
+)
+
+
+def _leads(file_id: str, **extra: object) -> dict[str, object]:
+    resource = {"type": "data", "module": {"api_name": "Leads"}, "file_id": file_id}
+    return {"operation": "insert", **extra, "resource": [resource]}
+
+
+def _details(harness: Harness, job_id: str) -> dict[str, object]:
+    return job_details(harness.services, harness.principal, job_id, "v8")
+
+
+def test_rows_total_is_known_at_create_and_is_the_count_the_job_ends_with(
+    tmp_path: Path, store_kind: str, database_url: str
+) -> None:
+    with waiting_harness(tmp_path, store_kind, database_url) as harness:
+        job = create_job(harness.services, harness.principal, _leads(harness.upload(AWKWARD)))
+        added = _details(harness, job.id)
+        assert added["status"] == "ADDED"
+        assert added["progress"]["rows_total"] == 5  # type: ignore[index]
+        assert added["progress"]["percent"] == 0.0  # type: ignore[index]
+        assert run_job(harness.services, job.id) is JobStatus.COMPLETED
+        ended = _details(harness, job.id)
+        assert counts(ended)[3] == 5  # the reader's own count: total_count
+        assert ended["progress"]["rows_total"] == 5  # type: ignore[index]
+        assert ended["progress"]["percent"] == 100.0  # type: ignore[index]
+
+
+def test_each_csv_of_a_zip_is_counted_at_upload(
+    tmp_path: Path, store_kind: str, database_url: str
+) -> None:
+    with waiting_harness(tmp_path, store_kind, database_url) as harness:
+        add_children(harness)
+        deals = table(["Ref", "Deal_Name", "Stage", "Closing_Date"], ["D1", "A", "Won", ""])
+        items = 'Deal_Ref,Product,Qty,Price\nD1,W,1,1\n\n , \nD1,"W\nX",2,1\n'
+        file_id = harness.upload(zipped({"deals.csv": deals, "items.csv": items}), "job.zip")
+        org = harness.principal.org.id
+        with harness.services.store.transaction(write=False) as tx:
+            stored = tx.get_file(org, file_id)
+        assert stored is not None
+        assert [csv.rows.rows if csv.rows else None for csv in stored.csvs] == [1, 2]
+        job = create_job(harness.services, harness.principal, two_resources(file_id))
+        assert _details(harness, job.id)["progress"]["rows_total"] == 3  # type: ignore[index]
+        run_job(harness.services, job.id)
+        ended = _details(harness, job.id)
+        totals = [r["file"]["total_count"] for r in ended["resource"]]  # type: ignore[attr-defined]
+        assert totals == [1, 2]
+
+
+def test_a_file_without_counts_is_counted_when_the_job_starts(
+    tmp_path: Path, store_kind: str, database_url: str
+) -> None:
+    """A file uploaded before uploads were counted (its record has none), and a job reading a
+    file in another encoding than the upload guessed: counted by the run, before its chunks."""
+    with waiting_harness(tmp_path, store_kind, database_url) as harness:
+        org = harness.principal.org.id
+        uploaded = harness.upload(AWKWARD)
+        with harness.services.store.transaction() as tx:
+            stored = tx.get_file(org, uploaded)
+            assert stored is not None and stored.rows is not None
+            older = replace(stored, id=tx.new_id(), rows=None)
+            tx.insert_file(older)
+        for body in (_leads(older.id), _leads(uploaded, character_encoding="ISO-8859-1")):
+            job = create_job(harness.services, harness.principal, body)
+            assert _details(harness, job.id)["progress"]["rows_total"] is None  # type: ignore[index]
+            assert run_job(harness.services, job.id) is JobStatus.COMPLETED
+            assert _details(harness, job.id)["progress"]["rows_total"] == 5  # type: ignore[index]
+
+
+def test_the_rate_is_read_from_the_store_by_every_process(
+    tmp_path: Path, store_kind: str, database_url: str
+) -> None:
+    with waiting_harness(tmp_path, store_kind, database_url) as harness:
+        text = "Last_Name,Company\n" + "".join(f"L{n},Co\n" for n in range(100))
+        job = create_job(harness.services, harness.principal, _leads(harness.upload(text)))
+        store = harness.services.store
+        with store.transaction() as tx:
+            tx.move_job(job.id, JobStatus.ADDED, JobStatus.INPROGRESS)
+        # chunks of 10 rows committed at these times (Unix seconds): 10 rows a second, then 20
+        at = [1000.0, 1001.0, 1002.0, 1003.0, 1004.0, 1005.0, 1006.0, 1006.5, 1007.0, 1007.5]
+        rates = []
+        for number, when in enumerate(at):
+            with store.transaction() as tx:
+                tx.save_chunk(job.id, number, number * 10, Counts(10, 0, 0), 10, b"", at=when)
+                control = tx.get_job_control(job.id)
+            assert control is not None
+            rates.append(control.rows_per_second)
+        assert rates[0] is None  # one commit: no rate yet
+        assert rates[1:6] == [10.0] * 5  # from the first commit, 5 s back at most
+        # the marks moved at 1005 (mark a to 1000's, b to 1005): 80 rows over 7.5 s since 1000;
+        # then at 1006 (a past 5 s old) a stays: 90 rows in 1007.5 - 1000 s
+        assert rates[-1] == 90 / 7.5
+        other = build_services(harness.services.settings)  # another process over the store
+        try:
+            mine = _details(harness, job.id)["progress"]
+            theirs = job_details(other, harness.principal, job.id, "v8")["progress"]
+        finally:
+            other.store.close()
+        assert mine == theirs
+        assert mine["rows_per_second"] == round(90 / 7.5, 1)  # type: ignore[index]
