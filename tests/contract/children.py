@@ -1,13 +1,17 @@
 """Child modules made in a test org the way the schema services make modules (contract
 section 12): a subform of Deals with computed totals, the linking module of a Deals - Contacts
-multi-select lookup, and a multi-user lookup of Deals."""
+multi-select lookup, and a multi-user lookup of Deals; a schema file declaring Projects with
+one child module of each kind; and parent-child zips and job bodies."""
 
 from __future__ import annotations
 
 import csv
 import io
 import zipfile
+from datetime import UTC, datetime
 from typing import Any
+
+import polars as pl
 
 from bulkwrite.domain.modules import Field, FieldType, Module, ModuleKind
 from bulkwrite.domain.standard_modules import system_fields
@@ -17,6 +21,32 @@ from tests.contract.harness import Harness
 
 T = FieldType
 ITEMS, LINKS, REVIEWERS = "Deal_Items", "Deals_X_Contacts", "Reviewers"
+
+#: Created and Modified time of rows written with the store directly.
+STAMP = datetime(2026, 11, 28, 12, 0, tzinfo=UTC).isoformat()
+#: A schema file (``bulkwrite schema apply``): Projects with a subform, a multi-select lookup
+#: of Contacts and a multi-user lookup.
+PROJECTS = """
+modules:
+  - api_name: Projects
+    fields:
+      - {api_name: Project_Name, type: text, mandatory: true}
+      - api_name: Milestones
+        type: subform
+        fields:
+          - {api_name: Title, type: text, mandatory: true}
+          - {api_name: Due, type: date}
+          - {api_name: Weight, type: decimal}
+          - {api_name: Contact, type: lookup, lookup: Contacts}
+      - {api_name: Members, type: multiselectlookup, lookup: Contacts,
+         linking_module: Projects_X_Contacts}
+      - {api_name: Reviewers, type: multiuserlookup}
+"""
+
+
+def insert_rows(tx: Tx, table: str, frame: dict[str, list[object]]) -> None:
+    """Rows written with the store directly (a job writes them through the same tables)."""
+    tx.insert_frame(table, pl.DataFrame(frame), {"Created_Time": STAMP, "Modified_Time": STAMP})
 
 
 def _child(api_name: str, kind: ModuleKind, name_field: str, fields: list[Field]) -> Module:
