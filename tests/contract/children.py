@@ -176,6 +176,29 @@ def item_mappings(parent_column: int = 0) -> list[dict[str, Any]]:
     ]
 
 
+PRODUCTS = table(["Product_Name", "Unit_Price"], ["Widget", "5"], ["Gadget", "7.5"])
+
+
+def with_children_and_products(harness: Harness, products: str = PRODUCTS) -> Harness:
+    """The harness's org with the child modules of Deals, and Products for line items to find."""
+    add_children(harness)
+    assert harness.job(products, "Products")["status"] == "COMPLETED"
+    return harness
+
+
+def resource(
+    module: str, file_id: str, file_name: str, mappings: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """One resource of a parent-child job: a module, the CSV it reads in the zip, its mappings."""
+    return {
+        "type": "data",
+        "module": {"api_name": module},
+        "file_id": file_id,
+        "file_names": [file_name],
+        "field_mappings": mappings,
+    }
+
+
 def two_resources(
     file_id: str,
     operation: str = "insert",
@@ -183,20 +206,6 @@ def two_resources(
     child: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A Deals + Deal_Items job body over the zip ``file_id`` (deals.csv, items.csv)."""
-    first = {
-        "type": "data",
-        "module": {"api_name": "Deals"},
-        "file_id": file_id,
-        "file_names": ["deals.csv"],
-        "field_mappings": deal_mappings(),
-        **(parent or {}),
-    }
-    second = {
-        "type": "data",
-        "module": {"api_name": ITEMS},
-        "file_id": file_id,
-        "file_names": ["items.csv"],
-        "field_mappings": item_mappings(),
-        **(child or {}),
-    }
+    first = {**resource("Deals", file_id, "deals.csv", deal_mappings()), **(parent or {})}
+    second = {**resource(ITEMS, file_id, "items.csv", item_mappings()), **(child or {})}
     return {"operation": operation, "resource": [first, second]}
