@@ -93,6 +93,7 @@ def test_every_example_is_marked_to_run(page: str) -> None:
     assert not stray, f"<!-- test --> before a block that is neither bash nor python: {stray}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES)
 def test_the_examples_run(shared_server: LiveServer, tmp_path: Path, page: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BULKWRITE_")}
@@ -155,6 +156,7 @@ def fresh_clone(directory: Path) -> None:
     (bin_dir / "activate").write_text(f'PATH="{bin_dir}:{real_bin}:$PATH"; export PATH\n')
 
 
+@pytest.mark.slow
 def test_the_readme_walk_through_pasted_into_one_shell(
     shared_server: LiveServer, tmp_path: Path
 ) -> None:

@@ -128,6 +128,7 @@ def _established(process: psutil.Process) -> int:
     return sum(1 for c in process.net_connections("tcp") if c.status == psutil.CONN_ESTABLISHED)
 
 
+@pytest.mark.slow
 def test_200_dropped_streams_leave_nothing_behind(tmp_path: Path) -> None:
     with running(tmp_path / "data", worker="false") as server:
         job_id = create_ok(server, job_body(upload_ok(server)))  # stays ADDED: no worker
