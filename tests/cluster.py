@@ -178,8 +178,8 @@ class Cluster:
         before = self.registered_workers()
         worker.start()
         self.workers.append(worker)
-        self.wait_until(
-            lambda: self.registered_workers() > before or not worker.alive,
+        self.wait_until(  # a new id: a starting worker may prune a killed one's row meanwhile
+            lambda: bool(self.registered_workers() - before) or not worker.alive,
             f"{worker.name} to register",
         )
         assert worker.alive, f"{worker.name} exited:\n{worker.log()[-LOG_TAIL:]}"
@@ -192,8 +192,9 @@ class Cluster:
         with psycopg.connect(self.database_url, autocommit=True) as conn:
             return list(conn.execute(statement, params))  # type: ignore[arg-type]
 
-    def registered_workers(self) -> int:
-        return int(self.query("SELECT count(*) FROM procrastinate_workers")[0][0])
+    def registered_workers(self) -> set[int]:
+        """The ids of the workers registered in procrastinate_workers."""
+        return {int(row[0]) for row in self.query("SELECT id FROM procrastinate_workers")}
 
     def job_tasks(self, job_id: str) -> list[tuple[int, str, int | None]]:
         """The task rows of a job in procrastinate_jobs: (id, status, worker_id)."""

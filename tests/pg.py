@@ -1,5 +1,8 @@
 """Test databases on a PostgreSQL server: one migrated template per session, a copy per test.
 
+Templates derived from it (``derive_template``: the migrated database with more made in it, as
+the contract tests' org) are copied the same way (``copy_of``).
+
 The server is ``BULKWRITE_TEST_PG`` (a ``postgresql://`` URL of a database to connect to for
 administration; default: the local server's ``postgres`` database, trust auth).
 """
@@ -9,7 +12,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from urllib.parse import urlsplit, urlunsplit
 
@@ -67,8 +70,9 @@ class TestDatabases:
     def __init__(self, url: str) -> None:
         self.url = url
         self.template = f"bw_template_{uuid.uuid4().hex[:8]}"
+        self._derived: list[str] = []
         self._background = ThreadPoolExecutor(max_workers=2, thread_name_prefix="bw-testdb")
-        self._ready: deque[Future[tuple[str, str]]] = deque()
+        self._ready: dict[str, deque[Future[tuple[str, str]]]] = {}
 
     def _admin(self, statement: sql.Composable) -> None:
         with psycopg.connect(self.url, autocommit=True) as conn:
@@ -98,11 +102,29 @@ class TestDatabases:
         finally:
             store.close()
 
+    def derive_template(self, suffix: str, prepare: Callable[[str], None]) -> str:
+        """A copy of the migrated template that ``prepare`` (given its URL) adds to, then closes
+        every connection to: a template of its own for ``copy_of``. Its name."""
+        name = f"{self.template}_{suffix}"
+        self._admin(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(self.template)
+            )
+        )
+        self._derived.append(name)
+        prepare(database_url(self.url, name))
+        return name
+
     def copy_of_template(self) -> tuple[str, str]:
         """A fresh copy of the migrated template: its name and URL."""
-        while len(self._ready) <= self.AHEAD:
-            self._ready.append(self._background.submit(self.create, self.template))
-        return self._ready.popleft().result()
+        return self.copy_of(self.template)
+
+    def copy_of(self, template: str) -> tuple[str, str]:
+        """A fresh copy of ``template`` (this one or a derived one): its name and URL."""
+        ready = self._ready.setdefault(template, deque())
+        while len(ready) <= self.AHEAD:
+            ready.append(self._background.submit(self.create, template))
+        return ready.popleft().result()
 
     def release(self, name: str) -> None:
         """Drop a test's database in the background."""
@@ -112,11 +134,13 @@ class TestDatabases:
         self._admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
     def close(self) -> None:
-        """Drop every database made ahead, then the template."""
-        while self._ready:
-            self.release(self._ready.popleft().result()[0])
+        """Drop every database made ahead, then the templates."""
+        for ready in self._ready.values():
+            while ready:
+                self.release(ready.popleft().result()[0])
         self._background.shutdown(wait=True)
-        self.drop(self.template)
+        for name in [*self._derived, self.template]:
+            self.drop(name)
 
 
 def databases_on_test_server(who: str = "the PostgreSQL tests") -> Iterator[TestDatabases]:

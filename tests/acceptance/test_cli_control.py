@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bulkwrite import Client, WriteJob
 from tests.acceptance.clitools import run_cli
 from tests.integration.helpers import running
@@ -45,6 +47,7 @@ def test_jobs_watch_follows_the_stream_to_the_end(
     assert ran.stdout.strip() == f"job {job_id} COMPLETED"
 
 
+@pytest.mark.slow
 def test_jobs_cancel_stops_a_job_and_watch_says_so(tmp_path: Path) -> None:
     with running(tmp_path / "data", worker="false") as server:
         job_id = _job(server, wait=False)

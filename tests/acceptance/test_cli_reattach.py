@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.acceptance.clitools import cli_env, run_cli, write_text
 from tests.server import LiveServer, make_server
@@ -36,6 +37,7 @@ def rows_done(server: LiveServer, job_id: str) -> tuple[str, int]:
     return body["status"], int(body["resource"][0]["file"].get("total_count") or 0)
 
 
+@pytest.mark.slow
 def test_import_reattaches_after_the_server_is_killed_and_restarted(tmp_path: Path) -> None:
     server = make_server(tmp_path / "data", chunk_size="2000")
     server.start()

@@ -93,6 +93,7 @@ def test_every_example_is_marked_to_run(page: str) -> None:
     assert not stray, f"<!-- test --> before a block that is neither bash nor python: {stray}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("page", PAGES)
 def test_the_examples_run(shared_server: LiveServer, tmp_path: Path, page: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("BULKWRITE_")}
@@ -181,6 +182,7 @@ def pasted_into_one_shell(
     return [(example, shown, out) for (example, shown), out in zip(pairs, printed, strict=False)]
 
 
+@pytest.mark.slow
 def test_the_readme_walk_through_pasted_into_one_shell(
     shared_server: LiveServer, tmp_path: Path
 ) -> None:

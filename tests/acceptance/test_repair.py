@@ -215,6 +215,7 @@ def test_failed_rows_fixed_and_imported_again_with_the_jobs_own_mappings(
     assert client.errors(again)["errors"] == []
 
 
+@pytest.mark.slow
 def test_the_cli_dry_run_errors_and_failed_rows(live_server: LiveServer, tmp_path: Path) -> None:
     write_text(tmp_path / "leads.csv", LEADS)
     ran = run_cli(

@@ -1,13 +1,17 @@
 """Child modules made in a test org the way the schema services make modules (contract
 section 12): a subform of Deals with computed totals, the linking module of a Deals - Contacts
-multi-select lookup, and a multi-user lookup of Deals."""
+multi-select lookup, and a multi-user lookup of Deals; a schema file declaring Projects with
+one child module of each kind; and parent-child zips and job bodies."""
 
 from __future__ import annotations
 
 import csv
 import io
 import zipfile
+from datetime import UTC, datetime
 from typing import Any
+
+import polars as pl
 
 from bulkwrite.domain.modules import Field, FieldType, Module, ModuleKind
 from bulkwrite.domain.standard_modules import system_fields
@@ -17,6 +21,32 @@ from tests.contract.harness import Harness
 
 T = FieldType
 ITEMS, LINKS, REVIEWERS = "Deal_Items", "Deals_X_Contacts", "Reviewers"
+
+#: Created and Modified time of rows written with the store directly.
+STAMP = datetime(2026, 11, 28, 12, 0, tzinfo=UTC).isoformat()
+#: A schema file (``bulkwrite schema apply``): Projects with a subform, a multi-select lookup
+#: of Contacts and a multi-user lookup.
+PROJECTS = """
+modules:
+  - api_name: Projects
+    fields:
+      - {api_name: Project_Name, type: text, mandatory: true}
+      - api_name: Milestones
+        type: subform
+        fields:
+          - {api_name: Title, type: text, mandatory: true}
+          - {api_name: Due, type: date}
+          - {api_name: Weight, type: decimal}
+          - {api_name: Contact, type: lookup, lookup: Contacts}
+      - {api_name: Members, type: multiselectlookup, lookup: Contacts,
+         linking_module: Projects_X_Contacts}
+      - {api_name: Reviewers, type: multiuserlookup}
+"""
+
+
+def insert_rows(tx: Tx, table: str, frame: dict[str, list[object]]) -> None:
+    """Rows written with the store directly (a job writes them through the same tables)."""
+    tx.insert_frame(table, pl.DataFrame(frame), {"Created_Time": STAMP, "Modified_Time": STAMP})
 
 
 def _child(api_name: str, kind: ModuleKind, name_field: str, fields: list[Field]) -> Module:
@@ -146,6 +176,29 @@ def item_mappings(parent_column: int = 0) -> list[dict[str, Any]]:
     ]
 
 
+PRODUCTS = table(["Product_Name", "Unit_Price"], ["Widget", "5"], ["Gadget", "7.5"])
+
+
+def with_children_and_products(harness: Harness, products: str = PRODUCTS) -> Harness:
+    """The harness's org with the child modules of Deals, and Products for line items to find."""
+    add_children(harness)
+    assert harness.job(products, "Products")["status"] == "COMPLETED"
+    return harness
+
+
+def resource(
+    module: str, file_id: str, file_name: str, mappings: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """One resource of a parent-child job: a module, the CSV it reads in the zip, its mappings."""
+    return {
+        "type": "data",
+        "module": {"api_name": module},
+        "file_id": file_id,
+        "file_names": [file_name],
+        "field_mappings": mappings,
+    }
+
+
 def two_resources(
     file_id: str,
     operation: str = "insert",
@@ -153,20 +206,6 @@ def two_resources(
     child: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """A Deals + Deal_Items job body over the zip ``file_id`` (deals.csv, items.csv)."""
-    first = {
-        "type": "data",
-        "module": {"api_name": "Deals"},
-        "file_id": file_id,
-        "file_names": ["deals.csv"],
-        "field_mappings": deal_mappings(),
-        **(parent or {}),
-    }
-    second = {
-        "type": "data",
-        "module": {"api_name": ITEMS},
-        "file_id": file_id,
-        "file_names": ["items.csv"],
-        "field_mappings": item_mappings(),
-        **(child or {}),
-    }
+    first = {**resource("Deals", file_id, "deals.csv", deal_mappings()), **(parent or {})}
+    second = {**resource(ITEMS, file_id, "items.csv", item_mappings()), **(child or {})}
     return {"operation": operation, "resource": [first, second]}

@@ -3,6 +3,9 @@
 PostgreSQL tests run on a fresh database per test, copied from a template migrated once per
 session (``tests/pg.py``; server: ``BULKWRITE_TEST_PG``). An unreachable server skips them with
 the reason printed, except in CI (``CI=true``), where it fails them.
+
+A harness's org is made once per session and copied with the database (``prepared.py``): the
+``database_url`` of a test holds that org unless the test asks for the bare ``store``.
 """
 
 from __future__ import annotations
@@ -17,13 +20,20 @@ import pytest
 from bulkwrite.bootstrap import build_services, open_store
 from bulkwrite.queue.inprocess import ThreadQueue
 from bulkwrite.queue.protocol import NoQueue
-from bulkwrite.services.accounts import create_org
+from bulkwrite.services.accounts import NewOrg
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.run.split import prepare_chunk, run_split
 from bulkwrite.settings import Settings
 from bulkwrite.store.base import Store
 from bulkwrite.worker.embedded import EmbeddedWorker
 from tests.contract.harness import Harness
+from tests.contract.prepared import (
+    new_test_org,
+    offer_pg_org,
+    pg_org_template,
+    take,
+    withdraw_pg_org,
+)
 from tests.pg import TestDatabases, databases_on_test_server
 
 STORES = ["sqlite", "postgresql"]
@@ -43,12 +53,14 @@ def make_harness(
         database_url=database_url,
         **settings,  # type: ignore[arg-type]
     )
+    org = take(config)
     services = build_services(config)
     worker = EmbeddedWorker(services)
     if split:
         worker.queue = services.queue = ThreadQueue(partial(run_split_backwards, services))
     worker.start()
-    org = create_org(services, "Test Org", "admin@test.example", "Test Admin")
+    if org is None:
+        org = new_test_org(services)
     uploads = tmp_path / "in"
     uploads.mkdir()
     return Harness(services, worker, org, uploads)
@@ -60,6 +72,12 @@ def pg_databases() -> Iterator[TestDatabases]:
     yield from databases_on_test_server("the PostgreSQL contract tests")
 
 
+@pytest.fixture(scope="session")
+def pg_org_databases(pg_databases: TestDatabases) -> tuple[str, NewOrg]:
+    """The template with the harness's org made in it, and that org."""
+    return pg_org_template(pg_databases)
+
+
 @pytest.fixture(params=STORES)
 def store_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -67,15 +85,23 @@ def store_kind(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def database_url(store_kind: str, request: pytest.FixtureRequest) -> Iterator[str]:
-    """The test's own database: empty for SQLite (a file under tmp_path), else a fresh copy."""
+    """The test's own database: for SQLite a file under tmp_path (made by the first store
+    opened), else a fresh copy of the migrated template, holding the harness's org unless the
+    test uses the bare ``store`` fixture."""
     if store_kind == "sqlite":
         yield ""
         return
     databases: TestDatabases = request.getfixturevalue("pg_databases")
-    name, url = databases.copy_of_template()
+    if "store" in request.fixturenames:
+        name, url = databases.copy_of_template()
+    else:
+        template, org = request.getfixturevalue("pg_org_databases")
+        name, url = databases.copy_of(template)
+        offer_pg_org(url, org)
     try:
         yield url
     finally:
+        withdraw_pg_org(url)
         databases.release(name)
 
 

@@ -17,9 +17,9 @@ from tests.contract.children import (
     ITEMS,
     LINKS,
     REVIEWERS,
-    add_children,
     table,
     two_resources,
+    with_children_and_products,
     zipped,
 )
 from tests.contract.harness import Harness
@@ -27,10 +27,7 @@ from tests.contract.harness import Harness
 
 @pytest.fixture
 def org(harness: Harness) -> Harness:
-    add_children(harness)
-    products = table(["Product_Name", "Unit_Price"], ["Widget", "5"], ["Gadget", "7.5"])
-    assert harness.job(products, "Products")["status"] == "COMPLETED"
-    return harness
+    return with_children_and_products(harness)
 
 
 def results(harness: Harness, details: dict[str, Any]) -> dict[str, list[dict[str, str]]]:

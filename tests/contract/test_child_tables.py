@@ -3,9 +3,6 @@ any module's, a link never doubled, rows read back by parent in batches."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
-import polars as pl
 import pytest
 
 from bulkwrite.domain.children import PARENT_ID, child_indexes, other_column, parent_column
@@ -18,23 +15,7 @@ from bulkwrite.errors import RecordConflict
 from bulkwrite.store.base import Store, Tx
 from bulkwrite.store.postgres import pg_ddl
 from bulkwrite.store.sqlite import sqlite_ddl
-
-STAMP = datetime(2026, 11, 28, 12, 0, tzinfo=UTC).isoformat()
-PROJECTS = """
-modules:
-  - api_name: Projects
-    fields:
-      - {api_name: Project_Name, type: text, mandatory: true}
-      - api_name: Milestones
-        type: subform
-        fields:
-          - {api_name: Title, type: text, mandatory: true}
-          - {api_name: Due, type: date}
-          - {api_name: Owner_Contact, type: lookup, lookup: Contacts}
-      - {api_name: Members, type: multiselectlookup, lookup: Contacts,
-         linking_module: Projects_X_Contacts}
-      - {api_name: Reviewers, type: multiuserlookup}
-"""
+from tests.contract.children import PROJECTS, insert_rows
 
 
 def _org_with_projects(tx: Tx) -> tuple[Org, dict[str, Module]]:
@@ -45,10 +26,6 @@ def _org_with_projects(tx: Tx) -> tuple[Org, dict[str, Module]]:
     for module in plan.new_modules:
         tx.create_module(org.id, module)
     return org, {m.api_name: m for m in tx.list_modules(org.id)}
-
-
-def _insert(tx: Tx, table: str, frame: dict[str, list[object]]) -> None:
-    tx.insert_frame(table, pl.DataFrame(frame), {"Created_Time": STAMP, "Modified_Time": STAMP})
 
 
 def test_the_schema_file_declares_three_kinds_of_child_module(store: Store) -> None:
@@ -79,7 +56,7 @@ def test_child_rows_are_read_by_parent_in_order(store: Store) -> None:
     with store.transaction() as tx:
         org, _ = _org_with_projects(tx)
         table = tx.record_table(org.id, "Milestones")
-        _insert(
+        insert_rows(
             tx,
             table,
             {
@@ -112,9 +89,9 @@ def test_a_link_is_never_doubled(store: Store, module: str, other: str) -> None:
         parent = parent_column(modules[module])
         assert parent is not None
         table = tx.record_table(org.id, module)
-        _insert(tx, table, {"id": [1, 2], parent: [7, 7], other: [100, 101]})
+        insert_rows(tx, table, {"id": [1, 2], parent: [7, 7], other: [100, 101]})
     with pytest.raises(RecordConflict), store.transaction() as tx:
-        _insert(tx, table, {"id": [3], parent: [7], other: [100]})
+        insert_rows(tx, table, {"id": [3], parent: [7], other: [100]})
     with store.transaction(write=False) as tx:
         rows = tx.child_rows(table, parent, ["id", other], [7])
     assert rows == [(7, 1, 100), (7, 2, 101)]
@@ -124,7 +101,7 @@ def test_a_subform_field_has_no_column_in_its_parent_table(store: Store) -> None
     with store.transaction() as tx:
         org, _ = _org_with_projects(tx)
         table = tx.record_table(org.id, "Quotes")
-        _insert(tx, table, {"id": [5], "Subject": ["Q"]})
+        insert_rows(tx, table, {"id": [5], "Subject": ["Q"]})
         assert tx.read_records(table, ["id", "Grand_Total"], limit=1, offset=0) == [(5, None)]
     quotes = next(m for m in standard_modules() if m.api_name == "Quotes")
     assert "Quoted_Items" not in sqlite_ddl.record_table_ddl("t", quotes.fields)[0]

@@ -11,7 +11,9 @@ import pytest
 from bulkwrite.domain.children import PARENT_ID
 from bulkwrite.domain.modules import FieldType, ModuleKind
 from bulkwrite.errors import DataInvalid
+from bulkwrite.services.records import RecordQuery, list_records
 from bulkwrite.services.schema import metadata_modules
+from tests.contract.children import resource, table, zipped
 from tests.contract.harness import Harness, counts
 
 SECOND_TABLE = (
@@ -315,9 +317,6 @@ def test_a_mapping_s_module_key_is_acted_on_or_refused(
 
 
 def test_a_quote_job_with_line_items_reads_back_with_rows_and_totals(harness: Harness) -> None:
-    from bulkwrite.services.records import RecordQuery, list_records
-    from tests.contract.children import table, zipped
-
     harness.job("Account_Name\nAcme\n", "Accounts")
     harness.job("Product_Name,Unit_Price\nWidget,4\nGadget,10\n", "Products")
     quotes = table(["Ref", "Subject", "Account"], ["Q1", "First", "Acme"], ["Q2", "Second", "Acme"])
@@ -328,31 +327,21 @@ def test_a_quote_job_with_line_items_reads_back_with_rows_and_totals(harness: Ha
         ["Q2", "Widget", "0", ""],
     )
     file_id = harness.upload(zipped({"quotes.csv": quotes, "items.csv": items}), "quotes.zip")
+    quote_mappings = [
+        {"api_name": "Subject", "index": 1},
+        {"api_name": "Account_Name", "index": 2, "find_by": "Account_Name"},
+    ]
+    item_mappings = [
+        {"api_name": "Parent_Id", "index": 0, "parent_column_index": 0},
+        {"api_name": "Product_Name", "index": 1, "find_by": "Product_Name"},
+        {"api_name": "Quantity", "index": 2},
+        {"api_name": "Discount", "index": 3},
+    ]
     body = {
         "operation": "insert",
         "resource": [
-            {
-                "type": "data",
-                "module": {"api_name": "Quotes"},
-                "file_id": file_id,
-                "file_names": ["quotes.csv"],
-                "field_mappings": [
-                    {"api_name": "Subject", "index": 1},
-                    {"api_name": "Account_Name", "index": 2, "find_by": "Account_Name"},
-                ],
-            },
-            {
-                "type": "data",
-                "module": {"api_name": "Quoted_Items"},
-                "file_id": file_id,
-                "file_names": ["items.csv"],
-                "field_mappings": [
-                    {"api_name": "Parent_Id", "index": 0, "parent_column_index": 0},
-                    {"api_name": "Product_Name", "index": 1, "find_by": "Product_Name"},
-                    {"api_name": "Quantity", "index": 2},
-                    {"api_name": "Discount", "index": 3},
-                ],
-            },
+            resource("Quotes", file_id, "quotes.csv", quote_mappings),
+            resource("Quoted_Items", file_id, "items.csv", item_mappings),
         ],
     }
     details = harness.run(body)

@@ -15,14 +15,18 @@ from bulkwrite.services.failed_rows import failed_rows_zip
 from bulkwrite.services.job_errors import job_errors
 from bulkwrite.services.retry_job import retry_job
 from bulkwrite.services.tokens import authenticate
-from tests.contract.children import ITEMS, add_children, table, two_resources, zipped
+from tests.contract.children import (
+    ITEMS,
+    table,
+    two_resources,
+    with_children_and_products,
+    zipped,
+)
 from tests.contract.harness import Harness
 
 
 def parent_child(harness: Harness) -> dict[str, object]:
-    add_children(harness)
-    products = table(["Product_Name", "Unit_Price"], ["Widget", "5"])
-    assert harness.job(products, "Products")["status"] == "COMPLETED"
+    with_children_and_products(harness, table(["Product_Name", "Unit_Price"], ["Widget", "5"]))
     deals = table(
         ["Ref", "Deal_Name", "Stage", "Closing_Date"],
         ["D1", "Alpha", "Qualification", "01/15/2027"],

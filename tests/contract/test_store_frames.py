@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bulkwrite.errors import RecordConflict
 from bulkwrite.store.base import Store, Tx
-from tests.contract.test_store_contract import COLUMNS, _records, records_in
+from tests.contract.test_store_records import COLUMNS, _records, records_in
 
 AWKWARD_TEXT = ["", "a,b", 'say "hi"', "line\nbreak", "crlf\r\nend", "\\.", "\\N", "tab\there"]
 TEXT = st.one_of(st.none(), st.sampled_from(AWKWARD_TEXT), st.text(max_size=12)).map(

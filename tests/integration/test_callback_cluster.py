@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bulkwrite.client import Client
 from tests.cluster import Cluster
 from tests.pg import TestDatabases
@@ -36,6 +38,7 @@ def delivery(cluster: Cluster, job_id: str) -> dict[str, Any]:
     return found
 
 
+@pytest.mark.slow
 def test_two_workers_deliver_each_callback_once(new_cluster: Callable[..., Cluster]) -> None:
     cluster = new_cluster(apis=1, workers=2, split_jobs="false")
     with receiving() as receiver:
@@ -51,6 +54,7 @@ def test_two_workers_deliver_each_callback_once(new_cluster: Callable[..., Clust
     assert all(delivery(cluster, j)["attempts"] == 1 for j in jobs)
 
 
+@pytest.mark.slow
 def test_a_worker_killed_before_sending_leaves_the_callback_to_another(
     new_cluster: Callable[..., Cluster],
 ) -> None:
@@ -70,6 +74,7 @@ def test_a_worker_killed_before_sending_leaves_the_callback_to_another(
     assert call.delivery_id == delivery(cluster, job_id)["id"]
 
 
+@pytest.mark.slow
 def test_serve_on_postgresql_sends_callbacks_beside_its_thread_worker(
     cluster_databases: TestDatabases, tmp_path: Path
 ) -> None:

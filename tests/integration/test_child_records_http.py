@@ -6,36 +6,17 @@ with the store directly (a job writes them through the same tables)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-import polars as pl
 import pytest
 
 from bulkwrite.services.accounts import add_user
 from bulkwrite.services.schema import apply_schema
+from tests.contract.children import PROJECTS, insert_rows
 from tests.pg import TestDatabases, databases_on_test_server
 from tests.server import LiveServer, make_server
-
-STAMP = datetime(2026, 11, 28, 12, 0, tzinfo=UTC).isoformat()
-PROJECTS = """
-modules:
-  - api_name: Projects
-    fields:
-      - {api_name: Project_Name, type: text, mandatory: true}
-      - api_name: Milestones
-        type: subform
-        fields:
-          - {api_name: Title, type: text, mandatory: true}
-          - {api_name: Due, type: date}
-          - {api_name: Weight, type: decimal}
-          - {api_name: Contact, type: lookup, lookup: Contacts}
-      - {api_name: Members, type: multiselectlookup, lookup: Contacts,
-         linking_module: Projects_X_Contacts}
-      - {api_name: Reviewers, type: multiuserlookup}
-"""
 
 
 @pytest.fixture(scope="module")
@@ -66,9 +47,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServe
 def _write(server: LiveServer, module: str, frame: dict[str, list[object]]) -> None:
     assert server.demo is not None
     with server.services.store.transaction() as tx:
-        table = tx.record_table(server.demo.org.id, module)
-        fixed = {"Created_Time": STAMP, "Modified_Time": STAMP}
-        tx.insert_frame(table, pl.DataFrame(frame), fixed)
+        insert_rows(tx, tx.record_table(server.demo.org.id, module), frame)
 
 
 def _get(server: LiveServer, path: str, **params: str) -> Any:

@@ -72,6 +72,7 @@ def wait_for_log(server: LiveServer, text: str, timeout: float = 120.0) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.serial  # mounts and fills a tmpfs under a running job: alone, with nothing else on it
 def test_a_full_disk_pauses_the_job_which_resumes_when_space_returns(
     tmp_path: Path, small_disk: Path
 ) -> None:

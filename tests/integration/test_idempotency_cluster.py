@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from bulkwrite.client import ImportSettings
 from tests.cluster import Cluster
@@ -71,6 +72,7 @@ def test_duplicates_through_two_apis_make_one_upload_and_one_job(
     assert (details.status, details.counts.added) == ("COMPLETED", 2)
 
 
+@pytest.mark.slow
 def test_import_csv_in_the_distributed_deployment(
     new_cluster: Callable[..., Cluster], tmp_path: Path
 ) -> None:

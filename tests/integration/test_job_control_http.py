@@ -161,6 +161,7 @@ def _backends(url: str) -> int:
     return int(row[0]) if row else 0
 
 
+@pytest.mark.slow
 def test_200_dropped_streams_leave_nothing_behind(
     tmp_path: Path, store_url: dict[str, str]
 ) -> None:

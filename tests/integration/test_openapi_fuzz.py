@@ -144,6 +144,7 @@ def exercise(operation: Any, server: LiveServer, real: Real, tally: Tally) -> No
     send()
 
 
+@pytest.mark.slow
 def test_generated_requests_never_get_a_5xx_and_errors_are_enveloped(
     served: tuple[LiveServer, Real],
 ) -> None:

@@ -33,7 +33,7 @@ from tests.cluster import (
 )
 from tests.pg import TestDatabases, admin_url, databases_on_test_server
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.serial]  # restarts the server others use
 
 RESTART_ENV = "BULKWRITE_TEST_PG_RESTART"
 RETRIED = "the database is unavailable"

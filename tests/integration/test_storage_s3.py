@@ -234,6 +234,7 @@ def test_files_url_selects_a_bucket_and_prefix(moto_endpoint: str, tmp_path: Pat
 # --- a whole job through real server processes sharing a bucket ---------------------------
 
 
+@pytest.mark.slow
 def test_a_job_across_two_machines_shares_files_through_the_bucket(
     moto_endpoint: str, bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
