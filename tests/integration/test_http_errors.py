@@ -45,7 +45,6 @@ def leads_file(shared_server: LiveServer) -> str:
     ("method", "path"),
     [
         ("GET", "/crm/v8/no-such-thing"),
-        ("GET", "/"),
         ("POST", "/crm/v9/upload"),
         ("POST", "/crm/bulk/v9/write"),
         ("GET", "/crm/bulk/v1/write/111111000000000001"),
