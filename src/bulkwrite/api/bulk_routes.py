@@ -14,6 +14,7 @@ from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep, store_read
 from bulkwrite.api.envelope import ZohoJSON
 from bulkwrite.api.multipart import read_file_part
 from bulkwrite.api.openapi_doc import CREATE_EXTRA, UPLOAD_EXTRA
+from bulkwrite.api.query_params import NONE, accept_query
 from bulkwrite.domain.idempotency import Answer
 from bulkwrite.domain.ids import parse_digits
 from bulkwrite.errors import (
@@ -124,6 +125,7 @@ async def details(
     services: ServicesDep,
     principal: PrincipalDep,
 ) -> ZohoJSON:
+    accept_query(request, NONE)
     base = str(request.base_url).rstrip("/")
     document = await store_read(services, job_details, services, principal, job_id, version, base)
     return ZohoJSON(document)
@@ -131,8 +133,14 @@ async def details(
 
 @router.get("/v2/crm/{zgid}/bulk-write/{job_id}/{file_name}")
 async def download(
-    zgid: str, job_id: str, file_name: str, services: ServicesDep, principal: PrincipalDep
+    zgid: str,
+    job_id: str,
+    file_name: str,
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
 ) -> Response:
+    accept_query(request, NONE)
     result = await run_in_threadpool(open_result, services, principal, zgid, job_id, file_name)
     if result.path is not None:  # a file on this machine: let the server send it directly
         result.close()

@@ -14,11 +14,12 @@ from starlette.concurrency import run_in_threadpool
 from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep, store_read
 from bulkwrite.api.envelope import ZohoJSON
 from bulkwrite.api.openapi_doc import query
+from bulkwrite.api.query_params import NONE, accept_query
 from bulkwrite.errors import StoreUnavailable
 from bulkwrite.services.cancel import cancel_job
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.job_events import HEARTBEAT_SECONDS, ChangeSignal, DetailStream, ended
-from bulkwrite.services.job_list import list_jobs
+from bulkwrite.services.job_list import PARAMETERS, list_jobs
 
 router = APIRouter()
 _STATES = "ADDED, INPROGRESS, COMPLETED, FAILED, CANCELLED; comma-separated"
@@ -39,6 +40,7 @@ LIST_EXTRA: Final = {
 async def jobs(
     version: VersionDep, request: Request, services: ServicesDep, principal: PrincipalDep
 ) -> ZohoJSON:
+    accept_query(request, PARAMETERS)
     base = str(request.base_url).rstrip("/")
     params = dict(request.query_params)
     document = await store_read(services, list_jobs, services, principal, params, version, base)
@@ -54,6 +56,7 @@ async def events(
     principal: PrincipalDep,
 ) -> EventSourceResponse:
     """``text/event-stream``: ``details`` at once and on each change, ``end`` at the end."""
+    accept_query(request, NONE)
     base = str(request.base_url).rstrip("/")
     stream = DetailStream(services, principal, job_id, version, base)
     first = await store_read(services, stream.poll)  # a 404 or 403 is answered before it

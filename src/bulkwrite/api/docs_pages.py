@@ -19,6 +19,8 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from bulkwrite.api.query_params import NONE, accept_query
+
 DOCS_URL: Final = "/docs"
 ASSETS_URL: Final = "/docs-assets"
 #: What Swagger UI is told beside FastAPI's defaults: no validator badge (an outside image),
@@ -39,6 +41,7 @@ def install_docs(app: FastAPI) -> None:
 
     @app.get(DOCS_URL, include_in_schema=False)
     async def swagger_ui(request: Request) -> HTMLResponse:
+        accept_query(request, NONE)
         root = request.scope.get("root_path", "")
         return get_swagger_ui_html(
             openapi_url=f"{root}{openapi_url}",

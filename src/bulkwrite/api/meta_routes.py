@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep
 from bulkwrite.api.envelope import ZohoJSON
 from bulkwrite.api.openapi_doc import USERS_EXTRA
+from bulkwrite.api.query_params import NONE, USERS_UNSUPPORTED, accept_query
 from bulkwrite.domain.identity import Principal, User
 from bulkwrite.domain.scopes import may_read_org, may_read_users
 from bulkwrite.errors import ScopeMismatch
@@ -19,7 +20,8 @@ router = APIRouter()
 
 
 @router.get("/health")
-async def health() -> ZohoJSON:
+async def health(request: Request) -> ZohoJSON:
+    accept_query(request, NONE)
     return ZohoJSON({"status": "ok"})
 
 
@@ -29,6 +31,7 @@ async def users(
 ) -> ZohoJSON:
     if not may_read_users(principal.scopes):
         raise ScopeMismatch()
+    accept_query(request, frozenset({"type"}), USERS_UNSUPPORTED)
     kind = request.query_params.get("type", "AllUsers")
     listed = (
         [principal.user]
@@ -68,7 +71,8 @@ def _user(user: User, principal: Principal) -> dict[str, Any]:
 
 
 @router.get("/crm/{version}/org")
-async def org(version: VersionDep, principal: PrincipalDep) -> ZohoJSON:
+async def org(version: VersionDep, request: Request, principal: PrincipalDep) -> ZohoJSON:
+    accept_query(request, NONE)
     if not may_read_org(principal.scopes):
         raise ScopeMismatch()
     found = principal.org

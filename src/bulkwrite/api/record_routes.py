@@ -16,6 +16,7 @@ from starlette.routing import Match
 from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep
 from bulkwrite.api.envelope import ZohoJSON, version_is_known
 from bulkwrite.api.openapi_doc import RECORD_EXTRA, RECORDS_EXTRA
+from bulkwrite.api.query_params import RECORD_UNSUPPORTED, accept_query
 from bulkwrite.domain.schema_file import API_NAME
 from bulkwrite.errors import RequestMethodInvalid, UrlPatternInvalid
 from bulkwrite.services.records import RecordPage, RecordQuery, get_record, list_records
@@ -42,6 +43,8 @@ async def module_segment(module: str) -> str:
 
 ModuleDep = Annotated[str, Depends(module_segment)]
 router = APIRouter(dependencies=[Depends(wrong_method_elsewhere)])
+LIST_PARAMETERS = frozenset({"fields", "page", "per_page", "sort_by", "sort_order", "page_token"})
+RECORD_PARAMETERS = frozenset({"fields"})
 
 
 @router.get("/crm/{version}/{module}", openapi_extra=RECORDS_EXTRA)
@@ -52,6 +55,7 @@ async def records(
     services: ServicesDep,
     principal: PrincipalDep,
 ) -> Response:
+    accept_query(request, LIST_PARAMETERS, RECORD_UNSUPPORTED)
     params = request.query_params
     query = RecordQuery(
         fields=params.get("fields"),
@@ -75,6 +79,7 @@ async def record(
     services: ServicesDep,
     principal: PrincipalDep,
 ) -> Response:
+    accept_query(request, RECORD_PARAMETERS, RECORD_UNSUPPORTED)
     fields = request.query_params.get("fields")
     page = await run_in_threadpool(get_record, services, principal, module_name, record_id, fields)
     return _answer(page)

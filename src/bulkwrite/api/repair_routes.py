@@ -12,12 +12,14 @@ from starlette.concurrency import run_in_threadpool
 
 from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep
 from bulkwrite.api.envelope import ZohoJSON
+from bulkwrite.api.query_params import NONE, accept_query
 from bulkwrite.errors import DataInvalid
 from bulkwrite.services.failed_rows import failed_rows_file
 from bulkwrite.services.job_errors import job_errors
 from bulkwrite.services.retry_job import retry_job
 
 router = APIRouter()
+PAGING = frozenset({"page", "per_page"})  # the errors' parameters
 #: The failed-rows zip's header naming the job's status when it was read (not ended: the rows
 #: of the chunks committed so far).
 JOB_STATUS_HEADER = "X-Bulkwrite-Job-Status"
@@ -29,11 +31,13 @@ MAX_RETRY_BODY = 4096
 async def errors(
     version: VersionDep,
     job_id: str,
+    request: Request,
     services: ServicesDep,
     principal: PrincipalDep,
     page: str | None = None,
     per_page: str | None = None,
 ) -> ZohoJSON:
+    accept_query(request, PAGING)
     # the first call of a job reads its result file once: off the event loop
     document = await run_in_threadpool(job_errors, services, principal, job_id, page, per_page)
     return ZohoJSON(document)
@@ -45,8 +49,10 @@ async def failed_rows(
     job_id: str,
     services: ServicesDep,
     principal: PrincipalDep,
+    request: Request,
     cleanup: BackgroundTasks,
 ) -> FileResponse:
+    accept_query(request, NONE)
     path, job = await run_in_threadpool(failed_rows_file, services, principal, job_id)
     cleanup.add_task(path.unlink, missing_ok=True)
     return FileResponse(

@@ -12,6 +12,13 @@ from bulkwrite.api.deps import PrincipalDep, ServicesDep, VersionDep
 from bulkwrite.api.envelope import ZohoJSON
 from bulkwrite.api.field_meta import child_field_details
 from bulkwrite.api.openapi_doc import FIELDS_EXTRA
+from bulkwrite.api.query_params import (
+    FIELD_UNSUPPORTED,
+    FIELDS_UNSUPPORTED,
+    MODULES_UNSUPPORTED,
+    NONE,
+    accept_query,
+)
 from bulkwrite.domain.modules import (
     INTEGER_TYPES,
     NUMBER_TYPES,
@@ -30,6 +37,7 @@ from bulkwrite.services.schema import (
 )
 
 router = APIRouter()
+MODULE = frozenset({"module"})  # the one parameter of layouts and fields
 
 #: Zoho's ``json_type`` of each data type (how a record carries the value).
 _JSON_TYPES = {
@@ -65,7 +73,10 @@ _DECIMAL_PLACES = {FieldType.CURRENCY: 2, FieldType.DECIMAL: 2, FieldType.PERCEN
 
 
 @router.get("/crm/{version}/settings/modules")
-async def modules(version: VersionDep, services: ServicesDep, principal: PrincipalDep) -> ZohoJSON:
+async def modules(
+    version: VersionDep, request: Request, services: ServicesDep, principal: PrincipalDep
+) -> ZohoJSON:
+    accept_query(request, NONE, MODULES_UNSUPPORTED)
     found = await run_in_threadpool(metadata_modules, services, principal)
     standard = standard_field_names()
     listed = [m for m in found if m.kind is not ModuleKind.SUBFORM]  # as Zoho lists them
@@ -74,8 +85,13 @@ async def modules(version: VersionDep, services: ServicesDep, principal: Princip
 
 @router.get("/crm/{version}/settings/modules/{api_name}")
 async def module(
-    version: VersionDep, api_name: str, services: ServicesDep, principal: PrincipalDep
+    version: VersionDep,
+    api_name: str,
+    request: Request,
+    services: ServicesDep,
+    principal: PrincipalDep,
 ) -> ZohoJSON:
+    accept_query(request, NONE)
     found = await run_in_threadpool(metadata_module, services, principal, api_name)
     return ZohoJSON({"modules": [module_document(found, found.api_name in standard_field_names())]})
 
@@ -85,6 +101,7 @@ async def layouts(
     version: VersionDep, request: Request, services: ServicesDep, principal: PrincipalDep
 ) -> ZohoJSON:
     """A module's one layout, ``Standard`` (contract section 12)."""
+    accept_query(request, MODULE)
     name = request.query_params.get("module")
     found = await run_in_threadpool(metadata_module, services, principal, name)
     layout = {"id": found.layout_id, "name": "Standard", "status": "active", "visible": True}
@@ -95,6 +112,7 @@ async def layouts(
 async def fields(
     version: VersionDep, request: Request, services: ServicesDep, principal: PrincipalDep
 ) -> ZohoJSON:
+    accept_query(request, MODULE, FIELDS_UNSUPPORTED)
     name = request.query_params.get("module")
     found, targets = await run_in_threadpool(metadata_fields, services, principal, name)
     return ZohoJSON({"fields": fields_document(found, targets, version)})
@@ -108,6 +126,7 @@ async def field(
     services: ServicesDep,
     principal: PrincipalDep,
 ) -> ZohoJSON:
+    accept_query(request, MODULE, FIELD_UNSUPPORTED)
     name = request.query_params.get("module")
     found, targets = await run_in_threadpool(metadata_fields, services, principal, name)
     chosen = [f for f in fields_document(found, targets, version) if f["id"] == field_id]
