@@ -125,6 +125,18 @@ def test_unique_value_repeated_across_chunks_is_a_duplicate(harness: Harness) ->
     assert all(r["ERRORS"] == "DUPLICATE_DATA-Email" for r in harness.result_rows(details)[4:])
 
 
+def test_insert_of_a_unique_value_stored_before_is_a_duplicate(harness: Harness) -> None:
+    """A plain insert (no find_by) whose rows give a unique field a value the store holds:
+    only those rows are skipped, in whichever chunk they fall (dry runs ask the store)."""
+    harness.job(LEADS, "Leads")
+    rows = [f"N{i},Co,new{i}@example.com" for i in range(7)]
+    rows[4] = "Old,Co,ed@example.com"
+    details = harness.job("Last_Name,Company,Email\n" + "\n".join(rows) + "\n", "Leads")
+    assert counts(details) == (6, 0, 1, 7)
+    errors = [r["ERRORS"] for r in harness.result_rows(details)]
+    assert errors == ["", "", "", "", "DUPLICATE_DATA-Email", "", ""]
+
+
 def test_update_key_repeated_across_chunks_first_row_wins(harness: Harness) -> None:
     harness.job(LEADS, "Leads")
     update = "Email,Company\n" + "ed@example.com,A\n" * 5

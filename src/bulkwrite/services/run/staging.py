@@ -10,9 +10,12 @@ staged insert breaks a unique index after all, the chunk goes the full way (``wr
 in the same transaction.
 
 A dry run of such a job is staged the same way (else it would cost more than the real run on
-PostgreSQL, its COPY rendered inside the transaction): its staged insert is sent in a
-savepoint rolled back (``services/dry_run.py``), its result rows have no record id, and a
-chunk any of whose unique values an earlier chunk would have stored goes the full way too.
+PostgreSQL, its COPY rendered inside the transaction), but sends no insert: all the store could
+tell it is that a unique value is taken, so it asks for each unique field's values instead
+(``checked_by_lookup``; a module with a unique link index still sends its staged insert in a
+savepoint rolled back, ``services/dry_run.py``). Its result rows have no record id, and a chunk
+any of whose unique values the store holds, or an earlier chunk would have stored, goes the
+full way.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from bulkwrite.domain.children import child_indexes
 from bulkwrite.domain.job import Counts, Operation
 from bulkwrite.domain.modules import FieldType
 from bulkwrite.errors import RecordConflict
@@ -95,7 +99,9 @@ def stage_chunk(store: Store, run: JobRun, ids: IdBlock, chunk: PreparedChunk) -
     new_ids = pl.Series(range(first, first + count), dtype=pl.Int64)
     record_ids = target.clone().scatter(ok.arg_true(), new_ids)  # scatter writes in place
     frame, fixed = new_records(run, work, ok, new_ids)
-    staged = store.stage_insert(StagedInsert(run.table, frame, fixed))
+    staged = StagedInsert(run.table, frame, fixed)
+    if run.dry is None or not checked_by_lookup(run):  # a dry chunk checked so sends nothing
+        staged = store.stage_insert(staged)
     if run.dry is not None:  # rows that would be added get no id
         record_ids = pl.repeat(None, work.size, dtype=pl.Int64, eager=True)
     counts, rendered = outcomes(work, ok, target, record_ids)
@@ -130,12 +136,32 @@ def _rehearse_staged(tx: Tx, run: JobRun, first_row: int, staged: StagedChunk) -
         candidates = work.ok() & work.present[name] & values.is_not_null()
         if bool(dry.taken(name, values, candidates, target).any()):
             return False
-    try:
-        rehearsed(tx, lambda: tx.insert_staged(staged.insert))
-    except RecordConflict:
-        return False
+    if checked_by_lookup(run):
+        if any(_stored(tx, run, name, values, work) for name, values in uniques.items()):
+            return False
+    else:
+        try:
+            rehearsed(tx, lambda: tx.insert_staged(staged.insert))
+        except RecordConflict:
+            return False
     dry.remember(work.key, uniques, work.ok(), target)
     return True
+
+
+def checked_by_lookup(run: JobRun) -> bool:
+    """Whether the only index a staged insert of the run could break is a unique field's (a
+    child module's link index spans two columns): then a dry run asks the store for each
+    unique field's values instead of inserting the records and rolling them back."""
+    return not any(index.unique for index in child_indexes(run.plan.module))
+
+
+def _stored(tx: Tx, run: JobRun, name: str, values: pl.Series, work: PreparedChunk) -> bool:
+    """Whether the store holds any value of the unique field ``name`` the chunk's rows would
+    insert (the insert would break its unique index)."""
+    inserted = work.ok() & work.present[name] & values.is_not_null()
+    if not bool(inserted.any()):
+        return False
+    return not tx.match_frame(run.table, name, values.filter(inserted)).is_empty()
 
 
 class IdBlock:
