@@ -37,7 +37,10 @@ def chromium_path() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: while Playwright's sync API runs, an asyncio loop is running in the
+# thread, so a test that calls ``asyncio.run`` after the browser tests on the same xdist worker
+# would fail. Leaving this package closes the browser and stops the loop.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[sync_api.Browser]:
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
