@@ -20,7 +20,10 @@ from bulkwrite.store.postgres.pg_listen import PgJobWatch
 from bulkwrite.store.postgres.pg_tx import PostgresDialect, PostgresTx
 from bulkwrite.store.queries import Tracer
 
-SESSION_SETUP = "SET TIME ZONE 'UTC'"
+#: ``plan_cache_mode``: a statement psycopg prepared is planned again on every run, for the
+#: tables as they are then. A generic plan kept from when a record table was empty (a seq scan
+#: of "110 rows") compared every key of a chunk with every record once the table was full.
+SESSION_SETUP = "SET TIME ZONE 'UTC'; SET plan_cache_mode = force_custom_plan"
 SERVER_ENCODING = "SHOW server_encoding"
 LOCK_MIGRATIONS = "SELECT pg_advisory_xact_lock(%s)"
 MIGRATIONS_TABLE_EXISTS = "SELECT to_regclass('schema_migrations') IS NOT NULL"
