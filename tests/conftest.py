@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.server import LiveServer, make_server
+from tests.server import LiveServer, running
 
 PHASES = ("all", "parallel", "serial")
 
@@ -45,20 +45,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     """A fresh ``bulkwrite serve`` process with its own data directory."""
-    server = make_server(tmp_path / "data")
-    server.start()
-    try:
+    with running(tmp_path / "data") as server:
         yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture(scope="session")
 def shared_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server for the many tests that only read or create their own data."""
-    server = make_server(tmp_path_factory.mktemp("shared") / "data")
-    server.start()
-    try:
+    with running(tmp_path_factory.mktemp("shared") / "data") as server:
         yield server
-    finally:
-        server.stop()

@@ -7,6 +7,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -59,16 +61,17 @@ class LiveServer:
     def headers(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Zoho-oauthtoken {token or self.token}"}
 
-    def start(self) -> None:
+    def start(self, *serve_args: str) -> None:
+        """Start ``bulkwrite serve`` (with extra CLI options) and wait until it is healthy."""
         assert self.process is None
         self.log_path = self.data_dir / f"server-{time.monotonic_ns()}.log"
-        log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "bulkwrite", "serve"],
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "bulkwrite", "serve", *serve_args],
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         wait_until_healthy(self.base_url, self.process)
 
     def kill(self) -> None:
@@ -147,3 +150,15 @@ def make_server(data_dir: Path, **settings: str) -> LiveServer:
     server.demo, server.token, server.zgid = demo, demo.token, demo.org.zgid
     assert list(FULL_SCOPES)
     return server
+
+
+@contextmanager
+def running(data_dir: Path, *serve_args: str, **settings: str) -> Iterator[LiveServer]:
+    """A started server with custom settings (``BULKWRITE_*``) and CLI options, stopped when
+    the block ends."""
+    server = make_server(data_dir, **settings)
+    server.start(*serve_args)
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -9,8 +9,7 @@ import pytest
 
 from bulkwrite import Client, WriteJob
 from tests.acceptance.clitools import run_cli
-from tests.integration.helpers import running
-from tests.server import LiveServer
+from tests.server import LiveServer, running
 
 ROWS = "Deal_Name,Stage,Closing_Date\nOne,Qualification,12/31/2026\n"
 

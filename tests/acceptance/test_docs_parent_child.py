@@ -25,7 +25,7 @@ from tests.acceptance.test_docs_examples import (
     examples,
     pasted_into_one_shell,
 )
-from tests.server import LiveServer, make_server
+from tests.server import LiveServer, running
 
 PAGE = "parent-child-curl.md"
 IDS = re.compile(r"\b\d{18,19}\b")
@@ -34,12 +34,8 @@ IDS = re.compile(r"\b\d{18,19}\b")
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
     """A server of its own: the page adds modules to its org."""
-    made = make_server(tmp_path / "data")
-    made.start()
-    try:
+    with running(tmp_path / "data") as made:
         yield made
-    finally:
-        made.stop()
 
 
 def numbered(text: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.server import LiveServer, make_server
+from tests.server import LiveServer, running
 
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is in the test extra")
@@ -52,12 +52,8 @@ def browser() -> Iterator[sync_api.Browser]:
 
 @pytest.fixture(scope="module")
 def ui_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = make_server(tmp_path_factory.mktemp("ui") / "data", chunk_size=CHUNK_SIZE)
-    server.start()
-    try:
+    with running(tmp_path_factory.mktemp("ui") / "data", chunk_size=CHUNK_SIZE) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def sign_in(page: sync_api.Page, server: LiveServer, token: str | None = None) -> None:

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bulkwrite.errors import RecordConflict
 from bulkwrite.store.base import Store, Tx
-from tests.contract.test_store_records import COLUMNS, _records, records_in
+from tests.contract.records import COLUMNS, frame_of, records_in, written_records
 
 AWKWARD_TEXT = ["", "a,b", 'say "hi"', "line\nbreak", "crlf\r\nend", "\\.", "\\N", "tab\there"]
 TEXT = st.one_of(st.none(), st.sampled_from(AWKWARD_TEXT), st.text(max_size=12)).map(
@@ -28,27 +28,16 @@ TAGS = st.sampled_from([None, "[]", '["Billable", "Urgent"]', '["Caf\\u00e9"]'])
 DAYS = st.sampled_from([None, "2026-11-28", "2000-02-29"])
 FLAGS = st.sampled_from([None, 0, 1])
 ROW = st.tuples(TEXT, INTS, FLOATS, FLAGS, DAYS, MOMENTS, TAGS, INTS, INTS)
-FIELDS = ["Name", "Count", "Amount", "Flag", "Day", "Moment", "Tags", "Manager", "Code"]
-SCHEMA = {
-    "Name": pl.String,
-    "Count": pl.Int64,
-    "Amount": pl.Float64,
-    "Flag": pl.Int64,
-    "Day": pl.String,
-    "Moment": pl.String,
-    "Tags": pl.String,
-    "Manager": pl.Int64,
-    "Code": pl.Int64,
-}
+FIELDS = COLUMNS[2:]  # every field, in the order of ROW
 
 
 def _frame(ids: list[int], rows: list[tuple[object, ...]]) -> pl.DataFrame:
-    columns = {name: [row[i] for row in rows] for i, name in enumerate(FIELDS)}
-    return pl.DataFrame({"id": ids, **columns}, schema={"id": pl.Int64, **SCHEMA})
+    return frame_of(["id", *FIELDS], [(id_, *row) for id_, row in zip(ids, rows, strict=True)])
 
 
 def _unique_rows(rows: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
-    """Rows with distinct Name and Code (both unique fields, already held by ``_records``)."""
+    """Rows with distinct Name and Code (both unique fields, already held by
+    ``written_records``)."""
     seen_names: set[object] = {"Apollo", "Gemini", "\u00fcmlaut"}
     seen_codes: set[object] = {7, 8}
     kept = []
@@ -67,7 +56,8 @@ class _Undo(Exception):
 
 
 def _written(store: Store, write: Callable[[Tx, int], None], table: str) -> list[object]:
-    """What ``write(tx, first id)`` leaves in the table beside ``_records``' rows (rolled back)."""
+    """What ``write(tx, first id)`` leaves in the table beside ``written_records``' rows
+    (rolled back)."""
     got: list[object] = []
     with pytest.raises(_Undo), store.transaction() as tx:
         first = tx.allocate_ids(10)
@@ -78,7 +68,7 @@ def _written(store: Store, write: Callable[[Tx, int], None], table: str) -> list
 
 
 def test_a_frame_is_stored_as_its_rows(store: Store) -> None:
-    table, job, _ = _records(store)
+    table, job, _ = written_records(store)
 
     @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
     @given(rows=st.lists(ROW, min_size=1, max_size=6).map(_unique_rows))
@@ -93,7 +83,7 @@ def test_a_frame_is_stored_as_its_rows(store: Store) -> None:
 
 
 def test_an_updated_frame_sets_each_record_to_its_last_row(store: Store) -> None:
-    table, job, rows = _records(store)
+    table, job, rows = written_records(store)
     ids = [int(str(r[0])) for r in rows]
     changes = [
         (41, "2026-12-01T08:00:00+01:00", '["a,\\"b\\""]', 1, ids[0]),
@@ -122,7 +112,7 @@ def test_an_updated_frame_sets_each_record_to_its_last_row(store: Store) -> None
 
 
 def test_a_conflicting_frame_writes_nothing(store: Store) -> None:
-    table, _, _ = _records(store)
+    table, _, _ = written_records(store)
     with store.transaction() as tx:
         first = tx.allocate_ids(2)
         frame = pl.DataFrame({"id": [first, first + 1], "Name": ["Zeta", "Apollo"]})
@@ -143,7 +133,7 @@ def _as_frame(found: dict[object, list[tuple[int, int | None]]]) -> list[tuple[o
 
 
 def test_match_frame_finds_what_match_records_finds(store: Store) -> None:
-    table, _, rows = _records(store)
+    table, _, rows = written_records(store)
     first = int(str(rows[0][0]))
     cases: list[tuple[str, pl.Series]] = [
         ("Name", pl.Series(["Apollo", "apollo", None, "Nobody", "Apollo", "\u00fcmlaut"])),

@@ -10,74 +10,15 @@ import polars as pl
 import pytest
 
 from bulkwrite.bootstrap import open_store
-from bulkwrite.domain.modules import Field, FieldType, Module
+from bulkwrite.domain.modules import Field, FieldType
 from bulkwrite.errors import RecordConflict
 from bulkwrite.settings import Settings
-from bulkwrite.store.base import Store, Tx
-from tests.contract.test_store_contract import _org
-
-T = FieldType
-
-RECORD_FIELDS = (
-    Field("Name", T.TEXT, unique=True),
-    Field("Count", T.INTEGER),
-    Field("Amount", T.CURRENCY),
-    Field("Flag", T.BOOLEAN),
-    Field("Day", T.DATE),
-    Field("Moment", T.DATETIME),
-    Field("Tags", T.MULTISELECT),
-    Field("Manager", T.USERLOOKUP),
-    Field("Code", T.BIGINT, unique=True),
-)
-COLUMNS = ["id", "_job", *(f.api_name for f in RECORD_FIELDS)]
-#: Each column's values as services hold them (``importer.vector``).
-SCHEMA: dict[str, type[pl.DataType]] = {
-    "id": pl.Int64,
-    "_job": pl.Int64,
-    "Name": pl.String,
-    "Count": pl.Int64,
-    "Amount": pl.Float64,
-    "Flag": pl.Int64,
-    "Day": pl.String,
-    "Moment": pl.String,
-    "Tags": pl.String,
-    "Manager": pl.Int64,
-    "Code": pl.Int64,
-}
-
-
-def frame_of(columns: list[str], rows: list[tuple[object, ...]]) -> pl.DataFrame:
-    """Rows of values in ``columns`` order, as the frame services write."""
-    schema = {name: SCHEMA[name] for name in columns}
-    return pl.DataFrame(rows, schema=schema, orient="row")
-
-
-def records_in(tx: Tx, table: str) -> int:
-    """How many records the table holds."""
-    return len(tx.read_records(table, ["id"], limit=1_000, offset=0))
-
-
-def _records(store: Store) -> tuple[str, int, list[tuple[object, ...]]]:
-    """A module holding three records written as services write them (SQLite's values)."""
-    with store.transaction() as tx:
-        org, user = _org(tx)
-        module = tx.create_module(org.id, Module("Things", "", RECORD_FIELDS, "Name"))
-        table = tx.record_table(org.id, module.api_name)
-        first, job = tx.allocate_ids(3), int(tx.new_id())
-        rows: list[tuple[object, ...]] = [
-            (first, job, "Apollo", 40, 1234.56, 1, "2026-11-28", "2026-11-28T09:30:00+05:30",
-             '["Billable", "Urgent"]', int(user.id), 7),
-            (first + 1, None, "Gemini", None, None, 0, None, "2026-01-02T03:04:05.678000+00:00",
-             '["Caf\\u00e9"]', None, None),
-            (first + 2, job, "\u00fcmlaut", -3, 0.5, None, "2000-02-29", "2026-11-28T12:00:00",
-             None, None, 8),
-        ]  # fmt: skip
-        tx.insert_frame(table, frame_of(COLUMNS, rows))
-    return table, job, rows
+from bulkwrite.store.base import Store
+from tests.contract.records import COLUMNS, frame_of, records_in, written_records
 
 
 def test_records_read_back_exactly_as_written(store: Store) -> None:
-    table, _, rows = _records(store)
+    table, _, rows = written_records(store)
     with store.transaction(write=False) as tx:
         assert tx.read_records(table, COLUMNS, limit=10, offset=0) == rows
         assert tx.read_records(table, ["Name"], limit=1, offset=0, record_id=rows[1][0]) == [
@@ -93,7 +34,7 @@ def test_records_read_back_exactly_as_written(store: Store) -> None:
 
 
 def test_records_match_their_keys_as_given(store: Store) -> None:
-    table, job, rows = _records(store)
+    table, job, rows = written_records(store)
     first = int(str(rows[0][0]))
     with store.transaction(write=False) as tx:
         assert tx.match_records(table, "Name", ["Apollo", "apollo", "Nobody"]) == {
@@ -109,7 +50,7 @@ def test_records_match_their_keys_as_given(store: Store) -> None:
 
 
 def test_records_update_in_place(store: Store) -> None:
-    table, job, rows = _records(store)
+    table, job, rows = written_records(store)
     first = int(str(rows[0][0]))
     changes = [
         (41, "2026-12-01T08:00:00+01:00", job + 1, first),
@@ -127,7 +68,7 @@ def test_records_update_in_place(store: Store) -> None:
 
 
 def test_a_unique_conflict_writes_nothing_and_the_transaction_goes_on(store: Store) -> None:
-    table, _, _ = _records(store)
+    table, _, _ = written_records(store)
     with store.transaction() as tx:
         first = tx.allocate_ids(3)
         clash = frame_of(["id", "Name"], [(first, "Zeta"), (first + 1, "Apollo")])
@@ -143,7 +84,7 @@ def test_a_unique_conflict_writes_nothing_and_the_transaction_goes_on(store: Sto
 
 
 def test_records_sort_as_sqlite_does(store: Store) -> None:
-    table, _, _ = _records(store)
+    table, _, _ = written_records(store)
     with store.transaction() as tx:
         first = tx.allocate_ids(3)
         names = [(first, "apple"), (first + 1, "Zeta"), (first + 2, None)]
@@ -161,7 +102,7 @@ def test_a_field_added_by_another_process_is_written_and_read(
     store: Store, tmp_path: Path, database_url: str
 ) -> None:
     """Another machine's store adds a column; this one's knowledge of the table catches up."""
-    table, _, rows = _records(store)
+    table, _, rows = written_records(store)
     with store.transaction(write=False) as tx:
         assert len(tx.read_records(table, COLUMNS, limit=9, offset=0)) == 3  # columns now known
         org_id = tx.list_orgs()[0].id
@@ -170,7 +111,7 @@ def test_a_field_added_by_another_process_is_written_and_read(
     other = open_store(Settings(data_dir=tmp_path / "data", database_url=database_url))
     try:
         with other.transaction() as tx:
-            tx.add_field(org_id, module, Field("Due", T.DATETIME))
+            tx.add_field(org_id, module, Field("Due", FieldType.DATETIME))
     finally:
         other.close()
     first = int(str(rows[0][0]))

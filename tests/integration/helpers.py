@@ -10,22 +10,17 @@ from __future__ import annotations
 import io
 import re
 import socket
-import subprocess
-import sys
 import time
 import uuid
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import httpx
 
 from bulkwrite.domain.identity import Right, User
 from bulkwrite.services.accounts import add_profile, add_user
-from tests.server import LiveServer, make_server, wait_until_healthy
+from tests.server import LiveServer
 
 ID_RE = re.compile(r"^[0-9]{18,19}$")
 ENVELOPE_KEYS = {"code", "details", "message", "status"}
@@ -256,28 +251,3 @@ def user_with_profile(
         ["ZohoCRM.bulk.ALL", "ZohoCRM.modules.ALL", "ZohoFiles.files.ALL"], user_id=user.id
     )
     return user, token
-
-
-def start(server: LiveServer, *serve_args: str) -> None:
-    """Start ``bulkwrite serve`` with extra CLI options (``LiveServer.start`` takes none)."""
-    assert server.process is None
-    server.log_path = server.data_dir / f"server-{time.monotonic_ns()}.log"
-    with server.log_path.open("wb") as log:
-        server.process = subprocess.Popen(
-            [sys.executable, "-m", "bulkwrite", "serve", *serve_args],
-            env=server.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    wait_until_healthy(server.base_url, server.process)
-
-
-@contextmanager
-def running(data_dir: Path, *serve_args: str, **settings: str) -> Iterator[LiveServer]:
-    """A server with custom settings (``BULKWRITE_*``) and CLI options, stopped afterwards."""
-    server = make_server(data_dir, **settings)
-    start(server, *serve_args)
-    try:
-        yield server
-    finally:
-        server.stop()

@@ -22,7 +22,7 @@ import pytest
 from bulkwrite.client import Client
 from tests.acceptance.clitools import run_cli
 from tests.receiver import HOLD, Call, Receiver, receiving
-from tests.server import LiveServer, make_server
+from tests.server import LiveServer, make_server, running
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "callbacks.md"
 CSV = b"Last_Name,Company\nA,Co\nB,Co\n"
@@ -34,12 +34,8 @@ OLD_WINDOW_SECONDS = 6.0
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
-    made = make_server(tmp_path / "data")
-    made.start()
-    try:
+    with running(tmp_path / "data") as made:
         yield made
-    finally:
-        made.stop()
 
 
 def create(server: LiveServer, url: str) -> str:

@@ -27,7 +27,7 @@ from tests.integration.helpers import (
     upload_ok,
     wait_done,
 )
-from tests.server import LiveServer, make_server
+from tests.server import LiveServer, running
 
 KEY = "Idempotency-Key"
 
@@ -145,12 +145,8 @@ def test_twenty_concurrent_duplicates_make_one_job(live_server: LiveServer) -> N
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[LiveServer]:
-    made = make_server(tmp_path / "data")
-    made.start()
-    try:
+    with running(tmp_path / "data") as made:
         yield made
-    finally:
-        made.stop()
 
 
 def test_a_create_committed_before_a_sigkill_answers_after_it(server: LiveServer) -> None:

@@ -22,12 +22,11 @@ from tests.integration.helpers import (
     client,
     create_ok,
     job_body,
-    running,
     upload_ok,
     wait_done,
 )
 from tests.pg import TestDatabases
-from tests.server import LiveServer, make_server
+from tests.server import LiveServer, make_server, running
 
 
 def test_list_jobs_answers_the_org_s_jobs_newest_first(shared_server: LiveServer) -> None:

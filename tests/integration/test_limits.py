@@ -27,13 +27,12 @@ from tests.integration.helpers import (
     download_path,
     job_body,
     multipart,
-    running,
     unique,
     upload,
     upload_ok,
     wait_done,
 )
-from tests.server import LiveServer
+from tests.server import LiveServer, running
 
 MAX_UPLOAD = 10_000_000
 BOMB_SIZE = 200 * 1024 * 1024

@@ -1,4 +1,6 @@
-"""The README and docs/ link only to files of the repository, and each linked file exists."""
+"""The README and docs/ link only to files of the repository, and each linked file exists; no
+link climbs out of its page's folder (``../``: a file outside docs/ is named as code text, e.g.
+`bench/README.md`)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ def test_links_stay_in_the_repository(page: Path) -> None:
         if not path:
             continue  # an anchor of the page itself
         assert "://" not in target, f"{page.name} links outside the repository: {target}"
+        assert not path.startswith("../"), f"{page.name}: {target} climbs out of its folder"
         resolved = (page.parent / path).resolve()
         assert resolved.is_relative_to(ROOT), f"{page.name}: {target} leaves the repository"
         assert resolved.exists(), f"{page.name}: {target} does not exist"

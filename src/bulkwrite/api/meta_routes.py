@@ -13,6 +13,7 @@ from bulkwrite.api.openapi_doc import USERS_EXTRA
 from bulkwrite.api.query_params import NONE, USERS_UNSUPPORTED, accept_query
 from bulkwrite.domain.identity import Principal, User
 from bulkwrite.domain.scopes import may_read_org, may_read_users
+from bulkwrite.domain.user_types import ALL_USERS, CURRENT_USER, user_filter
 from bulkwrite.errors import ScopeMismatch
 from bulkwrite.services.collaborators import Services
 
@@ -32,12 +33,12 @@ async def users(
     if not may_read_users(principal.scopes):
         raise ScopeMismatch()
     accept_query(request, frozenset({"type"}), USERS_UNSUPPORTED)
-    kind = request.query_params.get("type", "AllUsers")
-    listed = (
-        [principal.user]
-        if kind == "CurrentUser"
-        else await run_in_threadpool(_org_users, services, principal)
-    )
+    kind = request.query_params.get("type", ALL_USERS)
+    if kind == CURRENT_USER:
+        listed = [principal.user]
+    else:
+        keep = user_filter(kind)
+        listed = [u for u in await run_in_threadpool(_org_users, services, principal) if keep(u)]
     body = {
         "users": [_user(u, principal) for u in listed],
         "info": {"per_page": 200, "count": len(listed), "page": 1, "more_records": False},

@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from bulkwrite.api.deps import get_principal
+from bulkwrite.domain.user_types import CURRENT_USER, USER_TYPES
 
 VERSIONS: Final = ["v2", "v2.1", "v3", "v4", "v5", "v6", "v7", "v8"]
 ID: Final = {"type": "string", "pattern": "^[1-9][0-9]{17,18}$", "examples": ["111111000000100129"]}
@@ -183,7 +184,7 @@ RECORDS_EXTRA: Final = {
 }
 RECORD_EXTRA: Final = {"parameters": [query("fields", {"type": "string"})]}
 USERS_EXTRA: Final = {
-    "parameters": [query("type", {"type": "string", "examples": ["CurrentUser", "AllUsers"]})]
+    "parameters": [query("type", {"type": "string", "enum": [*USER_TYPES, CURRENT_USER]})]
 }
 FIELDS_EXTRA: Final = {"parameters": [query("module", API_NAME, "the module's API name")]}
 _PATH_SCHEMAS: Final = {

@@ -4,6 +4,8 @@ as a file; the same auth, scopes and org isolation as job details."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
@@ -54,14 +56,22 @@ async def failed_rows(
 ) -> FileResponse:
     accept_query(request, NONE)
     path, job = await run_in_threadpool(failed_rows_file, services, principal, job_id)
+    # a job still running: the rows of the chunks it has committed so far
+    return failed_rows_response(path, job_id, cleanup, {JOB_STATUS_HEADER: job.status.value})
+
+
+def failed_rows_response(
+    path: Path, job_id: str, cleanup: BackgroundTasks, headers: Mapping[str, str]
+) -> FileResponse:
+    """The failed-rows zip at ``path`` (a temporary file, removed once sent) as the download
+    ``{job_id}-failed.zip``; the API's and the dashboard's."""
     cleanup.add_task(path.unlink, missing_ok=True)
     return FileResponse(
         path,
         media_type="application/zip",
         filename=f"{job_id}-failed.zip",
         content_disposition_type="attachment",
-        # a job still running: the rows of the chunks it has committed so far
-        headers={JOB_STATUS_HEADER: job.status.value},
+        headers=dict(headers),
     )
 
 

@@ -14,6 +14,7 @@ import codecs
 import csv
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO
@@ -22,7 +23,7 @@ from bulkwrite.cli.common import InputError
 from bulkwrite.errors import FileFormatInvalid
 from bulkwrite.files.dialect import FIELD_LIMIT, pick_delimiter
 from bulkwrite.files.encodings import text_encoding as normalise_encoding
-from bulkwrite.files.table_input import text_table
+from bulkwrite.files.table_input import TextTable, text_table
 from bulkwrite.files.tables import Kind
 from bulkwrite.files.upload_files import TextSniffer
 
@@ -56,6 +57,19 @@ def pack_csv(
 ) -> LocalCsv:
     """Zip the table in the file at ``path`` into ``dest`` and describe it; ``InputError`` if
     it holds no table. ``watch(header)`` names the columns whose empty cells are counted."""
+    with open_table(path, encoding, sheet, zip_into=dest) as (table, codec):
+        local = count_rows(table.path, codec, path, watch)
+    return replace(local, name=table.name, sheet=table.sheet)
+
+
+@contextmanager
+def open_table(
+    path: Path, encoding: str | None, sheet: str | None = None, zip_into: IO[bytes] | None = None
+) -> Iterator[tuple[TextTable, str]]:
+    """The text table in the file at ``path`` and the codec to read it with (``encoding``, or
+    the hint of the upload's own checks), while the block runs; ``zip_into``: where its text is
+    zipped as it is checked. ``InputError`` for a missing file, a file that holds no table, an
+    encoding given for a spreadsheet or unknown, and a ``FileFormatInvalid`` of the block."""
     if not path.exists():
         raise InputError(f"no such file: {path}")
     if not path.is_file():
@@ -64,15 +78,17 @@ def pack_csv(
         with text_table(path, sheet) as table:
             if encoding is not None and table.kind in (Kind.XLSX, Kind.ODS):
                 raise InputError("--encoding is for text files; a spreadsheet's text is read as is")
-            hint = _zip_and_sniff(table.path, dest, table.name, path)
+            if zip_into is None:
+                hint = sniff_text(table.path, path)
+            else:
+                hint = _zip_and_sniff(table.path, zip_into, table.name, path)
             try:
                 codec = normalise_encoding(encoding or hint)
             except LookupError:
                 raise InputError(f"--encoding {encoding!r}: unknown character encoding") from None
-            local = count_rows(table.path, codec, path, watch)
+            yield table, codec
     except FileFormatInvalid as exc:
         raise InputError(f"{path}: {exc.message.rstrip('.')}") from None
-    return replace(local, name=table.name, sheet=table.sheet)
 
 
 def _zip_and_sniff(path: Path, dest: IO[bytes], name: str, shown: Path) -> str:

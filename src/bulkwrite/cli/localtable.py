@@ -15,12 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from bulkwrite.cli.common import InputError
-from bulkwrite.cli.csvfile import LocalCsv, Watch, count_rows, sniff_text
-from bulkwrite.errors import FileFormatInvalid
-from bulkwrite.files.encodings import text_encoding
-from bulkwrite.files.table_input import text_table
-from bulkwrite.files.tables import Kind
+from bulkwrite.cli.csvfile import LocalCsv, Watch, count_rows, open_table
 
 
 class _Counting:
@@ -79,27 +74,13 @@ def local_table(
 ) -> Iterator[LocalTable]:
     """The table in the file at ``path``, ready to upload as it is, while the block runs;
     ``InputError`` as ``pack_csv`` for a file that holds no table."""
-    if not path.exists():
-        raise InputError(f"no such file: {path}")
-    if not path.is_file():
-        raise InputError(f"not a file: {path}")
-    try:
-        with text_table(path, sheet) as table:
-            if encoding is not None and table.kind in (Kind.XLSX, Kind.ODS):
-                raise InputError("--encoding is for text files; a spreadsheet's text is read as is")
-            hint = sniff_text(table.path, path)
-            try:
-                codec = text_encoding(encoding or hint)
-            except LookupError:
-                raise InputError(f"--encoding {encoding!r}: unknown character encoding") from None
-            header = _header(table.path, codec, path)
-            counting = _Counting(table.path, codec, path, watch)
-            try:
-                yield LocalTable(path, table.path, table.name, table.sheet, header, counting)
-            finally:
-                counting._thread.join()  # the table's file may be a temporary one
-    except FileFormatInvalid as exc:
-        raise InputError(f"{path}: {exc.message.rstrip('.')}") from None
+    with open_table(path, encoding, sheet) as (table, codec):
+        header = _header(table.path, codec, path)
+        counting = _Counting(table.path, codec, path, watch)
+        try:
+            yield LocalTable(path, table.path, table.name, table.sheet, header, counting)
+        finally:
+            counting._thread.join()  # the table's file may be a temporary one
 
 
 def _header(path: Path, codec: str, shown: Path) -> list[str]:

@@ -85,13 +85,21 @@ def subform_child(
         declared = read_field(item, inner, problems)
         if declared is None:
             continue
-        if declared.api_name.lower() in seen:
-            problems.append(f"{inner}: field {declared.api_name} is declared twice")
-        seen.add(declared.api_name.lower())
+        declared_once(declared.api_name, "field", inner, seen, problems)
         fields.append(declared)
     if len(problems) != before:
         return field, None
     return _with_child(field, child_module(field.api_name, ModuleKind.SUBFORM, parent, fields))
+
+
+def declared_once(
+    api_name: str, kind: str, where: str, seen: set[str], problems: list[str]
+) -> None:
+    """Note a ``kind`` (module, field) whose name ``seen`` holds already, in any case; then
+    ``seen`` holds it."""
+    if api_name.lower() in seen:
+        problems.append(f"{where}: {kind} {api_name} is declared twice")
+    seen.add(api_name.lower())
 
 
 def _with_child(field: Field, module: Module) -> tuple[Field, Module]:

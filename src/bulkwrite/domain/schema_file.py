@@ -25,6 +25,7 @@ A field in the file is described completely: an attribute left out takes its def
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +41,7 @@ from bulkwrite.domain.modules import (
     FieldType,
     Module,
 )
-from bulkwrite.domain.schema_children import CHILD_KEYS, child_of, subform_child
+from bulkwrite.domain.schema_children import CHILD_KEYS, child_of, declared_once, subform_child
 from bulkwrite.errors import DataInvalid
 
 API_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,99}$")
@@ -117,21 +118,27 @@ def read_schema(text: str) -> tuple[tuple[DeclaredModule, ...], list[str]]:
         module = _module(item, where, problems)
         if module is None:
             continue
-        if module.api_name.lower() in seen:
-            problems.append(f"{where}: module {module.api_name} is declared twice")
-        seen.add(module.api_name.lower())
+        declared_once(module.api_name, "module", where, seen, problems)
         if len(problems) == before:
             modules.append(module)
     return tuple(modules), problems
 
 
-def _module(item: Any, where: str, problems: list[str]) -> DeclaredModule | None:
-    if not isinstance(item, dict):
-        problems.append(f"{where}: a module must be a mapping")
+def _mapping(
+    raw: Any, kind: str, keys: Collection[str], where: str, problems: list[str]
+) -> dict[str, Any] | None:
+    """``raw`` if it is a mapping (each key not among ``keys`` noted), else None (noted)."""
+    if not isinstance(raw, dict):
+        problems.append(f"{where}: a {kind} must be a mapping")
         return None
-    problems += [f"{where}: unknown key {key!r}" for key in item if key not in _MODULE_KEYS]
-    name = _name(item.get("api_name"), where, problems)
-    if name is None:
+    problems += [f"{where}: unknown key {key!r}" for key in raw if key not in keys]
+    return raw
+
+
+def _module(entry: Any, where: str, problems: list[str]) -> DeclaredModule | None:
+    item = _mapping(entry, "module", _MODULE_KEYS, where, problems)
+    name = None if item is None else _name(item.get("api_name"), where, problems)
+    if item is None or name is None:
         return None
     where = f"{where} ({name})"
     if name.lower() in RESERVED_MODULES:
@@ -152,9 +159,7 @@ def _module(item: Any, where: str, problems: list[str]) -> DeclaredModule | None
             children.append(child)
         if field is None:
             continue
-        if field.api_name.lower() in seen:
-            problems.append(f"{where}: field {field.api_name} is declared twice")
-        seen.add(field.api_name.lower())
+        declared_once(field.api_name, "field", where, seen, problems)
         fields.append(field)
     return DeclaredModule(
         name,
@@ -183,11 +188,10 @@ def _child(
     return child_of(field, raw, parent, where, problems)
 
 
-def _field(raw: Any, where: str, problems: list[str]) -> Field | None:
-    if not isinstance(raw, dict):
-        problems.append(f"{where}: a field must be a mapping")
+def _field(entry: Any, where: str, problems: list[str]) -> Field | None:
+    raw = _mapping(entry, "field", _FIELD_KEYS, where, problems)
+    if raw is None:
         return None
-    problems += [f"{where}: unknown key {key!r}" for key in raw if key not in _FIELD_KEYS]
     name = _name(raw.get("api_name"), where, problems)
     kind = _type(raw.get("type"), where, problems)
     if name is None or kind is None:

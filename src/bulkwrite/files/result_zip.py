@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 import time
 import zipfile
 from collections.abc import Iterable, Sequence
@@ -17,6 +15,8 @@ from pathlib import Path
 from typing import IO
 
 import polars as pl
+
+from bulkwrite.files.durable import replacing
 
 RESULT_COLUMNS_TAIL = ("STATUS", "RECORD_ID", "ERRORS")
 # Measured on a typical result CSV: level 6 is ~17% smaller than level 1, but ~57 MB/s against
@@ -73,19 +73,8 @@ def write_result_entries(
 ) -> None:
     """``write_result_zip`` of several CSVs (a job of several resources: one per resource),
     each entry's parts streamed in turn."""
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix=".result-", suffix=".part")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "w+b") as out:
-            _write_zip(out, entries, compresslevel)
-            out.flush()
-            os.fsync(out.fileno())
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with replacing(dest, tmp_dir, ".result-") as out:
+        _write_zip(out, entries, compresslevel)
 
 
 def _entry_info(csv_name: str, compresslevel: int) -> zipfile.ZipInfo:

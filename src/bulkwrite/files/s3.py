@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import errno
 import logging
-import os
 import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +25,7 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from bulkwrite.files.durable import replacing
 from bulkwrite.files.storage import BLOCK_SIZE, StoredObject, check_key, move_into
 
 if TYPE_CHECKING:
@@ -132,20 +131,11 @@ class S3Storage:
     def _download(self, name: str, etag: str, dest: Path) -> None:
         """Stream the object (exactly version ``etag``) into ``dest`` via a temp file."""
         response = self.client.get_object(Bucket=self.bucket, Key=name, IfMatch=etag)
-        self.tmp_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=self.tmp_dir, prefix=".download-", suffix=".part")
         body = response["Body"]
         try:
-            with os.fdopen(fd, "wb") as out:
+            with replacing(dest, self.tmp_dir, ".download-") as out:
                 while block := body.read(BLOCK_SIZE):
                     out.write(block)
-                out.flush()
-                os.fsync(out.fileno())
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(tmp_name, dest)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
         finally:
             body.close()
 

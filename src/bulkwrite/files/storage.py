@@ -12,13 +12,12 @@ from __future__ import annotations
 import errno
 import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from bulkwrite.files.durable import fsync_dir
+from bulkwrite.files.durable import fsync_dir, replacing
 
 BLOCK_SIZE = 1024 * 1024
 
@@ -174,14 +173,5 @@ def move_into(source: Path, dest: Path, tmp_dir: Path) -> None:
 
 
 def _copy_into_place(source: Path, dest: Path, tmp_dir: Path) -> None:
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix=".copy-", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out, source.open("rb") as src:
-            shutil.copyfileobj(src, out, BLOCK_SIZE)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp_name, dest)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    with replacing(dest, tmp_dir, ".copy-") as out, source.open("rb") as src:
+        shutil.copyfileobj(src, out, BLOCK_SIZE)

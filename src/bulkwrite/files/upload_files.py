@@ -13,14 +13,13 @@ from __future__ import annotations
 import codecs
 import dataclasses
 import os
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from bulkwrite.errors import FileFormatInvalid, FileTooLarge
-from bulkwrite.files.durable import fsync_dir
+from bulkwrite.files.durable import fsync_dir, replacing
 from bulkwrite.files.encodings import BOM_REQUIRED, bom_codec, byte_order_mark
 from bulkwrite.files.tables import Kind, gunzip_blocks, sheet_to_csv, sniff, stored_name
 from bulkwrite.files.zipsafe import BLOCK_SIZE, open_zipped_csvs
@@ -67,19 +66,11 @@ def store_upload(
     ``tmp_dir`` must be on the same file system as ``dest`` (the file is renamed into place).
     Raises ``FileFormatInvalid`` or ``FileTooLarge``; on any error nothing is left behind.
     """
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=tmp_dir, prefix=".upload-", suffix=".part")
-    tmp = Path(tmp_name)
     more: list[StoredUpload] = []
     try:
-        with os.fdopen(fd, "wb") as out:
+        with replacing(dest, tmp_dir, ".upload-") as out:
             stored = _fill(source, filename, out, dest, max_bytes, more)
-            out.flush()
-            os.fsync(out.fileno())
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, dest)
     except BaseException:
-        tmp.unlink(missing_ok=True)
         for member in more:
             member.path.unlink(missing_ok=True)
         raise

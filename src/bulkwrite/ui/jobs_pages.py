@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
-from fastapi.responses import FileResponse, Response, StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from bulkwrite.api.deps import store_read
+from bulkwrite.api.repair_routes import failed_rows_response
 from bulkwrite.errors import BulkWriteError, ResourceNotFound
 from bulkwrite.services.cancel import cancel_job
 from bulkwrite.services.collaborators import Services
@@ -126,14 +127,7 @@ async def failed_rows(
 ) -> Response:
     services: Services = request.app.state.services
     path = await run_in_threadpool(failed_rows_zip, services, session.principal, job_id)
-    cleanup.add_task(path.unlink, missing_ok=True)
-    return FileResponse(
-        path,
-        media_type="application/zip",
-        filename=f"{job_id}-failed.zip",
-        content_disposition_type="attachment",
-        headers=SECURITY_HEADERS,
-    )
+    return failed_rows_response(path, job_id, cleanup, SECURITY_HEADERS)
 
 
 @router.get("/jobs/{job_id}/result")

@@ -18,6 +18,7 @@ from bulkwrite.ui.web import (
     see_other,
     services_of,
     set_session_cookie,
+    set_strict_cookie,
 )
 
 router = APIRouter()
@@ -47,14 +48,7 @@ def _login_page(
     shown = page(
         request, "login.html", None, status, title="Sign in", next=target, csrf=csrf, failed=failed
     )
-    shown.set_cookie(
-        LOGIN_COOKIE,
-        csrf,
-        httponly=True,
-        samesite="strict",
-        secure=request.url.scheme == "https",
-        path="/ui/login",
-    )
+    set_strict_cookie(shown, request, LOGIN_COOKIE, csrf, "/ui/login")
     return shown
 
 

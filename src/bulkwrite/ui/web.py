@@ -112,15 +112,23 @@ def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303, headers=SECURITY_HEADERS)
 
 
-def set_session_cookie(response: Response, request: Request, session_id: str) -> None:
+def set_strict_cookie(
+    response: Response, request: Request, name: str, value: str, path: str
+) -> None:
+    """A cookie no script reads, sent only on this site's own requests below ``path`` (and
+    only over https when the dashboard is served over https)."""
     response.set_cookie(
-        COOKIE,
-        session_id,
+        name,
+        value,
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
-        path="/ui",
+        path=path,
     )
+
+
+def set_session_cookie(response: Response, request: Request, session_id: str) -> None:
+    set_strict_cookie(response, request, COOKIE, session_id, "/ui")
 
 
 def clear_session_cookie(response: Response, request: Request) -> None:

@@ -3,7 +3,7 @@ into a staging table and one ``UPDATE … FROM``."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +15,6 @@ from bulkwrite.clock import iso
 from bulkwrite.domain.modules import STAMPED
 from bulkwrite.errors import RecordConflict
 from bulkwrite.store.base import ChildTotals, StagedInsert
-from bulkwrite.store.keyset import Position, Segment, segments, sort_key
 from bulkwrite.store.postgres.pg_catalog import Catalog, Column
 from bulkwrite.store.postgres.pg_copying import (
     StagedCopy,
@@ -26,11 +25,11 @@ from bulkwrite.store.postgres.pg_copying import (
     with_fixed,
 )
 from bulkwrite.store.postgres.pg_ddl import STAMP_DEFAULT, ident, pg_name
+from bulkwrite.store.postgres.pg_keyset import order_expression, row_reader
 from bulkwrite.store.postgres.pg_values import (
     Kind,
     key_from_db,
     key_of,
-    read_value,
 )
 
 #: Keys per look-up statement: one array parameter, bounded so a statement stays modest.
@@ -224,56 +223,12 @@ class RecordQueries:
             columns=sql.SQL(", ").join(c for col in cols for c in col.selected()),
             table=ident(table),
             where=sql.SQL("WHERE id = %s" if record_id is not None else ""),
-            order=_order_expression(order),
+            order=order_expression(order),
             direction=sql.SQL("DESC NULLS LAST" if descending else "ASC NULLS FIRST"),
         )
         params: tuple[object, ...] = (record_id,) if record_id is not None else ()
-        read = _row_reader(cols)
+        read = row_reader(cols)
         return [read(row) for row in self.conn.execute(query, (*params, limit, offset))]
-
-    def read_keyset(
-        self,
-        table: str,
-        columns: Sequence[str],
-        *,
-        limit: int,
-        order_by: str = "id",
-        descending: bool = False,
-        after: Position | None = None,
-        offset: int = 0,
-    ) -> list[tuple[tuple[object, ...], Position]]:
-        """``RecordTx.read_keyset``: a key is kept as its text (compared cast back to the
-        column's type); each segment in its index's own order (NULLs apart)."""
-        cols = self._columns(table, columns)
-        (order,) = self._columns(table, [order_by])
-        expression = _order_expression(order)
-        key = sql.SQL("({})::text").format(expression) if order_by != "id" else sql.SQL("id")
-        head = sql.SQL("SELECT {columns}, {key}, id FROM {table} ").format(
-            columns=sql.SQL(", ").join(c for col in cols for c in col.selected()),
-            key=key,
-            table=ident(table),
-        )
-        read = _row_reader(cols)
-
-        def positioned(row: Sequence[object]) -> tuple[tuple[object, ...], Position]:
-            return read(row[:-2]), Position(sort_key(row[-2]), int(str(row[-1])))
-
-        if after is None and offset:
-            nulls = "DESC NULLS LAST" if descending else "ASC NULLS FIRST"
-            if order_by == "id":  # never NULL: the primary key's own order
-                nulls = "DESC" if descending else "ASC"
-            ordered = sql.SQL("ORDER BY {} {}, id {} LIMIT %s OFFSET %s").format(
-                expression, sql.SQL(nulls), sql.SQL("DESC" if descending else "ASC")
-            )
-            return [positioned(r) for r in self.conn.execute(head + ordered, (limit, offset))]
-        rows: list[tuple[tuple[object, ...], Position]] = []
-        for segment in segments(order_by, descending, after):
-            rest, params = _segment(order, expression, descending, segment)
-            found = self.conn.execute(head + rest, (*params, limit - len(rows)))
-            rows += (positioned(row) for row in found)
-            if len(rows) >= limit:
-                break
-        return rows
 
     def delete_children(self, table: str, link: str, parent_ids: Sequence[int], job_id: int) -> int:
         """Delete the child rows of ``parent_ids`` that job ``job_id`` did not write."""
@@ -308,7 +263,7 @@ class RecordQueries:
         query = sql.SQL(NAMES).format(
             columns=sql.SQL(", ").join(col.selected()), table=ident(table)
         )
-        read = _row_reader([col])
+        read = row_reader([col])
         names: dict[int, object] = {}
         for start in range(0, len(ids), BATCH):
             for record_id, *value in self.conn.execute(query, (list(ids[start : start + BATCH]),)):
@@ -326,7 +281,7 @@ class RecordQueries:
             table=ident(table),
             parent=ident(parent_column),
         )
-        read = _row_reader(cols)
+        read = row_reader(cols)
         rows: list[tuple[object, ...]] = []
         for start in range(0, len(parent_ids), BATCH):
             batch = list(parent_ids[start : start + BATCH])
@@ -349,57 +304,3 @@ def _conflicts(table: str) -> Iterator[None]:
             details = None  # a long name was cut and hashed: the field cannot be read back
         message = exc.diag.message_primary or type(exc).__name__
         raise RecordConflict(message, details) from None
-
-
-def _segment(
-    order: Column, expression: sql.Composable, descending: bool, segment: Segment
-) -> tuple[sql.Composable, tuple[object, ...]]:
-    """WHERE, ORDER BY and LIMIT of one keyset segment, and its parameters but the limit."""
-    direction = sql.SQL("DESC" if descending else "ASC")
-    past = sql.SQL("<" if descending else ">")
-    after = segment.after
-    if order.name == "id" or segment.nulls:
-        where = sql.SQL("" if order.name == "id" else "WHERE {} IS NULL").format(order.ident)
-        if after is not None:
-            glue = sql.SQL("WHERE" if order.name == "id" else "AND")
-            where = sql.SQL("{} {} id {} %s").format(where, glue, past)
-        params: tuple[object, ...] = () if after is None else (after.id,)
-        return sql.SQL("{} ORDER BY id {} LIMIT %s").format(where, direction), params
-    where = sql.SQL("WHERE {} IS NOT NULL").format(order.ident)
-    params = ()
-    if after is not None:
-        cast = sql.SQL("text" if order.kind is Kind.JSONB else order.kind.value)
-        where = sql.SQL("{} AND ({}, id) {} (%s::{}, %s)").format(where, expression, past, cast)
-        params = (after.key, after.id)
-    ordered = sql.SQL("{} ORDER BY {} {}, id {} LIMIT %s").format(
-        where, expression, direction, direction
-    )
-    return ordered, params
-
-
-def _order_expression(col: Column) -> sql.Composable:
-    """Sort as SQLite does: JSON lists by their text, byte-wise (text columns are "C")."""
-    if col.kind is Kind.JSONB:
-        return sql.SQL('({}::text) COLLATE "C"').format(col.ident)
-    return col.ident
-
-
-def _row_reader(cols: list[Column]) -> Callable[[Sequence[object]], tuple[object, ...]]:
-    """A selected row (datetimes followed by their offset) → values as SQLite returns them."""
-    plain = all(c.kind in (Kind.TEXT, Kind.BIGINT) for c in cols)
-
-    def read(row: Sequence[object]) -> tuple[object, ...]:
-        if plain:
-            return tuple(row)
-        out: list[object] = []
-        position = 0
-        for col in cols:
-            if col.kind is Kind.TIMESTAMPTZ:
-                out.append(read_value(col.kind, row[position], row[position + 1]))
-                position += 2
-            else:
-                out.append(read_value(col.kind, row[position]))
-                position += 1
-        return tuple(out)
-
-    return read

@@ -22,6 +22,7 @@ from bulkwrite.store.jobs import JobQueries
 from bulkwrite.store.page_keys import PageKeyQueries
 from bulkwrite.store.postgres.pg_catalog import Catalog
 from bulkwrite.store.postgres.pg_ddl import add_column_ddl, record_table_ddl, record_table_name
+from bulkwrite.store.postgres.pg_keyset import KeysetQueries
 from bulkwrite.store.postgres.pg_records import RecordQueries
 from bulkwrite.store.queries import Tracer
 from bulkwrite.store.splits import SplitQueries
@@ -52,6 +53,7 @@ class PostgresDialect(Dialect):
 
 class PostgresTx(
     RecordQueries,
+    KeysetQueries,
     ControlQueries[Connection[Any]],
     JobQueries[Connection[Any]],
     SplitQueries[Connection[Any]],

@@ -21,6 +21,7 @@ from bulkwrite.store.queries import Tracer
 from bulkwrite.store.splits import SplitQueries
 from bulkwrite.store.sql_tx import Dialect
 from bulkwrite.store.sqlite.sqlite_ddl import column_type, quote, record_table_ddl, unique_index_ddl
+from bulkwrite.store.sqlite.sqlite_keyset import KeysetQueries
 from bulkwrite.store.sqlite.sqlite_records import RecordQueries
 
 #: The query files of the SQLite store (``store/sql/``).
@@ -43,6 +44,7 @@ class SqliteDialect(Dialect):
 
 class SqliteTx(
     RecordQueries,
+    KeysetQueries,
     ControlQueries[sqlite3.Connection],
     JobQueries[sqlite3.Connection],
     SplitQueries[sqlite3.Connection],
