@@ -128,7 +128,8 @@ def _native(data: bytes, delimiter: str, width: int) -> pl.DataFrame | None:
     frame = frame.with_columns(pl.all().fill_null(""))
     if len(data) > FIELD_LIMIT and _longest(frame) > FIELD_LIMIT:
         return None
-    blank = pl.all_horizontal(pl.col(name).str.contains(BLANK) for name in names)
+    # Every cell blank is the row's cells joined blank: one match a row, not one a cell.
+    blank = pl.concat_str(pl.all()).str.contains(BLANK)
     return frame.filter(~blank).with_columns(x=pl.lit(False))
 
 
