@@ -171,7 +171,7 @@ def list_jobs(
             continue  # a job of a module the caller may not read is not shown
         document = render_details(job, module, users.get(job.user_id), principal.org, base, version)
         add_delivery(services, job, document)  # a store read only for a job with a callback
-        document["progress"] = progress_of(job, controls[job.id])
+        document["progress"] = progress_of(job, controls[job.id], services.clock())
         documents.append(document)
     info: dict[str, Any] = {
         "page": request.page,
