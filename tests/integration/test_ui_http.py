@@ -42,6 +42,9 @@ def test_errors_are_pages_and_bad_parameters_are_refused(shared_server: LiveServ
             ("/ui/jobs?colour=red", 400),
             ("/ui/jobs?status=DONE", 400),
             ("/ui/live?job=x", 400),
+            ("/ui/live", 400),
+            ("/ui/live?new=1&after=x", 400),
+            ("/ui/live?new=1&status=DONE", 400),
             ("/ui/import/123?module=Leads&operation=insert", 400),
         ):
             answer = client.get(path)
