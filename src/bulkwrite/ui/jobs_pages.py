@@ -59,6 +59,7 @@ def _jobs_page_data(
         "modules": modules,
         "chosen_status": params.get("status", ""),
         "chosen_module": params.get("module", ""),
+        "per_page": params.get("per_page", str(PER_PAGE)),
         "next_token": info.get("next_page_token"),
         "page_number": info["page"],
         "live_ids": [r.id for r in rows if not r.ended],
