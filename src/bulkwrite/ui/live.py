@@ -37,7 +37,8 @@ _PARAMETERS = frozenset({"job", "new", "after", "status", "module"})
 
 class NewJobs:
     """The jobs of the caller's org created after ``after`` that a list with these filters
-    (``status``, ``module``) shows, each once."""
+    (``status``, ``module``) shows, each once; at most ``NEW_PER_LOOK`` a look (of a burst of
+    more, the newest)."""
 
     def __init__(
         self,
