@@ -37,6 +37,27 @@ def test_jobs_list_shows_the_newest_first_or_the_raw_json(
     assert ran.code == 2 and "INVALID_DATA" in ran.stderr
 
 
+def test_jobs_list_pages_by_the_token_it_prints(shared_server: LiveServer, tmp_path: Path) -> None:
+    org = shared_server.new_org("CLI Pages Org")  # an org of its own: only these jobs
+    with Client(shared_server.base_url, org.token) as client:
+        file_id = client.upload(ROWS.encode(), "deals.csv")
+        made = [client.create_job(WriteJob("Deals").body(file_id)) for _ in range(3)]
+
+    def jobs_list(*args: str) -> tuple[int, str, str]:
+        ran = run_cli("jobs", "list", *args, cwd=tmp_path, server=shared_server, token=org.token)
+        return ran.code, ran.stdout, ran.stderr
+
+    code, out, err = jobs_list("--limit", "2")
+    assert code == 0, err
+    assert made[2] in out and made[1] in out and made[0] not in out
+    token = err.split("--page-token ")[1].split()[0]
+    code, out, err = jobs_list("--limit", "2", "--page-token", token)
+    assert code == 0, err
+    assert made[0] in out and made[1] not in out and "--page-token" not in err
+    code, out, err = jobs_list("--limit", "3", "--page-token", token)
+    assert code == 2 and "INVALID_DATA" in err and "page_token" in err
+
+
 def test_jobs_watch_follows_the_stream_to_the_end(
     shared_server: LiveServer, tmp_path: Path
 ) -> None:

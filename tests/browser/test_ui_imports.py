@@ -142,3 +142,33 @@ def test_update_finds_records_by_the_chosen_field(page: Page, tmp_path: Path) ->
         "0",
         "update",
     )
+
+
+def _zip(members: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in members.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def test_a_zip_of_one_csv_maps_and_one_of_several_says_to_use_the_api(page: Page) -> None:
+    one = _zip({"leads.csv": "Last_Name,Company\r\nZipped,One Ltd\r\n"})
+    start_import(page, {"name": "one.zip", "mimeType": "application/zip", "buffer": one})
+    wait_for_status(page, "COMPLETED")
+    assert fact(page, "Added") == "1"
+    page.get_by_role("link", name="New import", exact=True).first.click()
+    expect(page.get_by_text("A zip of several CSVs")).to_be_visible()  # said before the upload
+    expect(page.get_by_role("link", name="the API reference")).to_have_attribute("href", "/docs")
+    several = _zip({"deals.csv": "Deal_Name\r\nD\r\n", "items.csv": "Product\r\nP\r\n"})
+    page.get_by_label("CSV file").set_input_files(
+        {"name": "parent.zip", "mimeType": "application/zip", "buffer": several}
+    )
+    page.get_by_label("Module").select_option("Leads")
+    page.get_by_role("button", name="Upload and map columns").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("The uploaded zip holds 2 CSV files (deals.csv, items.csv)")
+    expect(alert).to_contain_text("This form imports one CSV")
+    file_id = page.url.split("/ui/import/")[1].split("?")[0]
+    expect(alert).to_contain_text(f"POST /crm/bulk/v8/write with file_id {file_id}")
+    expect(page.get_by_role("table", name=re.compile("Mapping"))).to_have_count(0)

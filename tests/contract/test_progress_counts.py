@@ -12,6 +12,8 @@ from bulkwrite.bootstrap import build_services
 from bulkwrite.domain.job import Counts, JobStatus
 from bulkwrite.services.create_job import create_job
 from bulkwrite.services.details import job_details
+from bulkwrite.services.job_events import DetailStream
+from bulkwrite.services.job_list import list_jobs
 from bulkwrite.services.run.runner import run_job
 from tests.contract.children import add_children, table, two_resources, zipped
 from tests.contract.conftest import waiting_harness
@@ -124,6 +126,7 @@ def test_the_rate_is_read_from_the_store_by_every_process(
         # then at 1006 (a past 5 s old) a stays: 90 rows in 1007.5 - 1000 s
         assert rates[-1] == 90 / 7.5
         other = build_services(harness.services.settings)  # another process over the store
+        harness.services.clock = other.clock = lambda: 1008.0  # just after the last commit
         try:
             mine = _details(harness, job.id)["progress"]
             theirs = job_details(other, harness.principal, job.id, "v8")["progress"]
@@ -131,3 +134,72 @@ def test_the_rate_is_read_from_the_store_by_every_process(
             other.store.close()
         assert mine == theirs
         assert mine["rows_per_second"] == round(90 / 7.5, 1)  # type: ignore[index]
+
+
+def test_a_stalled_job_has_no_rate_and_no_eta(
+    tmp_path: Path, store_kind: str, database_url: str
+) -> None:
+    """No chunk for more than 30 s (and more than 3 times the span the rate was measured
+    over): the rate and the ETA are null, not the promise of the last commits; the next
+    commit brings them back."""
+    with waiting_harness(tmp_path, store_kind, database_url) as harness:
+        text = "Last_Name,Company\n" + "".join(f"L{n},Co\n" for n in range(100))
+        job = create_job(harness.services, harness.principal, _leads(harness.upload(text)))
+        store = harness.services.store
+
+        def commit(number: int, when: float) -> None:
+            with store.transaction() as tx:
+                tx.save_chunk(job.id, number, number * 10, Counts(10, 0, 0), 10, b"", at=when)
+
+        def progress_at(when: float) -> dict[str, object]:
+            harness.services.clock = lambda: when
+            found = _details(harness, job.id)["progress"]
+            assert isinstance(found, dict)
+            return found
+
+        with store.transaction() as tx:
+            tx.move_job(job.id, JobStatus.ADDED, JobStatus.INPROGRESS)
+        for number, when in enumerate([1000.0, 1001.0, 1002.0]):  # 10 rows a second
+            commit(number, when)
+        assert progress_at(1002.0)["rows_per_second"] == 10.0
+        assert progress_at(1002.0)["eta_seconds"] == 7.0  # 70 rows left
+        stream = DetailStream(harness.services, harness.principal, job.id, "v8", "http://x")
+        assert stream.poll() is not None and stream.poll() is None  # nothing new
+        assert progress_at(1032.0)["rows_per_second"] == 10.0  # 30 s quiet: not yet
+        assert stream.poll() is None  # the clock alone moves nothing
+        stalled = progress_at(1032.5)
+        event = stream.poll()  # the rate going is news: the stream sends it
+        assert event is not None and event["progress"]["rows_per_second"] is None
+        assert (stalled["rows_per_second"], stalled["eta_seconds"]) == (None, None)
+        assert stalled["rows_done"] == 30 and stalled["percent"] == 30.0
+        listed = list_jobs(harness.services, harness.principal, {}, "v8")["jobs"][0]
+        assert listed["progress"]["rows_per_second"] is None  # the list answers the same
+        commit(3, 1040.0)  # moving again: a rate over the marks, an ETA
+        moving = progress_at(1040.0)
+        assert moving["rows_per_second"] is not None and moving["eta_seconds"] is not None
+
+
+def test_slow_chunks_are_not_a_stall(tmp_path: Path, store_kind: str, database_url: str) -> None:
+    """Chunks 20 s apart: the rate spans one interval, so the job is stalled only after
+    3 of them (60 s) without a commit."""
+    with waiting_harness(tmp_path, store_kind, database_url) as harness:
+        text = "Last_Name,Company\n" + "".join(f"L{n},Co\n" for n in range(100))
+        job = create_job(harness.services, harness.principal, _leads(harness.upload(text)))
+        store = harness.services.store
+        with store.transaction() as tx:
+            tx.move_job(job.id, JobStatus.ADDED, JobStatus.INPROGRESS)
+        for number, when in enumerate([1000.0, 1020.0, 1040.0]):
+            with store.transaction() as tx:
+                tx.save_chunk(job.id, number, number * 10, Counts(10, 0, 0), 10, b"", at=when)
+        assert [_rate_at(harness, job.id, when) for when in (1080.0, 1100.0, 1100.5)] == [
+            0.5,
+            0.5,
+            None,
+        ]
+
+
+def _rate_at(harness: Harness, job_id: str, when: float) -> object:
+    harness.services.clock = lambda: when
+    progress = _details(harness, job_id)["progress"]
+    assert isinstance(progress, dict)
+    return progress["rows_per_second"]

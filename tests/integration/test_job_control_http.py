@@ -66,6 +66,36 @@ def test_a_bad_list_parameter_is_400_naming_it(
     assert_error(response, 400, "INVALID_DATA", {"api_name": name, "json_path": name})
 
 
+def test_the_client_pages_by_token_and_an_altered_token_is_400_naming_it(
+    shared_server: LiveServer,
+) -> None:
+    org = shared_server.new_org("Job Pages Org")  # an org of its own: only this test's jobs
+    with Client(shared_server.base_url, org.token) as api:
+        file_id = upload_ok(shared_server, token=org.token)
+        made = [api.create_job(job_body(file_id)) for _ in range(3)]
+        first, info = api.list_jobs(module="Leads", per_page=2)
+        token = info["next_page_token"]
+        second, last = api.list_jobs(module="Leads", per_page=2, page_token=token)
+    assert [j.id for j in first + second] == made[::-1]
+    assert last["page"] == 2 and last["more_records"] is False
+    envelope = {"api_name": "page_token", "json_path": "page_token"}
+    with client(shared_server, org.token) as http:
+        for bad, query in (
+            (("f" if token[0] != "f" else "g") + token[1:], {"module": "Leads", "per_page": "2"}),
+            (token, {"module": "Leads", "per_page": "3"}),
+            (token, {"module": "Contacts", "per_page": "2"}),
+            ("MjoxMTExMTEwMDAwMDAxMDAxMzA", {"module": "Leads", "per_page": "2"}),
+        ):
+            response = http.get(WRITE, params={**query, "page_token": bad})
+            assert_error(response, 400, "INVALID_DATA", envelope)
+        again = http.get(WRITE, params={"module": "leads", "per_page": "2", "page_token": token})
+        assert again.status_code == 200, again.text  # the same org and query: the page again
+        assert [j["id"] for j in again.json()["jobs"]] == [made[0]]
+    with client(shared_server) as http:  # another org's token
+        response = http.get(WRITE, params={"module": "Leads", "per_page": "2", "page_token": token})
+        assert_error(response, 400, "INVALID_DATA", envelope)
+
+
 def test_list_jobs_takes_the_read_scope(shared_server: LiveServer) -> None:
     token = shared_server.make_token(["ZohoCRM.modules.ALL"])
     with client(shared_server, token) as http:

@@ -42,6 +42,9 @@ def test_errors_are_pages_and_bad_parameters_are_refused(shared_server: LiveServ
             ("/ui/jobs?colour=red", 400),
             ("/ui/jobs?status=DONE", 400),
             ("/ui/live?job=x", 400),
+            ("/ui/live", 400),
+            ("/ui/live?new=1&after=x", 400),
+            ("/ui/live?new=1&status=DONE", 400),
             ("/ui/import/123?module=Leads&operation=insert", 400),
         ):
             answer = client.get(path)
@@ -89,3 +92,31 @@ def test_the_sign_in_form_needs_its_own_csrf_token(shared_server: LiveServer) ->
         assert client.post("/ui/login", data={**form, "csrf": "forged"}).status_code == 403
         assert client.post("/ui/login", data={**form, "csrf": csrf}).status_code == 303
         assert "bulkwrite_session" in client.cookies
+
+
+def test_the_jobs_pages_next_link_carries_a_signed_token(shared_server: LiveServer) -> None:
+    """The Jobs page's "Next page" sends the job list's signed token back with the page's
+    filters; the first page watches for new jobs, the next one does not; an altered token is
+    an error page naming page_token."""
+    import html
+
+    from bulkwrite import Client, WriteJob
+
+    org = shared_server.new_org("UI Pages Org")
+    with Client(shared_server.base_url, org.token) as api:
+        file_id = api.upload(b"Last_Name\nPaged\n", "contacts.csv")
+        made = [api.create_job(WriteJob("Contacts").body(file_id)) for _ in range(3)]
+    with httpx.Client(base_url=shared_server.base_url, timeout=30) as client:
+        assert ui_sign_in(client, org.token).status_code == 303
+        first = client.get("/ui/jobs", params={"module": "Contacts", "per_page": "2"})
+        assert first.status_code == 200 and made[1] in first.text and made[0] not in first.text
+        assert 'data-watch="new=1&amp;after=' in first.text
+        found = re.search(r'href="(/ui/jobs\?page_token=[^"]+)">Next page', first.text)
+        assert found is not None, first.text
+        following = html.unescape(found.group(1))
+        assert "module=Contacts" in following and "per_page=2" in following
+        second = client.get(following)
+        assert second.status_code == 200 and made[0] in second.text and made[1] not in second.text
+        assert "data-watch" not in second.text
+        other = client.get(following.replace("module=Contacts", "module=Leads"))
+        assert other.status_code == 400 and "page_token" in other.text

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bulkwrite.domain.job import Counts, Job, JobSpec, JobStatus, Operation, ResourceProgress
-from bulkwrite.services.progress import progress_of, rows_done_of
+from bulkwrite.services.progress import progress_of, rows_done_of, stalled
 from bulkwrite.store.base import JobControl
 
 SPEC = JobSpec(Operation.INSERT, "Leads", "1", None, (), True, False, "UTF-8", ",", None, None)
@@ -46,3 +46,20 @@ def test_rows_done_count_every_resource_written() -> None:
     job.resource_no = 1
     job.resources_done = (ResourceProgress(0, 2, 40, Counts(40, 0, 0)),)
     assert rows_done_of(job) == 47
+
+
+def test_a_job_quiet_for_30_s_and_3_rate_spans_is_stalled() -> None:
+    fast = JobControl(100, False, 50.0, last_commit=1000.0, rate_span=6.0)
+    assert not stalled(fast, 1030.0) and stalled(fast, 1030.1)  # 30 s beats 3 x 6 s
+    slow = JobControl(100, False, 0.5, last_commit=1000.0, rate_span=20.0)
+    assert not stalled(slow, 1060.0) and stalled(slow, 1060.1)  # 3 x 20 s beats 30 s
+    assert not stalled(JobControl(100, False), 10**9)  # no commit yet: nothing to go stale
+    job = _job(JobStatus.INPROGRESS, 10, "s")
+    assert progress_of(job, fast, 1001.0)["eta_seconds"] == 1.8
+    assert progress_of(job, fast, 1031.0) == {
+        "rows_total": 100,
+        "rows_done": 10,
+        "percent": 10.0,
+        "rows_per_second": None,
+        "eta_seconds": None,
+    }

@@ -31,7 +31,11 @@ LIST_EXTRA: Final = {
         query("created_by", {"type": "string"}, "a user id"),
         query("page", {"type": "integer", "minimum": 1}, "1-based page number"),
         query("per_page", {"type": "integer", "minimum": 1, "maximum": 200}, "default 50"),
-        query("page_token", {"type": "string"}, "info.next_page_token of the page before"),
+        query(
+            "page_token",
+            {"type": "string"},
+            "info.next_page_token of the page before, sent with the same filters and per_page",
+        ),
     ]
 }
 

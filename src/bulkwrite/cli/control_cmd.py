@@ -32,14 +32,23 @@ def list_command(
     per_page: Annotated[
         int, typer.Option("--limit", help="at most this many jobs (1-200)", metavar="N")
     ] = 50,
+    page_token: Annotated[
+        str | None,
+        typer.Option(
+            "--page-token", help="the next page: the token the page before printed", metavar="T"
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the raw JSON", metavar="")] = False,
     server: ServerOption = None,
     token: TokenOption = None,
     profile: ProfileOption = None,
 ) -> None:
-    """List the org's jobs, newest first: id, status, module, operation, rows, created."""
+    """List the org's jobs, newest first: id, status, module, operation, rows, created; when
+    there are more, the ``--page-token`` of the next page (the same filters and --limit)."""
     with connected(server, token, profile) as client:
-        jobs, info = client.list_jobs(status=status, module=module, per_page=per_page)
+        jobs, info = client.list_jobs(
+            status=status, module=module, per_page=per_page, page_token=page_token
+        )
     if as_json:
         typer.echo(json.dumps({"jobs": [j.raw for j in jobs], "info": info}, indent=2))
         return
@@ -54,6 +63,9 @@ def list_command(
         created = str(job.raw.get("created_time", ""))
         table.add_row(job.id, job.status, job.module, job.operation, done, created)
     Console().print(table)
+    following = info.get("next_page_token")
+    if following:
+        typer.echo(f"more jobs: the next page is --page-token {following}", err=True)
 
 
 def watch_command(

@@ -34,7 +34,8 @@ _CHECK_SECONDS = 1.0
 HEARTBEAT_SECONDS = 15
 #: The states after which the stream sends ``end`` and closes.
 ENDED = frozenset({"COMPLETED", "FAILED", "CANCELLED"})
-#: Keys of ``progress`` that move with the clock alone: a change there is no new event.
+#: Keys of ``progress`` that move with the clock alone: a change of value there is no new
+#: event, but a change to or from null (a job stalling, or moving again) is.
 _CLOCK_KEYS = ("rows_per_second", "eta_seconds")
 
 
@@ -61,8 +62,8 @@ class DetailStream:
 
 def _fingerprint(document: dict[str, Any]) -> str:
     progress = dict(document.get("progress") or {})
-    for key in _CLOCK_KEYS:
-        progress.pop(key, None)
+    for key in _CLOCK_KEYS:  # their values are no news; their going (a stall) or coming is
+        progress[key] = progress.get(key) is None
     return json.dumps({**document, "progress": progress}, sort_keys=True, default=str)
 
 

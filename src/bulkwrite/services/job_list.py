@@ -3,12 +3,15 @@
 A page is read through the index on (org_id, id DESC). ``page_token`` (handed back in
 ``info.next_page_token``) carries the last id of the page before, so the next page starts
 right there whatever its number; a bare ``page`` skips the pages before it on that index.
+A token is signed as records page tokens are (``page_tokens.seal``, the org's page key) and
+bound to the org and the query (status, module, operation, created_by, per_page): an altered,
+foreign, other-query or made-up token is INVALID_DATA at ``page_token``.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +22,7 @@ from bulkwrite.domain.job import Job, JobStatus, Operation
 from bulkwrite.domain.modules import Module
 from bulkwrite.domain.scopes import may_read_jobs
 from bulkwrite.errors import BulkWriteError, DataInvalid, ScopeMismatch
+from bulkwrite.services import page_tokens
 from bulkwrite.services.callbacks.visible import add_delivery
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.details import render_details
@@ -82,7 +86,9 @@ def _filter(principal: Principal, params: Mapping[str, str]) -> JobFilter:
     )
 
 
-def parse_list_request(principal: Principal, params: Mapping[str, str]) -> ListRequest:
+def parse_list_request(
+    services: Services, principal: Principal, params: Mapping[str, str]
+) -> ListRequest:
     """The parameters checked: an unknown one, or a bad value, is INVALID_DATA naming it."""
     for name in params:
         if name not in PARAMETERS:
@@ -94,24 +100,47 @@ def parse_list_request(principal: Principal, params: Mapping[str, str]) -> ListR
         return ListRequest(where, _whole(params, "page", 1, 1, 10**9), per_page)
     if "page" in params:
         raise _bad("page", "page and page_token cannot be given together.")
-    page, after_id = _read_token(token)
+    key = page_tokens.page_key(services, principal.org.id)
+    page, after_id = read_token(key, where, per_page, token)
     return ListRequest(where, page, per_page, after_id)
 
 
-def page_token(page: int, last_id: str) -> str:
-    """The token of the page after page ``page``, whose last job is ``last_id``."""
-    return base64.urlsafe_b64encode(f"{page + 1}:{last_id}".encode()).decode().rstrip("=")
+def _query(where: JobFilter, per_page: int) -> str:
+    """A digest of the query a token pages: its filters and page size."""
+    module = None if where.module is None else where.module.lower()
+    statuses = sorted(s.value for s in where.statuses)
+    text = json.dumps([statuses, module, where.operation, where.user_id, per_page])
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
-def _read_token(token: str) -> tuple[int, str]:
-    try:
-        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
-        page, last_id = text.split(":")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise _bad("page_token", "page_token is not one this server handed out.") from None
-    if not page.isdigit() or int(page) < 2 or parse_id(last_id) is None:
-        raise _bad("page_token", "page_token is not one this server handed out.")
-    return int(page), last_id
+def page_token(key: bytes, where: JobFilter, per_page: int, page: int, last_id: str) -> str:
+    """The token of the page after page ``page`` of this query, whose last job is
+    ``last_id``; signed with the org's page key ``key``."""
+    body: dict[str, object] = {
+        "t": "jobs",
+        "o": where.org_id,
+        "q": _query(where, per_page),
+        "p": page + 1,
+        "i": last_id,
+    }
+    return page_tokens.seal(key, body)
+
+
+def read_token(key: bytes, where: JobFilter, per_page: int, token: str) -> tuple[int, str]:
+    """The page number and the last job id of the page before that ``token`` names;
+    INVALID_DATA at ``page_token`` unless this server issued it for this org and query."""
+    body = page_tokens.unseal(key, token) or {}
+    mine = ("jobs", where.org_id, _query(where, per_page))
+    page, last_id = body.get("p"), body.get("i")
+    if (
+        (body.get("t"), body.get("o"), body.get("q")) != mine
+        or not isinstance(page, int)
+        or page < 2
+        or not isinstance(last_id, str)
+        or parse_id(last_id) is None
+    ):
+        raise _bad("page_token", "page_token is not one this server handed out for this query.")
+    return page, last_id
 
 
 def list_jobs(
@@ -124,7 +153,7 @@ def list_jobs(
     """The job list's answer: ``jobs`` (each job's details) and ``info``."""
     if not may_read_jobs(principal.scopes):
         raise ScopeMismatch()
-    request = parse_list_request(principal, params)
+    request = parse_list_request(services, principal, params)
     size = request.per_page
     offset = 0 if request.after_id else (request.page - 1) * size
     with services.store.transaction(write=False) as tx:
@@ -142,7 +171,7 @@ def list_jobs(
             continue  # a job of a module the caller may not read is not shown
         document = render_details(job, module, users.get(job.user_id), principal.org, base, version)
         add_delivery(services, job, document)  # a store read only for a job with a callback
-        document["progress"] = progress_of(job, controls[job.id])
+        document["progress"] = progress_of(job, controls[job.id], services.clock())
         documents.append(document)
     info: dict[str, Any] = {
         "page": request.page,
@@ -151,7 +180,8 @@ def list_jobs(
         "more_records": more,
     }
     if more:
-        info["next_page_token"] = page_token(request.page, jobs[-1].id)
+        key = page_tokens.page_key(services, principal.org.id)
+        info["next_page_token"] = page_token(key, request.where, size, request.page, jobs[-1].id)
     return {"jobs": documents, "info": info}
 
 

@@ -5,7 +5,8 @@ module, a digest of the query it pages (fields, per_page, sort_by, sort_order), 
 the page it opens, the position (sort key and id) the page before ended at, and when it expires;
 the signature is an HMAC-SHA256 of the payload with the org's page key, kept in the store (made
 on first use). A token of another org, module or query, altered, expired or not a token at all is
-``INVALID_DATA`` at ``page_token``.
+``INVALID_DATA`` at ``page_token``. ``seal`` and ``unseal`` are the signing itself, which the job
+list's tokens (``services/job_list.py``) share.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from bulkwrite.errors import BulkWriteError, DataInvalid
 from bulkwrite.services.collaborators import Services
@@ -75,8 +77,26 @@ def issue(key: bytes, binding: Binding, page: int, after: Position, at: datetime
         "i": after.id,
         "e": int((at + LIFETIME).timestamp()),
     }
+    return seal(key, body)
+
+
+def seal(key: bytes, body: dict[str, object]) -> str:
+    """``body`` as a token: its JSON, base64url, a dot, and its HMAC-SHA256 with ``key``."""
     payload = _b64(json.dumps(body, separators=(",", ":")).encode())
     return f"{payload}.{_b64(_sign(key, payload))}"
+
+
+def unseal(key: bytes, token: str) -> dict[str, Any] | None:
+    """The body of a token ``seal`` made with ``key``; None for anything else (altered, signed
+    with another key, not a token at all)."""
+    payload, dot, signature = token.partition(".")
+    try:
+        if not dot or not hmac.compare_digest(_unb64(signature), _sign(key, payload)):
+            return None
+        body = json.loads(_unb64(payload))
+    except (BulkWriteError, ValueError):
+        return None
+    return body if isinstance(body, dict) else None
 
 
 def expiry(at: datetime) -> datetime:
@@ -87,11 +107,8 @@ def expiry(at: datetime) -> datetime:
 def read(key: bytes, binding: Binding, token: str, at: datetime) -> PageStart:
     """The page a token opens; ``INVALID_DATA`` at ``page_token`` unless it is one this server
     issued for this org, module and query, unaltered and not expired."""
-    payload, dot, signature = token.partition(".")
-    if not dot or not hmac.compare_digest(_unb64(signature), _sign(key, payload)):
-        raise _bad("page_token is not one this server handed out for this query.")
-    body = json.loads(_unb64(payload))
-    if not isinstance(body, dict) or (body.get("o"), body.get("m"), body.get("q")) != (
+    body = unseal(key, token)
+    if body is None or (body.get("o"), body.get("m"), body.get("q")) != (
         binding.org_id,
         binding.module,
         binding.digest(),

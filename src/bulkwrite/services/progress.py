@@ -1,9 +1,11 @@
 """A job's ``progress`` in its details (beyond-zoho.md section 2): rows in all and done, the
 percentage, the rate over the last seconds and the time left, all read from the store (the
-rate too: ``count_chunk`` keeps its marks), so every process answers the same."""
+rate too: ``count_chunk`` keeps its marks), so every process answers the same; a stalled job
+(no commit for a while, ``stalled``) has neither rate nor time left."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import astuple
 from typing import Any
 
@@ -16,18 +18,37 @@ from bulkwrite.services.run.load import dialect_of
 from bulkwrite.services.run.resources import resource_view
 from bulkwrite.store.base import JobControl
 
+#: A running job whose last chunk committed more than this many seconds ago, and more than
+#: ``STALL_SPANS`` times the span its rate was measured over, is stalled: no rate, no ETA.
+STALL_SECONDS = 30.0
+STALL_SPANS = 3.0
+
 
 def rows_done_of(job: Job) -> int:
     """Data rows written so far across every resource of the job."""
     return sum(done.rows for done in job.resources_done) + job.rows_done
 
 
-def progress_of(job: Job, control: JobControl | None) -> dict[str, Any]:
-    """The ``progress`` object of a job's details."""
+def stalled(control: JobControl, now: float) -> bool:
+    """Whether no chunk has committed for longer than ``STALL_SECONDS`` and than
+    ``STALL_SPANS`` times the span the rate was measured over (that span holds at least one
+    chunk interval, so a job of slow chunks is not called stalled between two of them)."""
+    if control.last_commit is None:
+        return False
+    quiet = now - control.last_commit
+    return quiet > max(STALL_SECONDS, STALL_SPANS * (control.rate_span or 0.0))
+
+
+def progress_of(job: Job, control: JobControl | None, now: float | None = None) -> dict[str, Any]:
+    """The ``progress`` object of a job's details at ``now`` (Unix seconds; default the
+    time now): a stalled job (``stalled``) has no rate and no ETA, not a stale promise."""
     total = control.rows_total if control is not None else None
     done = rows_done_of(job)
     ended = job.status in FINAL_STATES
     rate = None if ended or control is None else control.rows_per_second
+    moment = time.time() if now is None else now
+    if rate is not None and control is not None and stalled(control, moment):
+        rate = None
     percent: float | None = None
     if total is not None:
         percent = 100.0 if total == 0 else round(min(100.0, 100.0 * done / total), 1)
@@ -49,7 +70,7 @@ def add_progress(services: Services, job: Job, document: dict[str, Any]) -> None
     """Set ``progress`` on a job's details."""
     with services.store.transaction(write=False) as tx:
         control = tx.get_job_control(job.id)
-    document["progress"] = progress_of(job, control)
+    document["progress"] = progress_of(job, control, services.clock())
 
 
 def rows_total_at_upload(stored: StoredFile, job: Job) -> int | None:

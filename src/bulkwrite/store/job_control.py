@@ -62,10 +62,12 @@ def _control(
     since_rows: object,
     last: object,
 ) -> JobControl:
-    rate = None
-    if since is not None and last is not None and since_rows is not None:
-        seconds = float(str(last)) - float(str(since))
+    rate = span = None
+    last_commit = None if last is None else float(str(last))
+    if since is not None and last_commit is not None and since_rows is not None:
+        seconds = last_commit - float(str(since))
         if seconds > 0:
             rate = (int(str(committed)) - int(str(since_rows))) / seconds
+            span = seconds
     total = None if rows_total is None else int(str(rows_total))
-    return JobControl(total, bool(cancel_requested), rate)
+    return JobControl(total, bool(cancel_requested), rate, last_commit, span)

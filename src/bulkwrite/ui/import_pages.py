@@ -15,7 +15,13 @@ from starlette.datastructures import UploadFile
 from bulkwrite.domain.ids import parse_id
 from bulkwrite.domain.job import Operation
 from bulkwrite.domain.modules import Module, ModuleKind
-from bulkwrite.errors import DataInvalid, FileIdInvalid, FileTooLarge, ModuleNotAvailable
+from bulkwrite.errors import (
+    BulkWriteError,
+    DataInvalid,
+    FileIdInvalid,
+    FileTooLarge,
+    ModuleNotAvailable,
+)
 from bulkwrite.files.csvsource import detect_dialect
 from bulkwrite.importer.headers import mappable_fields
 from bulkwrite.services.collaborators import Services
@@ -61,7 +67,7 @@ async def upload(request: Request, session: SessionDep) -> Response:
     _check_choice(module, operation)
     sent = form.fields.get("file")
     if not isinstance(sent, UploadFile) or not sent.filename:
-        raise DataInvalid.at("file", "file", "Choose a CSV file (or a zip of CSV files).")
+        raise DataInvalid.at("file", "file", "Choose a CSV file (or a zip of one CSV file).")
     stored = await run_in_threadpool(_store, services, session, sent.file, sent.filename)
     return see_other(f"/ui/import/{stored}?module={module}&operation={operation}")
 
@@ -79,7 +85,8 @@ def _check_choice(module: str, operation: str) -> None:
 
 @dataclass(frozen=True)
 class Upload:
-    """An uploaded file of the caller's org, its first CSV's header, and the org's modules."""
+    """An uploaded file of the caller's org (one CSV, or a zip of one), that CSV's header,
+    and the org's modules."""
 
     file_id: str
     name: str
@@ -99,10 +106,26 @@ def _read_upload(services: Services, session: Session, file_id: str) -> Upload:
         stored = tx.get_file(org, file_id) if parse_id(file_id) else None
     if stored is None:
         raise FileIdInvalid("There is no such upload.")
+    if len(stored.csvs) > 1:
+        raise _several(stored.id, [csv.name for csv in stored.csvs])
     first = stored.csvs[0]
     path = services.files.local_path(first.path)
     header = read_header(path, detect_dialect(path, None, first.encoding_hint), "$.resource[0]")
     return Upload(stored.id, first.name, header, _modules(services, session))
+
+
+def _several(file_id: str, csvs: list[str]) -> BulkWriteError:
+    """A zip of several CSVs: a job of several resources (a parent module and its children,
+    each resource naming its CSV), which the API creates; this form maps one CSV."""
+    shown = ", ".join(csvs[:10]) + (", …" if len(csvs) > 10 else "")
+    message = (
+        f"The uploaded zip holds {len(csvs)} CSV files ({shown}). This form imports one CSV "
+        "(a CSV file, or a zip of one CSV). A zip of several CSVs is a job of several "
+        "resources (a parent module and its children, each resource naming its CSV in "
+        f"file_names), which the API creates: POST /crm/bulk/v8/write with file_id {file_id} "
+        "(see the API reference at /docs and docs/bulk-write-api.md, parent and child records)."
+    )
+    return DataInvalid.at("file", "file", message)
 
 
 def _mapping_page(

@@ -4,6 +4,7 @@ cancel, retry, the result and the failed rows (beyond-zoho.md §8)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import Response, StreamingResponse
@@ -46,14 +47,23 @@ def _jobs_page_data(
         modules = tx.module_names(session.principal.org.id)
     rows = [job_row(d) for d in listing["jobs"]]
     info = listing["info"]
+    watch = None
+    if "page_token" not in params and info["page"] == 1:  # the first page gains new jobs live
+        asked: dict[str, str] = {"new": "1"}
+        if rows:
+            asked["after"] = rows[0].id
+        asked.update({k: params[k] for k in ("status", "module") if k in params})
+        watch = urlencode(asked)
     return {
         "rows": rows,
         "modules": modules,
         "chosen_status": params.get("status", ""),
         "chosen_module": params.get("module", ""),
+        "per_page": params.get("per_page", str(PER_PAGE)),
         "next_token": info.get("next_page_token"),
         "page_number": info["page"],
         "live_ids": [r.id for r in rows if not r.ended],
+        "watch": watch,
     }
 
 

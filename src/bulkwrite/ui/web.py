@@ -108,6 +108,11 @@ def page(
     return HTMLResponse(html, status_code=status_code, headers=SECURITY_HEADERS)
 
 
+def fragment(template: str, **context: Any) -> str:
+    """A piece of a page (a template of its own, such as a Jobs table row), as HTML text."""
+    return _templates.get_template(template).render(**context)
+
+
 def see_other(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303, headers=SECURITY_HEADERS)
 

@@ -34,6 +34,10 @@ class JobControl:
     rows_total: int | None
     cancel_requested: bool
     rows_per_second: float | None = None
+    #: When the last chunk committed (Unix seconds; None: none yet).
+    last_commit: float | None = None
+    #: The seconds ``rows_per_second`` is measured over (None: no rate).
+    rate_span: float | None = None
 
 
 class JobControlTx(Protocol):

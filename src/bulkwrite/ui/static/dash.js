@@ -1,5 +1,6 @@
-// bulkwrite dashboard: live rows from /ui/live (server-sent events), and a mapping table
-// that follows the chosen module. The pages work without it; it only saves reloads.
+// bulkwrite dashboard: live rows from /ui/live (server-sent events), new jobs on the first
+// Jobs page, and a mapping table that follows the chosen module. The pages work without it;
+// it only saves reloads.
 "use strict";
 
 function setText(scope, name, value) {
@@ -33,22 +34,41 @@ function showJob(job) {
   }
 }
 
-function follow(ids, onEnded) {
-  if (ids.length === 0) return;
-  const query = ids.map(function (id) { return "job=" + encodeURIComponent(id); }).join("&");
-  const stream = new EventSource("/ui/live?" + query);
+function addJob(table, job) {
+  // a job created since the page was read: its row (rendered by the server) on top
+  if (table.querySelector('[data-job="' + job.id + '"]') !== null) return;
+  const body = table.tBodies[0];
+  const holder = document.createElement("tbody");
+  holder.innerHTML = job.html;
+  const row = holder.querySelector("tr");
+  if (row === null) return;
+  for (const empty of body.querySelectorAll("tr[data-empty]")) empty.remove();
+  body.insertBefore(row, body.firstChild);
+}
+
+function follow(ids, onEnded, watch) {
+  if (ids.length === 0 && !watch) return;
+  const parts = ids.map(function (id) { return "job=" + encodeURIComponent(id); });
+  if (watch) parts.push(watch.query);
+  const stream = new EventSource("/ui/live?" + parts.join("&"));
   stream.addEventListener("job", function (event) {
     const job = JSON.parse(event.data);
     showJob(job);
     if (job.ended && onEnded) onEnded(job);
   });
+  if (watch) {
+    stream.addEventListener("new", function (event) { addJob(watch.table, JSON.parse(event.data)); });
+  }
   stream.addEventListener("end", function () { stream.close(); });
 }
 
 document.addEventListener("DOMContentLoaded", function () {
   const table = document.querySelector("table[data-live]");
   if (table !== null) {
-    follow(table.getAttribute("data-live").split(",").filter(Boolean), null);
+    // the first page also gains the jobs created while it is open (data-watch: their filters)
+    const query = table.getAttribute("data-watch");
+    const watch = query ? { query: query, table: table } : null;
+    follow(table.getAttribute("data-live").split(",").filter(Boolean), null, watch);
   }
   const jobPage = document.querySelector("[data-live-page]");
   if (jobPage !== null && jobPage.getAttribute("data-live-page")) {
