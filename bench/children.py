@@ -174,8 +174,9 @@ def bulkwrite_part(target: Target, files: Files) -> dict[str, Any]:
 
 def _ratios(raw: RawChildren, job: dict[str, Any]) -> dict[str, float]:
     quotes, items, deals_raw = raw.quotes, raw.items, raw.deals_seconds
-    parent = quotes / job["parent_seconds"]
-    child = items / job["child_seconds"]
+    # The parts are timed by polls: a part that ended between two polls took at least one.
+    parent = quotes / max(job["parent_seconds"], POLL_SECONDS)
+    child = items / max(job["child_seconds"], POLL_SECONDS)
     deals = items / job["deals"]["seconds"]
     return {
         "parent_rows_per_second": parent,
