@@ -124,19 +124,29 @@ def _count(conn: sqlite3.Connection) -> int:
     return int(conn.execute(f"SELECT count(*) FROM {quote(TABLE)}").fetchone()[0])
 
 
-def raw_insert(conn: sqlite3.Connection, csv_path: Path) -> RawResult:
-    """Insert every row of the file as a new record; the table should be empty."""
-    fields = header_of(csv_path)
-    columns = ["id", "_job", *AUDIT, *fields]
-    sql = (
+def insert_columns(csv_path: Path) -> list[str]:
+    """The columns a new record of the file's rows is written with: id, job, audit, fields."""
+    return ["id", "_job", *AUDIT, *header_of(csv_path)]
+
+
+def insert_statement(csv_path: Path) -> str:
+    """The INSERT of one new record of the file's rows (parameters: ``new_record`` + cells)."""
+    columns = insert_columns(csv_path)
+    return (
         f"INSERT INTO {quote(TABLE)} ({', '.join(quote(c) for c in columns)}) "
         f"VALUES ({', '.join('?' * len(columns))})"
     )
 
-    def prefix(number: int) -> tuple[object, ...]:
-        return (FIRST_ID + number, JOB_ID, USER_ID, STAMP, STAMP, USER_ID, USER_ID)
 
-    seconds, changes = _timed(conn, sql, data_rows(csv_path, prefix))
+def new_record(number: int) -> tuple[object, ...]:
+    """The id, job and audit values of the new record of data row ``number``."""
+    return (FIRST_ID + number, JOB_ID, USER_ID, STAMP, STAMP, USER_ID, USER_ID)
+
+
+def raw_insert(conn: sqlite3.Connection, csv_path: Path) -> RawResult:
+    """Insert every row of the file as a new record; the table should be empty."""
+    sql = insert_statement(csv_path)
+    seconds, changes = _timed(conn, sql, data_rows(csv_path, new_record))
     return RawResult(changes, seconds, _count(conn))
 
 

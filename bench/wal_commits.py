@@ -16,8 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.generate import KEY, generate
-from bench.raw import AUDIT, FIRST_ID, JOB_ID, STAMP, TABLE, USER_ID, connect, data_rows, header_of
-from bulkwrite.store.sqlite.sqlite_ddl import quote
+from bench.raw import connect, data_rows, insert_columns, insert_statement, new_record
 
 Rows = list[tuple[object, ...]]
 
@@ -25,24 +24,14 @@ Rows = list[tuple[object, ...]]
 def unique_rows(csv_path: Path) -> tuple[str, Rows]:
     """The insert statement and the file's rows as parameters, the first row of each key only
     (a repeated key would break the unique index)."""
-    fields = header_of(csv_path)
-    columns = ["id", "_job", *AUDIT, *fields]
-    sql = (
-        f"INSERT INTO {quote(TABLE)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join('?' * len(columns))})"
-    )
-
-    def prefix(number: int) -> tuple[object, ...]:
-        return (FIRST_ID + number, JOB_ID, USER_ID, STAMP, STAMP, USER_ID, USER_ID)
-
-    key = columns.index(KEY)
+    key = insert_columns(csv_path).index(KEY)
     seen: set[object] = set()
     rows: Rows = []
-    for row in data_rows(csv_path, prefix):
+    for row in data_rows(csv_path, new_record):
         if row[key] is not None and row[key] not in seen:
             seen.add(row[key])
             rows.append(row)
-    return sql, rows
+    return insert_statement(csv_path), rows
 
 
 def trial(db: Path, sql: str, rows: Rows, chunk: int, checkpoint: int | None) -> float:
