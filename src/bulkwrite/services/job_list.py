@@ -46,6 +46,7 @@ class ListRequest:
     page: int
     per_page: int
     after_id: str | None = None  # from a page token: the last job of the page before
+    key: bytes | None = None  # the org's page key, when reading the token needed it
 
 
 def _bad(name: str, message: str) -> BulkWriteError:
@@ -102,7 +103,7 @@ def parse_list_request(
         raise _bad("page", "page and page_token cannot be given together.")
     key = page_tokens.page_key(services, principal.org.id)
     page, after_id = read_token(key, where, per_page, token)
-    return ListRequest(where, page, per_page, after_id)
+    return ListRequest(where, page, per_page, after_id, key)
 
 
 def _query(where: JobFilter, per_page: int) -> str:
@@ -180,7 +181,7 @@ def list_jobs(
         "more_records": more,
     }
     if more:
-        key = page_tokens.page_key(services, principal.org.id)
+        key = request.key or page_tokens.page_key(services, principal.org.id)
         info["next_page_token"] = page_token(key, request.where, size, request.page, jobs[-1].id)
     return {"jobs": documents, "info": info}
 
