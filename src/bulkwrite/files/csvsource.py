@@ -210,12 +210,10 @@ class CsvSource:
 
     def _native_start(self) -> int | None:
         """Where the data rows start, if polars may read them (else None)."""
-        if self.dialect.encoding not in fastcsv.NATIVE_CODECS or self._errors != "strict":
+        if self._errors != "strict":
             return None
         with self._path.open("rb") as raw:
-            bom = codecs.BOM_UTF8 if raw.read(3) == codecs.BOM_UTF8 else b""
-            start = len(bom) if self.dialect.encoding == "utf-8-sig" else 0
-            return fastcsv.header_end(raw, start, self.dialect.delimiter, HEADER_SCAN_LIMIT)
+            return native_start(raw, self.dialect)
 
     def _native_chunks(self, start: int, size: int, width: int, skip: int) -> Iterator[RawChunk]:
         pending: list[pl.DataFrame] = []
@@ -266,6 +264,17 @@ class CsvSource:
                 f"(byte offset {exc.offset}, {where})."
             )
         return DataInvalid(f"The file cannot be read as CSV at {where}: {exc}.")
+
+
+def native_start(raw: IO[bytes], dialect: CsvDialect) -> int | None:
+    """The offset of the first data row in ``raw`` if its bytes may be read natively
+    (``fastcsv``, ``fastcount``): a UTF-8 dialect and a regular header record; else None."""
+    if dialect.encoding not in fastcsv.NATIVE_CODECS:
+        return None
+    raw.seek(0)
+    bom = codecs.BOM_UTF8 if raw.read(3) == codecs.BOM_UTF8 else b""
+    start = len(bom) if dialect.encoding == "utf-8-sig" else 0
+    return fastcsv.header_end(raw, start, dialect.delimiter, HEADER_SCAN_LIMIT)
 
 
 def _is_blank(row: list[str]) -> bool:

@@ -1,5 +1,6 @@
 """Counting a CSV's data rows as a job's reader reads them (``CsvSource``: blank rows left out,
-a quoted newline inside its row), so the count kept at upload is the count a job ends with."""
+a quoted newline inside its row), so the count kept at upload is the count a job ends with:
+``fastcount`` where it can, the reader itself where it cannot."""
 
 from __future__ import annotations
 
@@ -8,7 +9,8 @@ from pathlib import Path
 
 from bulkwrite.domain.identity import RowCount
 from bulkwrite.errors import BulkWriteError
-from bulkwrite.files.csvsource import CsvDialect, CsvSource, detect_dialect
+from bulkwrite.files.csvsource import CsvDialect, CsvSource, detect_dialect, native_start
+from bulkwrite.files.fastcount import count_records
 
 log = logging.getLogger(__name__)
 
@@ -18,7 +20,13 @@ _COUNT_CHUNK = 65536
 
 def count_data_rows(path: Path, dialect: CsvDialect) -> int:
     """The data rows of the CSV at ``path``, its header not counted; raises as the reader
-    does on a file it cannot read."""
+    does on a file it cannot read. Well-formed UTF-8 is counted from the positions of its
+    quotes and line ends (``fastcount``), the rest by reading it."""
+    with path.open("rb") as raw:
+        start = native_start(raw, dialect)
+        counted = None if start is None else count_records(raw, start, dialect.delimiter)
+    if counted is not None:
+        return counted
     with CsvSource(path, dialect) as source:
         width = max(1, len(source.header))
         return sum(chunk.size for chunk in source.raw_chunks(_COUNT_CHUNK, width))

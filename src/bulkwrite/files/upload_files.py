@@ -10,7 +10,6 @@ complete. A spreadsheet's sheet is written as UTF-8 CSV (its cells as ``files/ta
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import os
 from collections.abc import Iterable, Iterator
@@ -22,6 +21,7 @@ from bulkwrite.errors import FileFormatInvalid, FileTooLarge
 from bulkwrite.files.durable import fsync_dir, replacing
 from bulkwrite.files.encodings import BOM_REQUIRED, bom_codec, byte_order_mark
 from bulkwrite.files.tables import Kind, gunzip_blocks, sheet_to_csv, sniff, stored_name
+from bulkwrite.files.utf8check import Utf8Stream
 from bulkwrite.files.zipsafe import BLOCK_SIZE, open_zipped_csvs
 
 HEAD_SIZE = 64 * 1024
@@ -213,15 +213,14 @@ class TextSniffer:
     """Fed a file's blocks in order: rejects binary or empty content, guesses the encoding.
 
     Memory use is bounded by ``HEAD_SIZE``: the head is kept for the binary checks, the rest
-    only runs through an incremental UTF-8 decoder.
+    only runs through a UTF-8 check (``Utf8Stream``).
     """
 
     def __init__(self) -> None:
         self._head = bytearray()
         self._head_done = False
         self._has_text = False
-        self._utf8 = codecs.getincrementaldecoder("utf-8")()
-        self._utf8_ok = True
+        self._utf8 = Utf8Stream()
 
     def feed(self, block: bytes) -> None:
         rest = block
@@ -233,19 +232,19 @@ class TextSniffer:
                 self._check_head()
         if self._head_done and rest and not self._has_text:
             self._has_text = bool(rest.translate(None, _BLANK))
-        self._decode(block, final=False)
+        self._utf8.feed(block)
 
     def finish(self) -> str:
         """Raise ``FileFormatInvalid`` for blank content; else return the encoding hint."""
         if not self._head_done:
             self._check_head()
-        self._decode(b"", final=True)
+        utf8 = self._utf8.finish()
         if not self._has_text:
             raise FileFormatInvalid("The file is empty.")
         marked = bom_codec(bytes(self._head[:4]))  # UTF-32's marks before UTF-16's
         if marked is not None:
             return marked
-        return "utf-8" if self._utf8_ok else "cp1252"
+        return "utf-8" if utf8 else "cp1252"
 
     def _check_head(self) -> None:
         self._head_done = True
@@ -256,11 +255,3 @@ class TextSniffer:
         if b"\x00" in head and codec not in BOM_REQUIRED:
             raise FileFormatInvalid("The file is neither a zip nor a CSV file (binary content).")
         self._has_text = bool(head[len(mark) :].translate(None, _BLANK))
-
-    def _decode(self, block: bytes, *, final: bool) -> None:
-        if not self._utf8_ok:
-            return
-        try:
-            self._utf8.decode(block, final)
-        except UnicodeDecodeError:
-            self._utf8_ok = False

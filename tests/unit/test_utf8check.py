@@ -1,0 +1,46 @@
+"""The UTF-8 check of uploads (``files/utf8check.py``) finds what a strict decode finds, however
+the bytes are split into blocks."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bulkwrite.files.utf8check import Utf8Stream, is_utf8
+
+PIECES = [
+    b"a", b"\n", "é".encode(), "株".encode(), "😀".encode(), b"\xff", b"\xc3", b"\xe3\x80",
+    b"\xf0\x9f", b"\x80", b"\xc0\xaf", b"\xed\xa0\x80", b"\xf4\x90\x80\x80", b"\xf8\x88\x80\x80",
+]  # fmt: skip
+
+
+def decodes(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=40), st.lists(st.integers(0, 200), max_size=8))
+def test_a_stream_is_valid_exactly_when_it_decodes(pieces: list[bytes], cuts: list[int]) -> None:
+    data = b"".join(pieces)
+    assert is_utf8(data) == decodes(data)
+    stream = Utf8Stream()
+    previous = 0
+    for cut in sorted(min(cut, len(data)) for cut in cuts):
+        stream.feed(data[previous:cut])
+        previous = cut
+    stream.feed(data[previous:])
+    assert stream.finish() == decodes(data)
+
+
+def test_a_character_split_between_blocks_is_valid_and_one_left_unfinished_is_not() -> None:
+    smile = "😀".encode()
+    stream = Utf8Stream()
+    for byte in smile:
+        stream.feed(bytes([byte]))
+    assert stream.finish()
+    unfinished = Utf8Stream()
+    unfinished.feed(b"ok" + smile[:3])
+    assert not unfinished.finish()
