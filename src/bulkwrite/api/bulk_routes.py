@@ -62,7 +62,9 @@ async def upload(
     keyed_request = keyed(principal, "upload", key, digest)
 
     def make(hold: Hold | None) -> Answer:
-        stored = upload_file(services, principal, part.path, part.filename, hold)
+        stored = upload_file(
+            services, principal, part.path, part.filename, hold, counted=part.counted
+        )
         return upload_answer(stored)
 
     try:

@@ -3,6 +3,8 @@
 python-multipart's parser is fed the body as it arrives (the ASGI server's blocks) and the
 part's bytes are written a few MiB at a time on a worker thread, into a file in the directory
 given (the file store's temp directory, so a bare CSV is then renamed into place, not copied).
+The thread writes behind the reading: while it writes, hashes and counts the rows of one block
+(``files/rowcount.UploadRows``), the next is read.
 Starlette's ``request.form()`` costs a thread hop per block and a spooled copy: 0.73 s for a
 200 MB file against 0.13 s here.
 Other fields are read and dropped; a body that is not multipart, holds no ``file`` part or more
@@ -12,6 +14,7 @@ refused.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +27,7 @@ from starlette.requests import ClientDisconnect, Request
 
 from bulkwrite.errors import FileFormatInvalid, FileTooLarge, MandatoryNotFound
 from bulkwrite.files.partfile import LockedPart, new_part
+from bulkwrite.files.rowcount import StreamedCount, UploadRows
 
 #: Parts a body may have, the file included.
 MAX_FIELDS: Final = 20
@@ -48,6 +52,8 @@ class FilePart:
     #: SHA-256 of the part's bytes, hashed as they were written (an idempotency key's
     #: request hash is over them).
     sha256: str = ""
+    #: Its data rows, counted as they were written, if it is a well-formed UTF-8 CSV.
+    counted: StreamedCount | None = None
 
     def release(self) -> None:
         self.locked.release()
@@ -67,8 +73,11 @@ class _Reader:
     ended: bool = False
     pending: list[bytes] = field(default_factory=list)
     pending_size: int = 0
-    written: int = 0
+    received: int = 0  # the file part's bytes so far
     digest: Any = field(default_factory=hashlib.sha256)
+    rows: UploadRows = field(default_factory=UploadRows)
+    counted: StreamedCount | None = None
+    writing: asyncio.Future[None] | None = None  # the worker thread's write under way
 
     def on_part_begin(self) -> None:
         self.parts += 1
@@ -103,6 +112,7 @@ class _Reader:
         if self.current is not None:
             self.pending.append(data[start:end])
             self.pending_size += end - start
+            self.received += end - start
 
     def on_part_end(self) -> None:
         if self.current is not None:
@@ -114,14 +124,30 @@ class _Reader:
     def callbacks(self) -> dict[str, object]:
         return {f"on_{name}": getattr(self, f"on_{name}") for name in CALLBACKS}
 
-    def flush(self) -> None:
-        """Write the bytes gathered so far to the file part (on a worker thread)."""
-        if self.out is not None and self.pending:
-            block = b"".join(self.pending)
+    async def write_behind(self, *, last: bool = False) -> None:
+        """Hand the bytes gathered so far to a worker thread once the ones handed before are
+        written: the body goes on being read while they are written. ``last``: wait for them
+        too, and count the rows."""
+        blocks, self.pending, self.pending_size = self.pending, [], 0
+        await self.written_all()
+        self.writing = asyncio.ensure_future(run_in_threadpool(self._write, blocks, last))
+        if last:
+            await self.written_all()
+
+    async def written_all(self) -> None:
+        """Wait for the write under way; its error, if it failed."""
+        if self.writing is not None:
+            writing, self.writing = self.writing, None
+            await writing
+
+    def _write(self, blocks: list[bytes], last: bool) -> None:
+        if self.out is not None and blocks:
+            block = b"".join(blocks)
             self.out.write(block)
             self.digest.update(block)
-        self.written += self.pending_size
-        self.pending, self.pending_size = [], 0
+            self.rows.feed(block)
+        if last and self.out is not None:
+            self.counted = self.rows.finish()
 
 
 async def read_file_part(request: Request, limit: int, directory: Path) -> FilePart:
@@ -137,31 +163,46 @@ async def read_file_part(request: Request, limit: int, directory: Path) -> FileP
     try:
         async for block in request.stream():
             parser.write(block)
-            if reader.written + reader.pending_size > limit:
+            if reader.received > limit:
                 raise FileTooLarge()
             if reader.pending_size >= WRITE_BLOCK:
-                await run_in_threadpool(reader.flush)
+                await reader.write_behind()
         parser.finalize()
-        await run_in_threadpool(reader.flush)
+        await reader.write_behind(last=True)
         if reader.out is not None:
             reader.out.flush()  # kept open: it holds the part's lock
     except (MultipartParseError, ClientDisconnect) as exc:
-        _close(reader)
+        await _abandon(reader)
         raise FileFormatInvalid(f"The multipart body cannot be read: {exc}") from None
     except BaseException:
-        _close(reader)
+        await _abandon(reader)
         raise
     if not reader.ended or reader.current is not None:
-        _close(reader)
+        await _abandon(reader)
         raise FileFormatInvalid("The multipart body ends before its closing boundary.")
     if reader.found is None:
-        _close(reader)
+        await _abandon(reader)
         raise MandatoryNotFound.at("file", "file", "The multipart part named file is missing.")
     reader.found.sha256 = reader.digest.hexdigest()
+    reader.found.counted = reader.counted
     return reader.found
 
 
+async def _abandon(reader: _Reader) -> None:
+    """Remove the part's file once the write under way, if any, has ended (the answer waits
+    for it; if the request is cancelled meanwhile, the file goes when the write ends)."""
+    writing = reader.writing
+    if writing is None or writing.done():
+        _close(reader)
+        return
+    writing.add_done_callback(lambda _: _close(reader))
+    await asyncio.wait([writing])
+
+
 def _close(reader: _Reader) -> None:
+    writing, reader.writing = reader.writing, None
+    if writing is not None and not writing.cancelled():
+        writing.exception()  # retrieved: the error that ended the upload is raised instead
     for part in (reader.current, reader.found):
         if part is not None:
             part.path.unlink(missing_ok=True)

@@ -58,10 +58,14 @@ def detect_dialect(path: Path, encoding: str | None, encoding_hint: str) -> CsvD
     none: a comma).
     """
     with path.open("rb") as raw:
-        codec = with_bom(normalise_encoding(encoding or encoding_hint), raw.read(4))
-        raw.seek(0)
-        record = _header_text(raw, codec)
-    return CsvDialect(codec, pick_delimiter(record))
+        return dialect_of(raw, encoding or encoding_hint)
+
+
+def dialect_of(raw: IO[bytes], encoding: str) -> CsvDialect:
+    """``detect_dialect`` of the bytes of ``raw`` from its start, ``encoding`` named."""
+    codec = with_bom(normalise_encoding(encoding), raw.read(4))
+    raw.seek(0)
+    return CsvDialect(codec, pick_delimiter(_header_text(raw, codec)))
 
 
 def _header_text(raw: IO[bytes], codec: str) -> str:

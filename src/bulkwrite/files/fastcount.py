@@ -36,7 +36,8 @@ import numpy.typing as npt
 from bulkwrite.files.dialect import FIELD_LIMIT
 from bulkwrite.files.utf8check import is_utf8
 
-#: Bytes read at a time; the bytes after a block's last whole record are carried to the next.
+#: Bytes read at a time from a file; the bytes after a block's last whole record are carried
+#: to the next.
 BLOCK_SIZE: Final = 8 * 1024 * 1024
 #: A record still open after this many bytes is left to the reader.
 TAIL_LIMIT: Final = 64 * 1024 * 1024
@@ -71,35 +72,74 @@ def _content_table(delimiter: int) -> Mask:
 def count_records(raw: io.BufferedIOBase, start: int, delimiter: str) -> int | None:
     """The non-blank records of ``raw`` from ``start`` (a record's first byte) to its end, as the
     reader reads them; None where the bytes are not all as described above."""
-    d = delimiter.encode()
-    if len(d) != 1:
-        return None
     raw.seek(start)
-    counter = _BlockCounter(d[0])
-    buf, kept, total = bytearray(BLOCK_SIZE), 0, 0
-    while True:
-        if kept == len(buf):
-            if kept > TAIL_LIMIT:
-                return None
-            buf = buf[:kept] + bytearray(len(buf))  # a record longer than the buffer
-        with memoryview(buf) as free:
-            got = raw.readinto(free[kept:]) or 0
-        size = kept + got
-        if not got:
-            if not size:
-                return total
-            if buf[size - 1] != _LF:  # the last record may lack its end: read the same
-                buf[size:size] = b"\n"
+    counter = RecordCounter(delimiter)
+    while counter.rows is not None and counter.read_from(raw, BLOCK_SIZE):
+        pass
+    return counter.finish()
+
+
+class RecordCounter:
+    """Fed bytes from a record's first byte on, in blocks of any size, counts the non-blank
+    records as the reader reads them; ``rows`` is None once they are not all as described in
+    the module's doc (the rest is then not looked at)."""
+
+    def __init__(self, delimiter: str) -> None:
+        d = delimiter.encode()
+        self.rows: int | None = 0 if len(d) == 1 else None
+        self._blocks = _BlockCounter(d[0] if len(d) == 1 else 0)
+        self._buf = bytearray()
+        self._kept = 0  # bytes of an unfinished record at the buffer's start
+
+    def feed(self, block: bytes) -> None:
+        """Count the whole records that ``block`` completes; keep the rest for the next."""
+        if self.rows is None or not block:
+            return
+        size = self._kept + len(block)
+        self._room(size)
+        self._buf[self._kept : size] = block
+        self._count(size)
+
+    def read_from(self, raw: io.BufferedIOBase, size: int) -> bool:
+        """``feed`` the next ``size`` bytes of ``raw``, read into place; False at its end."""
+        self._room(self._kept + size)
+        with memoryview(self._buf) as free:
+            got = raw.readinto(free[self._kept : self._kept + size])
+        if got:
+            self._count(self._kept + got)
+        return bool(got)
+
+    def finish(self) -> int | None:
+        """The count, once the last block has been fed (its last record may lack its end)."""
+        if self.rows is not None and self._kept:
+            size = self._kept
+            if self._buf[size - 1] != _LF:  # read as if it ended: the reader reads it so
+                self._room(size + 1)
+                self._buf[size] = _LF
                 size += 1
-        counted = counter.count(buf, size)
-        if counted is None:
-            return None
+            self._count(size)
+            if self._kept:
+                self.rows = None  # a quote still open at the end
+        return self.rows
+
+    def _room(self, size: int) -> None:
+        if size > len(self._buf):
+            grown = bytearray(max(size, 2 * len(self._buf)))
+            grown[: self._kept] = self._buf[: self._kept]
+            self._buf = grown
+
+    def _count(self, size: int) -> None:
+        counted = self._blocks.count(self._buf, size)
+        if counted is None or self.rows is None:
+            self.rows = None
+            return
         rows, end = counted
-        total += rows
-        buf[: size - end] = buf[end:size]
-        kept = size - end
-        if not got:
-            return total if not kept else None  # a quote still open at the end
+        self.rows += rows
+        if end:
+            self._buf[: size - end] = self._buf[end:size]
+        self._kept = size - end
+        if self._kept > TAIL_LIMIT:
+            self.rows = None
 
 
 class _BlockCounter:

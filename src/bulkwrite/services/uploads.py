@@ -14,7 +14,7 @@ from bulkwrite.domain.identity import FileMember, Principal, RowCount, StoredFil
 from bulkwrite.domain.scopes import may_upload
 from bulkwrite.errors import DataInvalid, FeatureNotSupported, ScopeMismatch
 from bulkwrite.files.partfile import is_part, sweep_parts
-from bulkwrite.files.rowcount import count_upload
+from bulkwrite.files.rowcount import StreamedCount, count_upload
 from bulkwrite.files.upload_files import StoredUpload, adopt_upload, store_upload
 from bulkwrite.services.collaborators import Services
 from bulkwrite.services.idempotency import Hold
@@ -41,10 +41,12 @@ def upload_file(
     source: BinaryIO | Path,
     filename: str | None,
     hold: Hold | None = None,
+    counted: StreamedCount | None = None,
 ) -> StoredFile:
     """Store an upload: a stream, or a file already in the file store's temp directory (a
     bare CSV is then checked and renamed where it is). ``hold``: an idempotency key's, called
-    with the answer in the transaction that records the file."""
+    with the answer in the transaction that records the file. ``counted``: the file's rows,
+    counted as it was received (``UploadRows``), taken where the file is a bare CSV."""
     settings = services.settings
     tmp = services.files.tmp_dir
     sweep_parts(tmp)  # parts of uploads cut off by a crash, in any process of this folder
@@ -56,7 +58,9 @@ def upload_file(
         stored = adopt_upload(source, filename, local, tmp, limit)
     else:
         stored = store_upload(source, filename, local, tmp, limit)
-    counts = [count_upload(part.path, part.encoding_hint) for part in (stored, *stored.more)]
+    streamed = counted if isinstance(source, Path) and not stored.zipped else None
+    counts = [count_upload(stored.path, stored.encoding_hint, streamed)]
+    counts += [count_upload(part.path, part.encoding_hint) for part in stored.more]
     keys, members = _put(services, file_id, stored, counts[1:])
     record = StoredFile(
         file_id,
