@@ -57,7 +57,7 @@ async def upload(
     limit = services.settings.max_upload_bytes
     if declared is not None and declared > limit + MULTIPART_SLACK:
         raise FileTooLarge()
-    part = await read_file_part(request, limit, services.files.tmp_dir)
+    part = await read_file_part(request, limit, services.files.tmp_dir, hashed=key is not None)
     digest = request_hash("upload", part.sha256.encode(), (part.filename or "").encode())
     keyed_request = keyed(principal, "upload", key, digest)
 
