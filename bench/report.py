@@ -119,7 +119,11 @@ PG_SECTIONS: tuple[tuple[str, tuple[Figure, ...]], ...] = (
     ),
 )
 BIG_FIGURES = (
+    Figure("raw_rows_per_second", "raw SQLite insert", "rows/s"),
     Figure("rows_per_second", "insert, end to end", "rows/s"),
+    Figure("insert_ratio", "insert: bulkwrite / raw", "x", 3),
+    Figure("job_only_ratio", "insert, job only: bulkwrite / raw", "x", 3),
+    Figure("upload_seconds", "upload", "s", 2),
     Figure("processing_seconds", "create → COMPLETED", "s", 1),
     Figure("details_p99_ms", "job details p99", "ms", 1),
     Figure("peak_rss_mib", "peak RSS, server + converter", "MiB", 0),

@@ -10,7 +10,8 @@ time) and an upsert job (find_by Email) of the file, then another fresh server d
 25,000-row insert job (Zoho's largest file). PostgreSQL (bench/pgrun.py), each step on a fresh
 database: the raw COPY insert and staged upsert ceilings, then an API process with one worker
 process and with two doing the insert and upsert jobs, then two concurrent jobs on two workers.
-``--big-rows N`` adds one SQLite insert job of N rows for its throughput and peak RSS. See
+``--big-rows N`` adds one SQLite insert of N rows, raw and by a job, for the ratio, the
+throughput and the peak RSS at that size. See
 bench/README.md for what each figure means.
 """
 
@@ -186,19 +187,30 @@ def big_run(work: Path, options: Options, console: Console) -> dict[str, Any]:
     big = generate(
         work / f"leads-{options.big_rows}.csv", options.big_rows, options.bad, options.seed
     )
+    console.log(f"big: raw SQLite insert of {big.rows:,} rows")
+    conn = connect(work / "raw-big.db")
+    try:
+        raw = raw_insert(conn, big.path)
+    finally:
+        conn.close()
+    (work / "raw-big.db").unlink(missing_ok=True)
     console.log(f"big: bulkwrite insert of {big.rows:,} rows ({big.bytes / MIB:,.0f} MiB)")
     with running_server(work / "server-big") as (server, client):
         timing = watched_job(server, client, big.path, big.rows)
     big.path.unlink()
     job = job_json(timing)
     figures = {
+        "raw_rows_per_second": raw.rows_per_second,
+        "insert_ratio": timing.rows_per_second / raw.rows_per_second,
+        "job_only_ratio": raw.seconds / timing.processing_seconds,
+        "upload_seconds": timing.upload_seconds,
         "rows_per_second": timing.rows_per_second,
         "processing_seconds": timing.processing_seconds,
         "details_p99_ms": job.get("details_p99_ms", float("nan")),
         "peak_rss_mib": job["peak_rss_bytes"] / MIB,
         "own_peak_rss_mib": job["own_peak_rss_bytes"] / MIB,
     }
-    return {"file": _file_json(big), "job": job, "figures": figures}
+    return {"file": _file_json(big), "raw_insert": raw_json(raw), "job": job, "figures": figures}
 
 
 def _file_json(summary: Summary) -> dict[str, Any]:
