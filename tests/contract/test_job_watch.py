@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bulkwrite.bootstrap import open_store
-from bulkwrite.domain.job import Counts, JobStatus
+from bulkwrite.domain.job import ChunkDone, Counts, JobStatus
 from bulkwrite.settings import Settings
 from bulkwrite.store.base import Store
 from tests.contract.test_store_contract import _job
@@ -55,7 +55,7 @@ def test_committed_changes_of_a_job_wake_its_subscribers_only(
         assert _until(lambda: "mine" in woken)
         assert woken == ["other", "mine"]  # in commit order; nothing of the rollback
         with writer.transaction() as tx:  # a chunk commit is announced too
-            tx.save_chunk(mine.id, 0, 0, Counts(1, 0, 0), 1, b"")
+            tx.save_chunk(mine.id, ChunkDone(0, 0, Counts(1, 0, 0), 1, b""))
         assert _until(lambda: woken.count("mine") == 2)
     finally:
         writer.close()

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bulkwrite.bootstrap import build_services
-from bulkwrite.domain.job import Counts, JobStatus
+from bulkwrite.domain.job import ChunkDone, Counts, JobStatus
 from bulkwrite.services.create_job import create_job
 from bulkwrite.services.details import job_details
 from bulkwrite.services.job_events import DetailStream
@@ -116,7 +116,9 @@ def test_the_rate_is_read_from_the_store_by_every_process(
         rates = []
         for number, when in enumerate(at):
             with store.transaction() as tx:
-                tx.save_chunk(job.id, number, number * 10, Counts(10, 0, 0), 10, b"", at=when)
+                tx.save_chunk(
+                    job.id, ChunkDone(number, number * 10, Counts(10, 0, 0), 10, b""), at=when
+                )
                 control = tx.get_job_control(job.id)
             assert control is not None
             rates.append(control.rows_per_second)
@@ -149,7 +151,9 @@ def test_a_stalled_job_has_no_rate_and_no_eta(
 
         def commit(number: int, when: float) -> None:
             with store.transaction() as tx:
-                tx.save_chunk(job.id, number, number * 10, Counts(10, 0, 0), 10, b"", at=when)
+                tx.save_chunk(
+                    job.id, ChunkDone(number, number * 10, Counts(10, 0, 0), 10, b""), at=when
+                )
 
         def progress_at(when: float) -> dict[str, object]:
             harness.services.clock = lambda: when
@@ -190,7 +194,9 @@ def test_slow_chunks_are_not_a_stall(tmp_path: Path, store_kind: str, database_u
             tx.move_job(job.id, JobStatus.ADDED, JobStatus.INPROGRESS)
         for number, when in enumerate([1000.0, 1020.0, 1040.0]):
             with store.transaction() as tx:
-                tx.save_chunk(job.id, number, number * 10, Counts(10, 0, 0), 10, b"", at=when)
+                tx.save_chunk(
+                    job.id, ChunkDone(number, number * 10, Counts(10, 0, 0), 10, b""), at=when
+                )
         assert [_rate_at(harness, job.id, when) for when in (1080.0, 1100.0, 1100.5)] == [
             0.5,
             0.5,
@@ -203,3 +209,8 @@ def _rate_at(harness: Harness, job_id: str, when: float) -> object:
     progress = _details(harness, job_id)["progress"]
     assert isinstance(progress, dict)
     return progress["rows_per_second"]
+
+
+def _chunk(number: int) -> ChunkDone:
+    """Chunk ``number`` of ten rows, all added."""
+    return ChunkDone(number, number * 10, Counts(10, 0, 0), 10, b"")

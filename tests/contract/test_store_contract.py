@@ -13,7 +13,16 @@ import pytest
 
 from bulkwrite.bootstrap import open_store
 from bulkwrite.domain.identity import Org, Profile, Right, StoredFile, User
-from bulkwrite.domain.job import ChunkPlan, Counts, Job, JobSpec, JobSplit, JobStatus, Operation
+from bulkwrite.domain.job import (
+    ChunkDone,
+    ChunkPlan,
+    Counts,
+    Job,
+    JobSpec,
+    JobSplit,
+    JobStatus,
+    Operation,
+)
 from bulkwrite.domain.modules import Field, FieldType, Module
 from bulkwrite.errors import StateConflict
 from bulkwrite.settings import Settings
@@ -149,16 +158,16 @@ def test_move_job_is_a_compare_and_set(store: Store) -> None:
 def test_chunks_are_saved_in_turn_and_read_back_in_order(store: Store) -> None:
     job = _job(store)
     with pytest.raises(StateConflict), store.transaction() as tx:
-        tx.save_chunk(job.id, 0, 0, Counts(1, 0, 0), 1, b"early")  # job not in progress
+        tx.save_chunk(job.id, ChunkDone(0, 0, Counts(1, 0, 0), 1, b"early"))  # job not in progress
     with store.transaction() as tx:
         tx.move_job(job.id, JobStatus.ADDED, JobStatus.INPROGRESS)
     with pytest.raises(StateConflict), store.transaction() as tx:
-        tx.save_chunk(job.id, 1, 3, Counts(3, 0, 0), 3, b"out of turn")
+        tx.save_chunk(job.id, ChunkDone(1, 3, Counts(3, 0, 0), 3, b"out of turn"))
     for chunk_no, body in enumerate([b"a\r\n", b"b\r\n", b"c\r\n"]):
         with store.transaction() as tx:
-            tx.save_chunk(job.id, chunk_no, chunk_no * 3, Counts(2, 0, 1), 3, body)
+            tx.save_chunk(job.id, ChunkDone(chunk_no, chunk_no * 3, Counts(2, 0, 1), 3, body))
     with pytest.raises(StateConflict), store.transaction() as tx:
-        tx.save_chunk(job.id, 1, 3, Counts(3, 0, 0), 3, b"again")
+        tx.save_chunk(job.id, ChunkDone(1, 3, Counts(3, 0, 0), 3, b"again"))
     with store.transaction(write=False) as tx:
         assert list(tx.chunk_results(job.id)) == [b"a\r\n", b"b\r\n", b"c\r\n"]
         stored = tx.get_job(job.id)
@@ -204,7 +213,7 @@ def test_results_are_kept_then_expire(store: Store) -> None:
     job = _job(store)
     with store.transaction() as tx:
         tx.move_job(job.id, JobStatus.ADDED, JobStatus.INPROGRESS)
-        tx.save_chunk(job.id, 0, 0, Counts(1, 0, 0), 1, b"x")
+        tx.save_chunk(job.id, ChunkDone(0, 0, Counts(1, 0, 0), 1, b"x"))
         tx.move_job(job.id, JobStatus.INPROGRESS, JobStatus.COMPLETED)
         tx.mark_result_ready(job.id)
         with pytest.raises(StateConflict):

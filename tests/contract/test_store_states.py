@@ -9,6 +9,7 @@ from bulkwrite.domain.identity import StoredFile
 from bulkwrite.domain.job import (
     FINAL_STATES,
     TRANSITIONS,
+    ChunkDone,
     Counts,
     Job,
     JobSpec,
@@ -61,7 +62,7 @@ def test_every_list_of_job_ids_is_in_id_order(store: Store) -> None:
     for job_id in reversed(ids):  # each row written again, the greatest id first
         with store.transaction() as tx:
             tx.move_job(job_id, JobStatus.ADDED, JobStatus.INPROGRESS)
-            tx.save_chunk(job_id, 0, 0, Counts(1, 0, 0), 1, b"x")
+            tx.save_chunk(job_id, ChunkDone(0, 0, Counts(1, 0, 0), 1, b"x"))
             tx.move_job(job_id, JobStatus.INPROGRESS, JobStatus.COMPLETED)
             tx.mark_result_ready(job_id)
     with store.transaction(write=False) as tx:

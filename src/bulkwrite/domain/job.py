@@ -126,6 +126,18 @@ class Counts:
 
 
 @dataclass(frozen=True, slots=True)
+class ChunkDone:
+    """What one chunk's transaction records: its number and first data row, how many rows it
+    read and their outcomes, and its rendered result rows."""
+
+    chunk_no: int
+    first_row: int
+    counts: Counts
+    rows: int
+    result: bytes
+
+
+@dataclass(frozen=True, slots=True)
 class ResourceProgress:
     """A resource of a job of several resources that was written to its end: its chunks
     (numbered on from the resource before it), its rows and counts."""

@@ -11,7 +11,15 @@ from typing import Any
 
 from bulkwrite.clock import now
 from bulkwrite.domain.identity import StoredFile
-from bulkwrite.domain.job import FINAL_STATES, Counts, Job, JobStatus, ResourceProgress, can_move
+from bulkwrite.domain.job import (
+    FINAL_STATES,
+    ChunkDone,
+    Counts,
+    Job,
+    JobStatus,
+    ResourceProgress,
+    can_move,
+)
 from bulkwrite.errors import StateConflict
 from bulkwrite.store.base import RATE_STEP
 from bulkwrite.store.serialize import (
@@ -120,37 +128,28 @@ class JobQueries(SqlTx[C]):
             source=source.value,
         )
 
-    def save_chunk(
-        self,
-        job_id: str,
-        chunk_no: int,
-        first_row: int,
-        counts: Counts,
-        rows: int,
-        result: bytes,
-        at: float | None = None,
-    ) -> None:
+    def save_chunk(self, job_id: str, chunk: ChunkDone, at: float | None = None) -> None:
         """Record one chunk as done; compare-and-set on the count of chunks done. ``at``: the
         commit's time for the rate (Unix seconds; default now)."""
         self.compare_and_set(
             "count_chunk",
-            f"job {job_id}: chunk {chunk_no} is not the next chunk",
-            rows=rows,
-            added=counts.added,
-            updated=counts.updated,
-            skipped=counts.skipped,
+            f"job {job_id}: chunk {chunk.chunk_no} is not the next chunk",
+            rows=chunk.rows,
+            added=chunk.counts.added,
+            updated=chunk.counts.updated,
+            skipped=chunk.counts.skipped,
             job_id=int(job_id),
-            chunk_no=chunk_no,
+            chunk_no=chunk.chunk_no,
             now=time.time() if at is None else at,
             rate_step=RATE_STEP,
         )
         self.run(
             "insert_chunk",
             job_id=int(job_id),
-            chunk_no=chunk_no,
-            first_row=first_row,
-            rows=rows,
-            result=result,
+            chunk_no=chunk.chunk_no,
+            first_row=chunk.first_row,
+            rows=chunk.rows,
+            result=chunk.result,
         )
 
     def next_resource(self, job: Job) -> None:

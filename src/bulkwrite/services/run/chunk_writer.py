@@ -12,7 +12,7 @@ import dataclasses
 import polars as pl
 
 from bulkwrite.clock import iso
-from bulkwrite.domain.job import Counts, Operation
+from bulkwrite.domain.job import ChunkDone, Counts, Operation
 from bulkwrite.domain.modules import INTEGER_TYPES, STAMPED, TEXT_TYPES
 from bulkwrite.domain.outcome import RowCode, RowStatus
 from bulkwrite.errors import RecordConflict
@@ -51,7 +51,7 @@ def write_chunk(tx: Tx, run: JobRun, chunk_no: int, first_row: int, chunk: Prepa
     else:
         target, record_ids = rehearse_chunk(tx, run, first_row, chunk)
     counts, rendered = outcomes(chunk, chunk.ok(), target, record_ids)
-    tx.save_chunk(run.job.id, chunk_no, first_row, counts, chunk.size, rendered)
+    tx.save_chunk(run.job.id, ChunkDone(chunk_no, first_row, counts, chunk.size, rendered))
     return rendered
 
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from bulkwrite.domain.children import child_indexes
-from bulkwrite.domain.job import Counts, Operation
+from bulkwrite.domain.job import ChunkDone, Counts, Operation
 from bulkwrite.domain.modules import FieldType
 from bulkwrite.errors import RecordConflict
 from bulkwrite.importer.chunk import PreparedChunk
@@ -119,7 +119,9 @@ def write_staged(tx: Tx, run: JobRun, chunk_no: int, first_row: int, staged: Sta
             tx.insert_staged(staged.insert)  # writes nothing if it raises
     except RecordConflict:  # a value stored before: every row checked against the store
         return write_chunk(tx, run, chunk_no, first_row, copy_chunk(staged.chunk))
-    tx.save_chunk(run.job.id, chunk_no, first_row, staged.counts, staged.size, staged.rendered)
+    tx.save_chunk(
+        run.job.id, ChunkDone(chunk_no, first_row, staged.counts, staged.size, staged.rendered)
+    )
     return staged.rendered
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bulkwrite.domain.identity import StoredFile
-from bulkwrite.domain.job import ChunkPlan, Counts, Job, JobSplit, JobStatus
+from bulkwrite.domain.job import ChunkDone, ChunkPlan, Job, JobSplit, JobStatus
 
 
 class JobTx(Protocol):
@@ -47,16 +47,7 @@ class JobTx(Protocol):
         """Compare-and-set the job's status; raises StateConflict if it was not ``source``."""
         ...
 
-    def save_chunk(
-        self,
-        job_id: str,
-        chunk_no: int,
-        first_row: int,
-        counts: Counts,
-        rows: int,
-        result: bytes,
-        at: float | None = None,
-    ) -> None:
+    def save_chunk(self, job_id: str, chunk: ChunkDone, at: float | None = None) -> None:
         """Record one chunk as done; compare-and-set on the count of chunks done. ``at``: the
         commit's time the job's rate is measured by (Unix seconds; default now)."""
         ...
