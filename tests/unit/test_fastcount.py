@@ -14,18 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bulkwrite.errors import BulkWriteError
 from bulkwrite.files import fastcount
-from bulkwrite.files.csvsource import CsvDialect, CsvSource, native_start
+from bulkwrite.files.csvsource import CsvDialect, native_start
 from bulkwrite.files.rowcount import count_data_rows
-
-
-def reader_count(path: Path, dialect: CsvDialect) -> int | None:
-    try:
-        with CsvSource(path, dialect) as source:
-            return sum(1 for _ in source.rows())
-    except BulkWriteError:
-        return None
+from tests.unit.reading import reader_count
 
 
 def fast_count(path: Path, dialect: CsvDialect) -> int | None:

@@ -10,10 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bulkwrite.domain.identity import RowCount
-from bulkwrite.errors import BulkWriteError
 from bulkwrite.files import rowcount
 from bulkwrite.files.csvsource import CsvDialect, CsvSource, detect_dialect
 from bulkwrite.files.rowcount import StreamedCount, UploadRows, count_upload
+from tests.unit.reading import feed_in_pieces, reader_count
 
 
 def _rows_read(path: Path, hint: str) -> int:
@@ -51,14 +51,6 @@ def test_a_file_that_is_no_csv_has_no_count(tmp_path: Path) -> None:
     assert count_upload(blank, "utf-8") is None
 
 
-def _reader_rows(path: Path, dialect: CsvDialect) -> int | None:
-    try:
-        with CsvSource(path, dialect) as source:
-            return sum(1 for _ in source.rows())
-    except BulkWriteError:
-        return None
-
-
 PIECES = ["a", " ", ",", ";", '"', '""', "\n", "\r\n", "é", "あ", "\xa0", "\x00", "\ufeff"]
 
 
@@ -88,14 +80,10 @@ def test_rows_counted_as_the_bytes_arrive_are_the_readers(
     path = tmp_path / "up.csv"
     path.write_bytes(data)
     streamed = UploadRows()
-    previous = 0
-    for cut in sorted(min(cut, len(data)) for cut in cuts):
-        streamed.feed(data[previous:cut])
-        previous = cut
-    streamed.feed(data[previous:])
+    feed_in_pieces(streamed.feed, data, cuts)
     counted = streamed.finish()
     if counted is not None:
-        assert counted.rows == _reader_rows(path, counted.dialect)
+        assert counted.rows == reader_count(path, counted.dialect)
 
 
 def test_a_well_formed_upload_is_counted_as_it_arrives(tmp_path: Path) -> None:
@@ -107,7 +95,7 @@ def test_a_well_formed_upload_is_counted_as_it_arrives(tmp_path: Path) -> None:
     assert counted == StreamedCount(CsvDialect("utf-8-sig", ";"), 2)
     path = tmp_path / "up.csv"
     path.write_bytes(data)
-    assert counted.rows == _reader_rows(path, counted.dialect)
+    assert counted.rows == reader_count(path, counted.dialect)
 
 
 @pytest.mark.parametrize(

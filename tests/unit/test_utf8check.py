@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bulkwrite.files.utf8check import Utf8Stream, is_utf8
+from tests.unit.reading import feed_in_pieces
 
 PIECES = [
     b"a", b"\n", "é".encode(), "株".encode(), "😀".encode(), b"\xff", b"\xc3", b"\xe3\x80",
@@ -27,11 +28,7 @@ def test_a_stream_is_valid_exactly_when_it_decodes(pieces: list[bytes], cuts: li
     data = b"".join(pieces)
     assert is_utf8(data) == decodes(data)
     stream = Utf8Stream()
-    previous = 0
-    for cut in sorted(min(cut, len(data)) for cut in cuts):
-        stream.feed(data[previous:cut])
-        previous = cut
-    stream.feed(data[previous:])
+    feed_in_pieces(stream.feed, data, cuts)
     assert stream.finish() == decodes(data)
 
 
