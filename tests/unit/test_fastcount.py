@@ -171,3 +171,13 @@ def test_other_codecs_are_left_to_the_reader(tmp_path: Path) -> None:
     path = write(tmp_path, "h\n\xe9\n".encode("cp1252"))
     assert fast_count(path, CsvDialect("cp1252", ",")) is None
     assert count_data_rows(path, CsvDialect("cp1252", ",")) == 1
+
+
+def test_a_record_still_open_past_the_tail_limit_goes_to_the_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fastcount, "BLOCK_SIZE", 16)
+    monkeypatch.setattr(fastcount, "TAIL_LIMIT", 64)
+    path = write(tmp_path, ('h1,h2\n1,"' + "x" * 200 + '"\n2,3\n').encode())
+    assert fast_count(path, UTF8) is None
+    assert count_data_rows(path, UTF8) == reader_count(path, UTF8) == 2

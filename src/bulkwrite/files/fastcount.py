@@ -19,7 +19,7 @@ from the positions of a few bytes:
   one, as the reader reads them.
 
 Anything else — a stray quote, a lone CR, a NUL, bytes that are not UTF-8, a record longer than
-the field limit or still open at the end, too many records left open — gives no count here: the
+``TAIL_LIMIT`` or still open at the end, too many records left open — gives no count here: the
 caller then counts with the reader itself, so the count is the reader's in every case
 (``tests/unit/test_fastcount.py`` holds the two together on arbitrary input).
 """
@@ -40,8 +40,9 @@ from bulkwrite.files.utf8check import is_utf8
 #: array passes run fastest at (in the cache); the bytes after a block's last whole record are
 #: carried to the next.
 BLOCK_SIZE: Final = 1024 * 1024
-#: A record still open after this many bytes is left to the reader.
-TAIL_LIMIT: Final = 64 * 1024 * 1024
+#: A record still open after this many bytes is left to the reader (the bytes of an open
+#: record are looked at again with each block, so this bounds that work too).
+TAIL_LIMIT: Final = 4 * 1024 * 1024
 #: How many leading bytes of each record are looked at for a sure sign of content.
 PROBE_BYTES: Final = 4
 #: A block's records left open by the probe beyond which its every byte is looked at, and
@@ -144,6 +145,8 @@ class RecordCounter:
         self._kept = size - end
         if self._kept > TAIL_LIMIT:
             self.rows = None
+        if self.rows is None:
+            self._buf, self._kept = bytearray(), 0  # nothing more is looked at
 
 
 class _BlockCounter:
