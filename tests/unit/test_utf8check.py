@@ -1,9 +1,13 @@
 """The UTF-8 check of uploads (``files/utf8check.py``) finds what a strict decode finds, however
-the bytes are split into blocks."""
+the bytes are split into blocks: by polars in the server, by a decode in a process without
+polars (the CLI)."""
 
 from __future__ import annotations
 
-from hypothesis import given
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bulkwrite.files.utf8check import Utf8Stream, is_utf8
@@ -23,6 +27,16 @@ def decodes(data: bytes) -> bool:
     return True
 
 
+@pytest.fixture(params=["polars", "decode"], autouse=True)
+def checker(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "polars":
+        import polars  # noqa: F401  (the server has it: the check uses it)
+    else:
+        monkeypatch.delitem(sys.modules, "polars", raising=False)
+    return str(request.param)
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(PIECES), max_size=40), st.lists(st.integers(0, 200), max_size=8))
 def test_a_stream_is_valid_exactly_when_it_decodes(pieces: list[bytes], cuts: list[int]) -> None:
     data = b"".join(pieces)

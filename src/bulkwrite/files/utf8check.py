@@ -1,19 +1,31 @@
-"""Whether bytes are valid UTF-8, checked by polars (several times faster than a decode, and
-without the text): whole, or fed block by block as an upload streams in."""
+"""Whether bytes are valid UTF-8: whole, or fed block by block as an upload streams in.
+
+The server checks with polars, several times faster than a decode and without making the text.
+A process that has not imported polars (the CLI, which sniffs its files with ``TextSniffer`` and
+starts without the server's readers) decodes instead: the answer is the same.
+"""
 
 from __future__ import annotations
 
-import polars as pl
+import sys
 
 
 def is_utf8(data: bytes) -> bool:
     """Whether ``data`` is valid UTF-8, as ``data.decode("utf-8")`` would find it."""
     if data.isascii():
         return True
+    polars = sys.modules.get("polars")
     try:
-        pl.Series([data], dtype=pl.Binary).cast(pl.String)
-    except pl.exceptions.PolarsError:
+        if polars is None:
+            data.decode("utf-8")
+        else:
+            polars.Series([data], dtype=polars.Binary).cast(polars.String)
+    except UnicodeDecodeError:
         return False
+    except Exception as exc:  # polars' error for bytes that are not UTF-8
+        if polars is not None and isinstance(exc, polars.exceptions.PolarsError):
+            return False
+        raise
     return True
 
 
