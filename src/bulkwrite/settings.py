@@ -32,7 +32,13 @@ class Settings(BaseSettings):
         "connection per process); false: they poll the database 4 times a second, as on "
         "SQLite (e.g. behind a pooler in transaction mode, which does not carry LISTEN)",
     )
-    chunk_size: int = Field(default=20000, ge=1, le=1_000_000)
+    chunk_size: int = Field(
+        default=20000,
+        ge=1,
+        le=1_000_000,
+        description="rows per chunk (one transaction each); from 8,000 on, a job's first "
+        "chunks ramp up to it (1/8, 1/4, the rest), so its first write starts early",
+    )
     convert_process: bool | None = Field(
         default=None,
         description="read and convert a job's next chunk in a converter process (true) or on a "

@@ -10,7 +10,7 @@ import codecs
 import csv
 import functools
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -129,17 +129,19 @@ class CsvSource:
         per source, instead of ``rows``. A row that cannot be read ends the chunks with its
         error, after the whole chunks before it."""
         self._begin("chunks", skip, size)
-        return self._iter_chunks(size, skip)
+        return self._iter_chunks(_fixed(size), skip)
 
-    def raw_chunks(self, size: int, width: int, skip: int = 0) -> Iterator[RawChunk]:
+    def raw_chunks(self, size: int | SizeAt, width: int, skip: int = 0) -> Iterator[RawChunk]:
         """``chunks(size, skip)`` as ``RawChunk``s of ``width`` columns. Well-formed UTF-8 is
         read by polars (``fastcsv``: the same rows, several times faster), the rest by the csv
-        module; a row that cannot be read ends the chunks as in ``chunks``."""
-        self._begin("raw_chunks", skip, size)
+        module; a row that cannot be read ends the chunks as in ``chunks``. ``size`` may be a
+        ``SizeAt`` (``ramped``): each chunk's size then depends on the data row it starts at."""
+        size_at = size if callable(size) else _fixed(size)
+        self._begin("raw_chunks", skip, size_at(skip))
         start = self._native_start()
         if start is None:
-            return (RawChunk.of_rows(rows, width) for rows in self._iter_chunks(size, skip))
-        return self._native_chunks(start, size, width, skip)
+            return (RawChunk.of_rows(rows, width) for rows in self._iter_chunks(size_at, skip))
+        return self._native_chunks(start, size_at, width, skip)
 
     def _begin(self, method: str, skip: int, size: int = 1) -> None:
         """The checks of a reading method, which may be called once per source."""
@@ -188,11 +190,12 @@ class CsvSource:
         except (TextDecodeFailure, csv.Error, LineTooLong) as exc:
             raise self._bad_data(exc, f"data row {self._rows_read + 1}") from exc
 
-    def _iter_chunks(self, size: int, skip: int) -> Iterator[list[list[str]]]:
+    def _iter_chunks(self, size_at: SizeAt, skip: int) -> Iterator[list[list[str]]]:
         """``_iter_rows`` gathered into lists in one loop (per-row calls and generator steps
         cost as much as the parsing itself)."""
         chunk: list[list[str]] = []
         append, read = chunk.append, self._rows_read
+        size = size_at(skip)
         try:
             for row in self._reader:
                 if not row or (not row[0].strip() and not "".join(row).strip()):
@@ -205,6 +208,7 @@ class CsvSource:
                         yield chunk
                         chunk = []
                         append = chunk.append
+                        size = size_at(read)
         except (TextDecodeFailure, csv.Error, LineTooLong) as exc:
             self._rows_read = read
             raise self._bad_data(exc, f"data row {read + 1}") from exc
@@ -219,9 +223,11 @@ class CsvSource:
         with self._path.open("rb") as raw:
             return native_start(raw, self.dialect)
 
-    def _native_chunks(self, start: int, size: int, width: int, skip: int) -> Iterator[RawChunk]:
+    def _native_chunks(
+        self, start: int, size_at: SizeAt, width: int, skip: int
+    ) -> Iterator[RawChunk]:
         pending: list[pl.DataFrame] = []
-        held = 0
+        held, first, size = 0, skip, size_at(skip)
         with self._path.open("rb") as raw:
             delimiter, slow = self.dialect.delimiter, functools.partial(self._slow_frames, width)
             for frame in fastcsv.frames(raw, start, delimiter, width, slow):
@@ -233,7 +239,8 @@ class CsvSource:
                 while held >= size:
                     whole = pl.concat(pending) if len(pending) > 1 else pending[0]
                     yield RawChunk.of_frame(whole.slice(0, size))
-                    pending, held = [whole.slice(size)], held - size
+                    pending, held, first = [whole.slice(size)], held - size, first + size
+                    size = size_at(first)
         if held:
             yield RawChunk.of_frame(pl.concat(pending))
 
@@ -268,6 +275,36 @@ class CsvSource:
                 f"(byte offset {exc.offset}, {where})."
             )
         return DataInvalid(f"The file cannot be read as CSV at {where}: {exc}.")
+
+
+#: The size of the chunk that starts at a data row (0: the first data row).
+SizeAt = Callable[[int], int]
+#: Chunks smaller than this are read at their size from the first row on (``ramped``).
+RAMP_MIN = 8000
+
+
+def ramped(size: int) -> SizeAt:
+    """Chunk sizes that start small, so that a job's first write begins after a few converted
+    rows, not a whole chunk of them: within the first ``size`` rows, chunks of ``size`` / 8,
+    ``size`` / 4 and the rest; then ``size``. A chunk's size depends only on the row it starts
+    at, so a run resumed at a chunk's end reads the chunks the first run would have, and every
+    multiple of ``size`` ends a chunk as it does without the ramp. Below ``RAMP_MIN`` a chunk
+    converts fast enough that it is not worth the extra chunks."""
+    if size < RAMP_MIN:
+        return _fixed(size)
+    ends = (size // 8, size // 8 + size // 4, size)
+
+    def size_at(row: int) -> int:
+        return next((end - row for end in ends if row < end), size)
+
+    return size_at
+
+
+def _fixed(size: int) -> SizeAt:
+    def size_at(_row: int) -> int:
+        return size
+
+    return size_at
 
 
 def native_start(raw: IO[bytes], dialect: CsvDialect) -> int | None:

@@ -23,7 +23,7 @@ import polars as pl
 from bulkwrite.domain.outcome import RowCode
 from bulkwrite.errors import BulkWriteError
 from bulkwrite.files.chunkfile import encode_prepared
-from bulkwrite.files.csvsource import CsvDialect, CsvSource
+from bulkwrite.files.csvsource import CsvDialect, CsvSource, ramped
 from bulkwrite.importer.chunk import PreparedChunk, RawChunk, prepare_chunk
 from bulkwrite.importer.plan import MappingPlan
 
@@ -71,7 +71,8 @@ def convert(task: Task, out: Connection) -> None:
     first_row = task.first_row
     try:
         with CsvSource(Path(task.path), task.dialect) as source:
-            for cells in source.raw_chunks(task.size, task.plan.width, skip=first_row):
+            chunks = source.raw_chunks(ramped(task.size), task.plan.width, skip=first_row)
+            for cells in chunks:
                 chunk = prepare_cells(task.plan, task.ignore_empty, task.max_rows, first_row, cells)
                 out.send_bytes(CHUNK + encode_prepared(chunk))
                 first_row += cells.size

@@ -18,7 +18,7 @@ from bulkwrite.errors import (
     StateConflict,
     StoreUnavailable,
 )
-from bulkwrite.files.csvsource import CsvSource
+from bulkwrite.files.csvsource import CsvSource, ramped
 from bulkwrite.importer.chunk import PreparedChunk, RawChunk
 from bulkwrite.retry import persist
 from bulkwrite.services.callbacks.outbox import record_delivery
@@ -222,7 +222,7 @@ def prepared_chunks(
                 "job %s: the converter process died; on a thread from row %d", run.job.id, first_row
             )
     with CsvSource(path, dialect) as source:
-        chunks = source.raw_chunks(size, run.plan.width, skip=first_row)
+        chunks = source.raw_chunks(ramped(size), run.plan.width, skip=first_row)
         yield from ahead(_prepared(run, chunks, first_row))
 
 
