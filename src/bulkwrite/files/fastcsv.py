@@ -30,8 +30,10 @@ import polars as pl
 
 from bulkwrite.files.dialect import FIELD_LIMIT as FIELD_LIMIT
 
-#: Bytes read at a time; a block ends at its last whole record.
+#: Bytes read at a time; a block ends at its last whole record. The first block is at most
+#: ``FIRST_BLOCK``, so a job's first (ramped) chunk is read without a whole block's parse.
 BLOCK_SIZE: Final = 4 * 1024 * 1024
+FIRST_BLOCK: Final = 256 * 1024
 #: A record still unfinished after this many bytes is left to the csv module.
 TAIL_LIMIT: Final = 64 * 1024 * 1024
 #: Python's whitespace: Rust's (polars ``\s``) and the four separators \x1c-\x1f.
@@ -82,8 +84,10 @@ def frames(
     records, _, unfinished = patterns(delimiter)
     tail, offset, rows = b"", start, 0
     raw.seek(start)
+    size = min(FIRST_BLOCK, BLOCK_SIZE)
     while True:
-        block = raw.read(BLOCK_SIZE)
+        block = raw.read(size)
+        size = BLOCK_SIZE
         data = tail + block if tail else block
         if not block and data and not data.endswith(b"\n"):
             data += b"\n"  # the last record may lack its end: the csv module reads it the same
