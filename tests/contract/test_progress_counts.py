@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from bulkwrite.bootstrap import build_services
-from bulkwrite.domain.job import ChunkDone, Counts, JobStatus
+from bulkwrite.domain.job import ChunkDone, Counts, Job, JobStatus
 from bulkwrite.services.create_job import create_job
 from bulkwrite.services.details import job_details
 from bulkwrite.services.job_events import DetailStream
@@ -106,19 +106,14 @@ def test_the_rate_is_read_from_the_store_by_every_process(
     tmp_path: Path, store_kind: str, database_url: str
 ) -> None:
     with waiting_harness(tmp_path, store_kind, database_url) as harness:
-        text = "Last_Name,Company\n" + "".join(f"L{n},Co\n" for n in range(100))
-        job = create_job(harness.services, harness.principal, _leads(harness.upload(text)))
+        job = _running_job(harness)
         store = harness.services.store
-        with store.transaction() as tx:
-            tx.move_job(job.id, JobStatus.ADDED, JobStatus.INPROGRESS)
         # chunks of 10 rows committed at these times (Unix seconds): 10 rows a second, then 20
         at = [1000.0, 1001.0, 1002.0, 1003.0, 1004.0, 1005.0, 1006.0, 1006.5, 1007.0, 1007.5]
         rates = []
         for number, when in enumerate(at):
             with store.transaction() as tx:
-                tx.save_chunk(
-                    job.id, ChunkDone(number, number * 10, Counts(10, 0, 0), 10, b""), at=when
-                )
+                tx.save_chunk(job.id, _chunk(number), at=when)
                 control = tx.get_job_control(job.id)
             assert control is not None
             rates.append(control.rows_per_second)
@@ -145,15 +140,10 @@ def test_a_stalled_job_has_no_rate_and_no_eta(
     over): the rate and the ETA are null, not the promise of the last commits; the next
     commit brings them back."""
     with waiting_harness(tmp_path, store_kind, database_url) as harness:
-        text = "Last_Name,Company\n" + "".join(f"L{n},Co\n" for n in range(100))
-        job = create_job(harness.services, harness.principal, _leads(harness.upload(text)))
-        store = harness.services.store
+        job = _running_job(harness)
 
         def commit(number: int, when: float) -> None:
-            with store.transaction() as tx:
-                tx.save_chunk(
-                    job.id, ChunkDone(number, number * 10, Counts(10, 0, 0), 10, b""), at=when
-                )
+            _commit(harness, job.id, number, when)
 
         def progress_at(when: float) -> dict[str, object]:
             harness.services.clock = lambda: when
@@ -161,8 +151,6 @@ def test_a_stalled_job_has_no_rate_and_no_eta(
             assert isinstance(found, dict)
             return found
 
-        with store.transaction() as tx:
-            tx.move_job(job.id, JobStatus.ADDED, JobStatus.INPROGRESS)
         for number, when in enumerate([1000.0, 1001.0, 1002.0]):  # 10 rows a second
             commit(number, when)
         assert progress_at(1002.0)["rows_per_second"] == 10.0
@@ -187,16 +175,9 @@ def test_slow_chunks_are_not_a_stall(tmp_path: Path, store_kind: str, database_u
     """Chunks 20 s apart: the rate spans one interval, so the job is stalled only after
     3 of them (60 s) without a commit."""
     with waiting_harness(tmp_path, store_kind, database_url) as harness:
-        text = "Last_Name,Company\n" + "".join(f"L{n},Co\n" for n in range(100))
-        job = create_job(harness.services, harness.principal, _leads(harness.upload(text)))
-        store = harness.services.store
-        with store.transaction() as tx:
-            tx.move_job(job.id, JobStatus.ADDED, JobStatus.INPROGRESS)
+        job = _running_job(harness)
         for number, when in enumerate([1000.0, 1020.0, 1040.0]):
-            with store.transaction() as tx:
-                tx.save_chunk(
-                    job.id, ChunkDone(number, number * 10, Counts(10, 0, 0), 10, b""), at=when
-                )
+            _commit(harness, job.id, number, when)
         assert [_rate_at(harness, job.id, when) for when in (1080.0, 1100.0, 1100.5)] == [
             0.5,
             0.5,
@@ -211,6 +192,21 @@ def _rate_at(harness: Harness, job_id: str, when: float) -> object:
     return progress["rows_per_second"]
 
 
+def _running_job(harness: Harness) -> Job:
+    """A job of 100 Leads rows, moved to INPROGRESS, whose chunks the test commits itself."""
+    text = "Last_Name,Company\n" + "".join(f"L{n},Co\n" for n in range(100))
+    job = create_job(harness.services, harness.principal, _leads(harness.upload(text)))
+    with harness.services.store.transaction() as tx:
+        tx.move_job(job.id, JobStatus.ADDED, JobStatus.INPROGRESS)
+    return job
+
+
 def _chunk(number: int) -> ChunkDone:
     """Chunk ``number`` of ten rows, all added."""
     return ChunkDone(number, number * 10, Counts(10, 0, 0), 10, b"")
+
+
+def _commit(harness: Harness, job_id: str, number: int, when: float) -> None:
+    """Chunk ``number`` committed at ``when`` (Unix seconds)."""
+    with harness.services.store.transaction() as tx:
+        tx.save_chunk(job_id, _chunk(number), at=when)
