@@ -41,8 +41,10 @@ from bulkwrite.files.utf8check import is_utf8
 #: carried to the next.
 BLOCK_SIZE: Final = 1024 * 1024
 #: A record still open after this many bytes is left to the reader (the bytes of an open
-#: record are looked at again with each block, so this bounds that work too).
+#: record are looked at again with each block, so this bounds that work too). With the block,
+#: it stays below the reader's field limit, so no field counted here can pass that.
 TAIL_LIMIT: Final = 4 * 1024 * 1024
+assert TAIL_LIMIT + BLOCK_SIZE < FIELD_LIMIT
 #: How many leading bytes of each record are looked at for a sure sign of content.
 PROBE_BYTES: Final = 4
 #: A block's records left open by the probe beyond which its every byte is looked at, and
@@ -188,8 +190,6 @@ class _BlockCounter:
         starts = np.empty_like(ends)
         starts[0] = 0
         starts[1:] = ends[:-1] + 1
-        if int((ends - starts).max()) >= FIELD_LIMIT:
-            return None  # a field might pass the reader's limit: the reader decides
         if not buf.isascii() and not is_utf8(bytes(memoryview(buf)[:end])):
             return None
         unsure = self._unsure(view, starts, ends)

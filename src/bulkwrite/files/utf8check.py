@@ -15,17 +15,16 @@ def is_utf8(data: bytes) -> bool:
     if data.isascii():
         return True
     polars = sys.modules.get("polars")
-    try:
-        if polars is None:
+    if polars is None:
+        try:
             data.decode("utf-8")
-        else:
-            polars.Series([data], dtype=polars.Binary).cast(polars.String)
-    except UnicodeDecodeError:
-        return False
-    except Exception as exc:  # polars' error for bytes that are not UTF-8
-        if polars is not None and isinstance(exc, polars.exceptions.PolarsError):
+        except UnicodeDecodeError:
             return False
-        raise
+        return True
+    try:
+        polars.Series([data], dtype=polars.Binary).cast(polars.String)
+    except polars.exceptions.PolarsError:
+        return False
     return True
 
 
